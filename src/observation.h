@@ -1,0 +1,153 @@
+/*
+ * observation: what one cycle could read from EC2, and what it could not.
+ *
+ * The observe step of the reconciler (observe → plan → apply → publish)
+ * fills a `struct observation`; the pure planner (plan.h) consumes it.  The
+ * point of the type is not the data — that is EC2's, in ec2_types.h — but
+ * the completeness flags next to it: the planner must never infer anything
+ * from a read that failed or stopped half-way, so every part that can fail
+ * separately says whether it was read in full:
+ *
+ *   - `listing_complete`: the tag-filtered listing of owned services read
+ *     every page.  Creates and deletes need it (a missing page could hide
+ *     the service we are about to create again, or keep alive one we would
+ *     delete).
+ *   - per service, `permissions_known` and `connections_known`: its allowed
+ *     principals and its endpoint connections were read (every page).
+ *   - `adopt_lookups`: the outcome of looking up each service named by an
+ *     `adopt:` spec (found, not found, unreadable).
+ *
+ * Nothing here checks ownership: the owned listing is filtered by the server
+ * on `tag:vpcesd:owner`, and the planner checks the tags again itself.
+ *
+ * Ownership: the observation owns every string and array it holds;
+ * observation_free() releases it all.  The *_add and *_set helpers copy
+ * their arguments (the caller keeps its own); the *_take helpers move them
+ * (the caller's struct is left zeroed, safe to free again).  Pointers into
+ * `services` stay valid only until the next observation_add_service*().
+ *
+ * Pure data and helpers: no I/O; safe on the event loop.
+ */
+#ifndef VPCESD_OBSERVATION_H
+#define VPCESD_OBSERVATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ec2_types.h"
+#include "strv.h"
+
+/* Upper bounds: observed services and adopt lookups per observation. */
+#define OBSERVATION_MAX_SERVICES    100000u
+#define OBSERVATION_MAX_CONNECTIONS 100000u /* per service */
+
+enum observation_source {
+	OBSERVATION_OWNED_LISTING, /* from the tag-filtered listing */
+	OBSERVATION_ADOPT_LOOKUP,  /* looked up by id for an `adopt:` spec */
+};
+
+struct observed_service {
+	struct ec2_service_config cfg;
+	enum observation_source source;
+	/* Allowed principals ("arn:…", "*"), valid only when permissions_known. */
+	bool permissions_known;
+	struct strv principals;
+	/* Endpoint connections, valid only when connections_known. */
+	bool connections_known;
+	struct ec2_endpoint_connection *connections;
+	size_t n_connections;
+	size_t cap_connections;
+};
+
+enum observation_lookup_result {
+	OBSERVATION_FOUND,      /* the service is among `services` */
+	OBSERVATION_NOT_FOUND,  /* EC2 said InvalidVpcEndpointServiceId.NotFound */
+	OBSERVATION_UNREADABLE, /* the read failed: nothing is known */
+};
+
+struct observation_adopt_lookup {
+	char *service_id;
+	enum observation_lookup_result result;
+	char *error; /* why it was unreadable, or NULL */
+};
+
+struct observation {
+	bool listing_complete; /* false until the observer says otherwise */
+	struct observed_service *services;
+	size_t n_services;
+	size_t cap_services;
+	struct observation_adopt_lookup *adopt_lookups;
+	size_t n_adopt_lookups;
+	size_t cap_adopt_lookups;
+};
+
+/*
+ * An empty observation with listing_complete false.  Free with
+ * observation_free().  NULL on allocation failure.
+ */
+struct observation *observation_new(void);
+
+/* Free an observation and everything it owns.  NULL-safe. */
+void observation_free(struct observation *obs);
+
+/*
+ * Append a deep copy of `cfg` as an observed service from `source`, with
+ * permissions and connections not (yet) known.  On success *ret (if not
+ * NULL) points at the new entry, valid until the next add.  -ENOMEM, or
+ * -E2BIG beyond OBSERVATION_MAX_SERVICES; the observation is unchanged on
+ * error.
+ */
+int observation_add_service(struct observation *obs, const struct ec2_service_config *cfg,
+			    enum observation_source source, struct observed_service **ret);
+
+/*
+ * Same, but moves `cfg` into the observation (e.g. an item of a parsed
+ * ec2_service_page); *cfg is zeroed on success and untouched on error.
+ */
+int observation_add_service_take(struct observation *obs, struct ec2_service_config *cfg,
+				 enum observation_source source, struct observed_service **ret);
+
+/*
+ * Replace the service's principals with a copy of `principals` and mark
+ * them known.  -ENOMEM (unchanged) on failure.
+ */
+int observation_set_principals(struct observed_service *s, const struct strv *principals);
+
+/*
+ * Replace the service's connections with deep copies of v[0..n) and mark
+ * them known.  -ENOMEM / -E2BIG (unchanged) on failure.
+ */
+int observation_set_connections(struct observed_service *s, const struct ec2_endpoint_connection *v,
+				size_t n);
+
+/*
+ * Append one connection, moving it (*c is zeroed on success), for an
+ * observer reading page after page.  Does NOT mark the connections known:
+ * set `connections_known = true` after the last page.
+ */
+int observation_add_connection_take(struct observed_service *s, struct ec2_endpoint_connection *c);
+
+/*
+ * Record the outcome of looking up an adopt target.  `error` may be NULL.
+ * Copies both strings.  -EINVAL for a NULL id, -ENOMEM / -E2BIG (unchanged)
+ * on failure.
+ */
+int observation_add_adopt_lookup(struct observation *obs, const char *service_id,
+				 enum observation_lookup_result result, const char *error);
+
+/*
+ * Deep copy of an observed service configuration into *dst (overwritten,
+ * not freed first).  -ENOMEM with *dst untouched on failure.  Free the copy
+ * with ec2_service_config_free() (ec2_xml.h).
+ */
+int observation_service_config_copy(struct ec2_service_config *dst,
+				    const struct ec2_service_config *src);
+
+/* Deep copy of a connection, same contract; free with ec2_endpoint_connection_free(). */
+int observation_connection_copy(struct ec2_endpoint_connection *dst,
+				const struct ec2_endpoint_connection *src);
+
+/* The value of tag `key` in `tags`, or NULL when absent. */
+const char *observation_tag(const struct ec2_tags *tags, const char *key);
+
+#endif

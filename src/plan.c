@@ -1,0 +1,1629 @@
+/*
+ * plan: the pure planner of the reconciler.  See plan.h for the rules.
+ *
+ * The computation runs in four steps over a private index of the
+ * observation (`struct ref`, one per observed service):
+ *
+ *   1. index: drop entries we must not act on (no id, Deleted, repeated id),
+ *      read the ownership tags once, sort by id and by (name, id);
+ *   2. adopt: resolve every `adopt:` spec to its target or a refusal, and
+ *      claim the targets, so no other spec can take them in step 3;
+ *   3. specs, in name order: find the service of each spec (adopt target or
+ *      owned services tagged with its name), pick the keeper, queue the
+ *      other ones as duplicates, then create or converge;
+ *   4. deletes: owned services no spec names or adopts, plus duplicates,
+ *      sorted by (name, id), each through the guards (policy, state,
+ *      completeness, connections) and then the valve, which is applied to
+ *      the whole cycle at once.
+ *
+ * Everything the plan holds is owned by it; intermediate sets are built in
+ * locals and moved into a change only when complete, so the error paths
+ * free exactly what was built.  Any allocation failure fails the whole plan
+ * (a half plan could, for instance, skip a guard).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "plan.h"
+
+/* A reason line never needs more; longer ones are truncated by buf (-E2BIG). */
+#define PLAN_LINE_MAX (1024u * 1024u)
+
+/* ---- names ----------------------------------------------------------------- */
+
+const char *
+plan_kind_name(enum plan_kind k)
+{
+	switch (k) {
+	case PLAN_CREATE:
+		return "create";
+	case PLAN_ADOPT:
+		return "adopt";
+	case PLAN_MODIFY_CONFIG:
+		return "modify_config";
+	case PLAN_MODIFY_PERMISSIONS:
+		return "modify_permissions";
+	case PLAN_CREATE_TAGS:
+		return "create_tags";
+	case PLAN_DELETE_TAGS:
+		return "delete_tags";
+	case PLAN_REJECT_CONNECTIONS:
+		return "reject_connections";
+	case PLAN_DELETE:
+		return "delete";
+	}
+	return "?";
+}
+
+const char *
+plan_hold_name(enum plan_hold h)
+{
+	switch (h) {
+	case PLAN_HOLD_WAITING:
+		return "waiting";
+	case PLAN_HOLD_FAILED:
+		return "failed";
+	case PLAN_HOLD_POLICY:
+		return "policy";
+	case PLAN_HOLD_VALVE:
+		return "valve";
+	case PLAN_HOLD_CONNECTED:
+		return "connected";
+	case PLAN_HOLD_INCOMPLETE:
+		return "incomplete";
+	case PLAN_HOLD_REFUSED:
+		return "refused";
+	case PLAN_HOLD_DUPLICATE:
+		return "duplicate";
+	}
+	return "?";
+}
+
+void
+plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
+		       const struct observation *obs)
+{
+	memset(in, 0, sizeof(*in));
+	in->owner = c->owner;
+	in->region = c->region;
+	in->policy = c->policy;
+	in->max_deletes = c->del.max_per_cycle;
+	in->reject_connections = c->del.reject_connections;
+	in->specs = c->services;
+	in->n_specs = c->n_services;
+	in->obs = obs;
+}
+
+/* ---- freeing --------------------------------------------------------------- */
+
+static void
+change_clear(struct plan_change *c)
+{
+	free(c->name);
+	free(c->service_id);
+	free(c->reason);
+	strv_free(&c->diffs);
+	strv_free(&c->create.nlb_arns);
+	strv_free(&c->create.gwlb_arns);
+	free(c->create.private_dns_name);
+	strv_free(&c->create.ip_address_types);
+	strv_free(&c->create.supported_regions);
+	model_tags_free(&c->create.tags);
+	strv_free(&c->create.add_principals);
+	strv_free(&c->modify.add_nlb_arns);
+	strv_free(&c->modify.remove_nlb_arns);
+	strv_free(&c->modify.add_gwlb_arns);
+	strv_free(&c->modify.remove_gwlb_arns);
+	free(c->modify.private_dns_name);
+	strv_free(&c->modify.add_ip_types);
+	strv_free(&c->modify.remove_ip_types);
+	strv_free(&c->modify.add_regions);
+	strv_free(&c->modify.remove_regions);
+	strv_free(&c->add_principals);
+	strv_free(&c->remove_principals);
+	model_tags_free(&c->tags);
+	strv_free(&c->tag_keys);
+	strv_free(&c->endpoint_ids);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+plan_free(struct plan *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n_changes; i++)
+		change_clear(&p->changes[i]);
+	free(p->changes);
+	for (size_t i = 0; i < p->n_held; i++) {
+		free(p->held[i].name);
+		free(p->held[i].service_id);
+		free(p->held[i].reason);
+	}
+	free(p->held);
+	free(p);
+}
+
+/* ---- client token ------------------------------------------------------------ */
+
+int
+plan_client_token(const char *owner, const struct service_spec *spec,
+		  char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	struct buf in;
+	cJSON *j;
+	char *text;
+	int r;
+
+	j = model_service_to_json(spec);
+	if (j == NULL)
+		return err_set(e, -ENOMEM, "client token: out of memory");
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (text == NULL)
+		return err_set(e, -ENOMEM, "client token: out of memory");
+	buf_init(&in, 4u * PLAN_LINE_MAX); /* a spec's canonical form is far smaller */
+	r = buf_append(&in, owner, strlen(owner) + 1);
+	if (r == 0)
+		r = buf_append(&in, spec->name, strlen(spec->name) + 1);
+	if (r == 0)
+		r = buf_puts(&in, text);
+	cJSON_free(text);
+	if (r < 0) {
+		buf_free(&in);
+		return err_set(e, r, "client token: %s",
+			       r == -E2BIG ? "spec too large" : "out of memory");
+	}
+	if (EVP_Digest(in.data, in.len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24) {
+		buf_free(&in);
+		return err_set(e, -EIO, "client token: SHA-256 failed");
+	}
+	buf_free(&in);
+	memcpy(out, "vpcesd-", 7);
+	for (size_t i = 0; i < 24; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
+	return 0;
+}
+
+/* ---- the index of observed services ------------------------------------------- */
+
+struct ref {
+	const struct observed_service *s;
+	const char *id;
+	const char *state; /* "" when EC2 did not say */
+	const char *owner; /* vpcesd:owner tag or NULL */
+	const char *name;  /* vpcesd:name tag or NULL */
+	bool owned;        /* owner tag equals ours */
+	bool skip;         /* no id or a repeated id: never acted on */
+	bool deleted;      /* state Deleted: gone */
+	bool adopt_target; /* some spec adopts it: never deleted */
+	bool claimed;      /* the keeper of an adopt spec */
+	bool handled;      /* keeper or duplicate of some spec */
+};
+
+/* The outcome of resolving one adopt spec (step 2). */
+struct adopt_res {
+	struct ref *target; /* NULL: held with `hold` / `reason` */
+	bool need_adopt;    /* write the ownership tags */
+	enum plan_hold hold;
+	char *reason;
+};
+
+/* A service that may be deleted (step 4). */
+struct cand {
+	struct ref *ref;
+	const char *name;      /* for messages and ordering */
+	const char *keeper_id; /* duplicates: the service kept, else NULL */
+};
+
+struct ctx {
+	const struct plan_input *in;
+	struct plan *p;
+	struct err *e;
+	struct ref *refs;
+	size_t n_refs;
+	struct ref **by_id; /* non-skip refs sorted by id */
+	size_t n_by_id;
+	struct ref **owned; /* owned, live refs sorted by (name, id) */
+	size_t n_owned;
+	const struct service_spec **specs; /* sorted by name */
+	struct adopt_res *adopt;           /* parallel to `specs` */
+	struct cand *cands;
+	size_t n_cands;
+	size_t cap_cands;
+};
+
+static bool
+state_is(const struct ref *r, const char *state)
+{
+	return strcasecmp(r->state, state) == 0;
+}
+
+static bool
+has_prefix_nocase(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Tags vpcesd never changes through tag diffs. */
+static bool
+tag_reserved(const char *key)
+{
+	return has_prefix_nocase(key, "vpcesd:") || has_prefix_nocase(key, "aws:");
+}
+
+static int
+cmp_ref_id(const void *a, const void *b)
+{
+	const struct ref *x = *(struct ref *const *)a, *y = *(struct ref *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y; /* observation order breaks ties */
+}
+
+static const char *
+ref_name(const struct ref *r)
+{
+	return r->name ? r->name : r->id;
+}
+
+static int
+cmp_ref_name(const void *a, const void *b)
+{
+	const struct ref *x = *(struct ref *const *)a, *y = *(struct ref *const *)b;
+	int c = strcmp(ref_name(x), ref_name(y));
+
+	return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+static int
+cmp_spec_name(const void *a, const void *b)
+{
+	const struct service_spec *x = *(const struct service_spec *const *)a;
+	const struct service_spec *y = *(const struct service_spec *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static struct ref *
+find_by_id(const struct ctx *x, const char *id)
+{
+	size_t lo = 0, hi = x->n_by_id;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->by_id[mid]->id, id);
+
+		if (c == 0)
+			return x->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const struct service_spec *
+find_spec(const struct ctx *x, const char *name)
+{
+	size_t lo = 0, hi = x->in->n_specs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->specs[mid]->name, name);
+
+		if (c == 0)
+			return x->specs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* First index in x->owned whose name is >= name. */
+static size_t
+owned_lower_bound(const struct ctx *x, const char *name)
+{
+	size_t lo = 0, hi = x->n_owned;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ref_name(x->owned[mid]), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const struct observation_adopt_lookup *
+find_lookup(const struct observation *obs, const char *id)
+{
+	for (size_t i = 0; i < obs->n_adopt_lookups; i++)
+		if (strcmp(obs->adopt_lookups[i].service_id, id) == 0)
+			return &obs->adopt_lookups[i];
+	return NULL;
+}
+
+/* Step 1. */
+static int
+build_index(struct ctx *x)
+{
+	const struct observation *obs = x->in->obs;
+	size_t n = obs->n_services, w = 0;
+
+	x->refs = calloc(n ? n : 1, sizeof(*x->refs));
+	x->by_id = calloc(n ? n : 1, sizeof(*x->by_id));
+	x->owned = calloc(n ? n : 1, sizeof(*x->owned));
+	if (x->refs == NULL || x->by_id == NULL || x->owned == NULL)
+		return -ENOMEM;
+	x->n_refs = n;
+	for (size_t i = 0; i < n; i++) {
+		struct ref *r = &x->refs[i];
+		const struct ec2_service_config *cfg = &obs->services[i].cfg;
+
+		r->s = &obs->services[i];
+		r->id = cfg->service_id;
+		r->state = cfg->service_state ? cfg->service_state : "";
+		r->owner = observation_tag(&cfg->tags, PLAN_OWNER_TAG);
+		r->name = observation_tag(&cfg->tags, PLAN_NAME_TAG);
+		r->owned = r->owner != NULL && strcmp(r->owner, x->in->owner) == 0;
+		r->deleted = state_is(r, "Deleted");
+		if (r->name && r->name[0] == '\0')
+			r->name = NULL;
+		r->skip = r->id == NULL || r->id[0] == '\0';
+		if (!r->skip)
+			x->by_id[x->n_by_id++] = r;
+	}
+	qsort(x->by_id, x->n_by_id, sizeof(*x->by_id), cmp_ref_id);
+	/* A repeated id: the first observed entry wins, the others are ignored. */
+	for (size_t i = 0; i < x->n_by_id; i++) {
+		if (w > 0 && strcmp(x->by_id[i]->id, x->by_id[w - 1]->id) == 0)
+			x->by_id[i]->skip = true;
+		else
+			x->by_id[w++] = x->by_id[i];
+	}
+	x->n_by_id = w;
+	for (size_t i = 0; i < n; i++) {
+		struct ref *r = &x->refs[i];
+
+		if (!r->skip && !r->deleted && r->owned)
+			x->owned[x->n_owned++] = r;
+	}
+	qsort(x->owned, x->n_owned, sizeof(*x->owned), cmp_ref_name);
+	return 0;
+}
+
+/* ---- building blocks ------------------------------------------------------------ */
+
+static char *
+vformat(const char *fmt, va_list ap)
+{
+	va_list aq;
+	char *s;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return NULL;
+	s = malloc((size_t)n + 1);
+	if (s == NULL)
+		return NULL;
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+format(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Append a formatted line to a set of diff lines. */
+static int diff_line(struct strv *diffs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+diff_line(struct strv *diffs, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = vformat(fmt, ap);
+	va_end(ap);
+	return strv_push_take(diffs, s);
+}
+
+static int
+grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	nv = realloc(*v, ncap * size);
+	if (nv == NULL)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static char *
+join(const struct strv *sv, const char *sep)
+{
+	struct buf b;
+	int r = 0;
+
+	buf_init(&b, PLAN_LINE_MAX);
+	for (size_t i = 0; i < sv->n && r == 0; i++) {
+		if (i > 0)
+			r = buf_puts(&b, sep);
+		if (r == 0)
+			r = buf_puts(&b, sv->v[i]);
+	}
+	if (r < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data ? buf_steal(&b) : strdup("");
+}
+
+/*
+ * Move *c into the plan (its reason is set from its diffs when NULL).  On
+ * failure *c is freed.  Either way *c is left zeroed.
+ */
+static int
+push_change(struct ctx *x, struct plan_change *c)
+{
+	struct plan *p = x->p;
+
+	if (c->reason == NULL) {
+		c->reason = join(&c->diffs, "; ");
+		if (c->reason == NULL)
+			goto fail;
+	}
+	if (grow((void **)&p->changes, &p->cap_changes, p->n_changes, sizeof(*p->changes)) < 0)
+		goto fail;
+	p->changes[p->n_changes++] = *c;
+	memset(c, 0, sizeof(*c));
+	return 0;
+
+fail:
+	change_clear(c);
+	return -ENOMEM;
+}
+
+/* A change with its kind, name and id set; the caller fills the rest. */
+static int
+change_init(struct plan_change *c, enum plan_kind kind, const char *name, const char *id)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->name = strdup(name);
+	c->service_id = id ? strdup(id) : NULL;
+	if (c->name == NULL || (id && c->service_id == NULL)) {
+		change_clear(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_held(struct ctx *x, enum plan_hold kind, const char *name, const char *id,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+add_held(struct ctx *x, enum plan_hold kind, const char *name, const char *id, const char *fmt, ...)
+{
+	struct plan *p = x->p;
+	struct plan_held h = {.kind = kind};
+	va_list ap;
+
+	va_start(ap, fmt);
+	h.reason = vformat(fmt, ap);
+	va_end(ap);
+	h.name = strdup(name);
+	h.service_id = id ? strdup(id) : NULL;
+	if (h.reason == NULL || h.name == NULL || (id && h.service_id == NULL))
+		goto fail;
+	if (grow((void **)&p->held, &p->cap_held, p->n_held, sizeof(*p->held)) < 0)
+		goto fail;
+	p->held[p->n_held++] = h;
+	return 0;
+
+fail:
+	free(h.reason);
+	free(h.name);
+	free(h.service_id);
+	return -ENOMEM;
+}
+
+/* out = a − b (as sets), sorted. */
+static int
+set_minus(const struct strv *a, const struct strv *b, struct strv *out)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strv_contains(b, a->v[i]) && !strv_contains(out, a->v[i]) &&
+		    strv_push(out, a->v[i]) < 0)
+			return -ENOMEM;
+	strv_sort(out);
+	return 0;
+}
+
+/* "field: +a +b −c" for a non-empty add/remove pair. */
+static int
+diff_sets(struct strv *diffs, const char *field, const struct strv *add, const struct strv *remove)
+{
+	struct buf b;
+	int r;
+
+	if (add->n == 0 && remove->n == 0)
+		return 0;
+	buf_init(&b, PLAN_LINE_MAX);
+	r = buf_printf(&b, "%s:", field);
+	for (size_t i = 0; i < add->n && r == 0; i++)
+		r = buf_printf(&b, " +%s", add->v[i]);
+	for (size_t i = 0; i < remove->n && r == 0; i++)
+		r = buf_printf(&b, " \u2212%s", remove->v[i]);
+	if (r == 0)
+		r = strv_push_take(diffs, buf_steal(&b));
+	buf_free(&b);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* "field: a, b" for a create parameter. */
+static int
+diff_list(struct strv *diffs, const char *field, const struct strv *v)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, PLAN_LINE_MAX);
+	r = buf_printf(&b, "%s: ", field);
+	for (size_t i = 0; i < v->n && r == 0; i++)
+		r = buf_printf(&b, "%s%s", i ? ", " : "", v->v[i]);
+	if (r == 0)
+		r = strv_push_take(diffs, buf_steal(&b));
+	buf_free(&b);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static const char *
+show_value(const char *v)
+{
+	if (v == NULL)
+		return "(none)";
+	return v[0] ? v : "\"\"";
+}
+
+/* Sorted copy of `sv` without the home region. */
+static int
+regions_without_home(const struct strv *sv, const char *home, struct strv *out)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], home) != 0 && !strv_contains(out, sv->v[i]) &&
+		    strv_push(out, sv->v[i]) < 0)
+			return -ENOMEM;
+	strv_sort(out);
+	return 0;
+}
+
+/* Regions that count as present: any state but Deleting/Deleted/Failed/Closed. */
+static int
+regions_present(const struct ec2_service_config *cfg, const char *home, struct strv *out)
+{
+	static const char *const gone[] = {"Deleting", "Deleted", "Failed", "Closed"};
+
+	for (size_t i = 0; i < cfg->n_supported_regions; i++) {
+		const struct ec2_supported_region *sr = &cfg->supported_regions[i];
+		bool absent = false;
+
+		if (sr->region == NULL || strcmp(sr->region, home) == 0)
+			continue;
+		for (size_t k = 0; k < sizeof(gone) / sizeof(gone[0]); k++)
+			if (sr->service_state && strcasecmp(sr->service_state, gone[k]) == 0)
+				absent = true;
+		if (!absent && !strv_contains(out, sr->region) && strv_push(out, sr->region) < 0)
+			return -ENOMEM;
+	}
+	strv_sort(out);
+	return 0;
+}
+
+static bool
+strv_contains_nocase(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcasecmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* ---- create ---------------------------------------------------------------------- */
+
+static int
+plan_create(struct ctx *x, const struct service_spec *spec)
+{
+	struct plan_change c;
+	struct plan_create *cr;
+	struct strv user_keys = STRV_INIT;
+	int r;
+
+	if (change_init(&c, PLAN_CREATE, spec->name, NULL) < 0)
+		return -ENOMEM;
+	cr = &c.create;
+	cr->acceptance_required = spec->acceptance_required;
+	r = strv_copy(&cr->nlb_arns, &spec->nlb_arns);
+	if (r == 0)
+		r = strv_copy(&cr->gwlb_arns, &spec->gwlb_arns);
+	if (r == 0)
+		r = strv_copy(&cr->ip_address_types, &spec->ip_address_types);
+	if (r == 0)
+		r = regions_without_home(&spec->supported_regions, x->in->region,
+					 &cr->supported_regions);
+	if (r == 0 && spec->principals_managed)
+		r = strv_copy(&cr->add_principals, &spec->allowed_principals);
+	if (r == 0 && spec->private_dns_name &&
+	    (cr->private_dns_name = strdup(spec->private_dns_name)) == NULL)
+		r = -ENOMEM;
+	if (r == 0)
+		r = model_tags_add(&cr->tags, PLAN_OWNER_TAG, x->in->owner);
+	if (r == 0)
+		r = model_tags_add(&cr->tags, PLAN_NAME_TAG, spec->name);
+	for (size_t i = 0; i < spec->tags.n && r == 0; i++) {
+		if (tag_reserved(spec->tags.v[i].key))
+			continue;
+		r = model_tags_add(&cr->tags, spec->tags.v[i].key, spec->tags.v[i].value);
+		if (r == 0)
+			r = strv_push_take(&user_keys, format("%s=%s", spec->tags.v[i].key,
+							      spec->tags.v[i].value));
+	}
+	if (r < 0)
+		goto fail;
+	model_tags_sort(&cr->tags);
+	strv_sort(&cr->add_principals);
+	strv_sort(&cr->nlb_arns);
+	strv_sort(&cr->gwlb_arns);
+	strv_sort(&cr->ip_address_types);
+	r = plan_client_token(x->in->owner, spec, cr->client_token, x->e);
+	if (r < 0)
+		goto fail;
+
+	r = diff_line(&c.diffs, "acceptance_required: %s",
+		      spec->acceptance_required ? "true" : "false");
+	if (r == 0 && cr->nlb_arns.n > 0)
+		r = diff_list(&c.diffs, "network_load_balancer_arns", &cr->nlb_arns);
+	if (r == 0 && cr->gwlb_arns.n > 0)
+		r = diff_list(&c.diffs, "gateway_load_balancer_arns", &cr->gwlb_arns);
+	if (r == 0 && cr->private_dns_name)
+		r = diff_line(&c.diffs, "private_dns_name: %s", cr->private_dns_name);
+	if (r == 0)
+		r = diff_list(&c.diffs, "supported_ip_address_types", &cr->ip_address_types);
+	if (r == 0 && cr->supported_regions.n > 0)
+		r = diff_list(&c.diffs, "supported_regions", &cr->supported_regions);
+	if (r == 0 && spec->principals_managed && cr->add_principals.n > 0)
+		r = diff_list(&c.diffs, "allowed_principals", &cr->add_principals);
+	if (r == 0 && user_keys.n > 0)
+		r = diff_list(&c.diffs, "tags", &user_keys);
+	if (r < 0)
+		goto fail;
+	strv_free(&user_keys);
+	return push_change(x, &c);
+
+fail:
+	strv_free(&user_keys);
+	change_clear(&c);
+	return r;
+}
+
+/* ---- converge one existing service ------------------------------------------------ */
+
+/* The parts of a convergence, built before anything is pushed. */
+struct conv {
+	struct plan_change adopt, modify, perms, set_tags, del_tags;
+};
+
+static void
+conv_clear(struct conv *v)
+{
+	change_clear(&v->adopt);
+	change_clear(&v->modify);
+	change_clear(&v->perms);
+	change_clear(&v->set_tags);
+	change_clear(&v->del_tags);
+}
+
+static int
+conv_modify(struct ctx *x, const struct service_spec *spec, const struct ec2_service_config *cfg,
+	    struct plan_modify *m, struct strv *diffs)
+{
+	bool nlb = spec->nlb_arns.n > 0;
+	struct strv want = STRV_INIT, have = STRV_INIT;
+	int r = 0;
+
+	if (cfg->acceptance_required == EC2_BOOL_UNSET ||
+	    (cfg->acceptance_required == EC2_BOOL_TRUE) != spec->acceptance_required) {
+		m->set_acceptance = true;
+		m->acceptance_required = spec->acceptance_required;
+		r = diff_line(diffs, "acceptance_required: %s \u2192 %s",
+			      cfg->acceptance_required == EC2_BOOL_UNSET  ? "(unknown)"
+			      : cfg->acceptance_required == EC2_BOOL_TRUE ? "true"
+									  : "false",
+			      spec->acceptance_required ? "true" : "false");
+	}
+	if (r == 0 && nlb) {
+		r = set_minus(&spec->nlb_arns, &cfg->network_load_balancer_arns, &m->add_nlb_arns);
+		if (r == 0)
+			r = set_minus(&cfg->network_load_balancer_arns, &spec->nlb_arns,
+				      &m->remove_nlb_arns);
+		if (r == 0)
+			r = diff_sets(diffs, "network_load_balancer_arns", &m->add_nlb_arns,
+				      &m->remove_nlb_arns);
+	} else if (r == 0) {
+		r = set_minus(&spec->gwlb_arns, &cfg->gateway_load_balancer_arns,
+			      &m->add_gwlb_arns);
+		if (r == 0)
+			r = set_minus(&cfg->gateway_load_balancer_arns, &spec->gwlb_arns,
+				      &m->remove_gwlb_arns);
+		if (r == 0)
+			r = diff_sets(diffs, "gateway_load_balancer_arns", &m->add_gwlb_arns,
+				      &m->remove_gwlb_arns);
+	}
+	if (r == 0 && nlb) {
+		const char *d = spec->private_dns_name, *o = cfg->private_dns_name;
+
+		if (o && o[0] == '\0')
+			o = NULL;
+		if (d && (o == NULL || strcasecmp(d, o) != 0)) {
+			m->private_dns_name = strdup(d);
+			r = m->private_dns_name ? diff_line(diffs, "private_dns_name: %s \u2192 %s",
+							    show_value(o), d)
+						: -ENOMEM;
+		} else if (d == NULL && o) {
+			m->remove_private_dns = true;
+			r = diff_line(diffs, "private_dns_name: %s \u2192 (none)", o);
+		}
+	}
+	if (r == 0 && spec->ip_address_types.n > 0) {
+		r = set_minus(&spec->ip_address_types, &cfg->supported_ip_address_types,
+			      &m->add_ip_types);
+		if (r == 0)
+			r = set_minus(&cfg->supported_ip_address_types, &spec->ip_address_types,
+				      &m->remove_ip_types);
+		if (r == 0)
+			r = diff_sets(diffs, "supported_ip_address_types", &m->add_ip_types,
+				      &m->remove_ip_types);
+	}
+	if (r == 0)
+		r = regions_without_home(&spec->supported_regions, x->in->region, &want);
+	if (r == 0)
+		r = regions_present(cfg, x->in->region, &have);
+	if (r == 0)
+		r = set_minus(&want, &have, &m->add_regions);
+	if (r == 0)
+		r = set_minus(&have, &want, &m->remove_regions);
+	if (r == 0)
+		r = diff_sets(diffs, "supported_regions", &m->add_regions, &m->remove_regions);
+	strv_free(&want);
+	strv_free(&have);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static int
+conv_tags(const struct service_spec *spec, const struct ec2_service_config *cfg, struct conv *v)
+{
+	struct strv extra = STRV_INIT;
+	int r = 0;
+
+	for (size_t i = 0; i < spec->tags.n && r == 0; i++) {
+		const struct model_tag *t = &spec->tags.v[i];
+		const char *o;
+
+		if (tag_reserved(t->key))
+			continue;
+		o = observation_tag(&cfg->tags, t->key);
+		if (o && strcmp(o, t->value) == 0)
+			continue;
+		r = model_tags_add(&v->set_tags.tags, t->key, t->value);
+		if (r == 0)
+			r = diff_line(&v->set_tags.diffs, "tag %s: %s \u2192 %s", t->key,
+				      show_value(o), show_value(t->value));
+	}
+	for (size_t i = 0; i < cfg->tags.n && r == 0; i++) {
+		const char *k = cfg->tags.v[i].key;
+
+		if (k == NULL || tag_reserved(k) || model_tags_get(&spec->tags, k) ||
+		    strv_contains(&extra, k))
+			continue;
+		r = strv_push(&extra, k);
+	}
+	strv_sort(&extra);
+	for (size_t i = 0; i < extra.n && r == 0; i++) {
+		r = strv_push(&v->del_tags.tag_keys, extra.v[i]);
+		if (r == 0)
+			r = diff_line(&v->del_tags.diffs, "tag %s: %s \u2192 (none)", extra.v[i],
+				      show_value(observation_tag(&cfg->tags, extra.v[i])));
+	}
+	model_tags_sort(&v->set_tags.tags);
+	strv_free(&extra);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+static bool
+modify_empty(const struct plan_modify *m)
+{
+	return !m->set_acceptance && m->add_nlb_arns.n == 0 && m->remove_nlb_arns.n == 0 &&
+	       m->add_gwlb_arns.n == 0 && m->remove_gwlb_arns.n == 0 && !m->private_dns_name &&
+	       !m->remove_private_dns && m->add_ip_types.n == 0 && m->remove_ip_types.n == 0 &&
+	       m->add_regions.n == 0 && m->remove_regions.n == 0;
+}
+
+/*
+ * Converge the keeper `r` of `spec`: hold it (state, LB type, unknown
+ * permissions, policy) or push its changes in the fixed order.
+ */
+static int
+plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt)
+{
+	const struct ec2_service_config *cfg = &r->s->cfg;
+	bool spec_nlb = spec->nlb_arns.n > 0;
+	bool obs_gwlb = cfg->gateway_load_balancer_arns.n > 0 ||
+			strv_contains_nocase(&cfg->service_types, "GatewayLoadBalancer");
+	bool obs_nlb = cfg->network_load_balancer_arns.n > 0 ||
+		       strv_contains_nocase(&cfg->service_types, "Interface");
+	struct conv v;
+	struct strv all = STRV_INIT;
+	struct plan_change *parts[4];
+	int rc;
+
+	if (state_is(r, "Pending") || state_is(r, "Deleting"))
+		return add_held(x, PLAN_HOLD_WAITING, spec->name, r->id,
+				"service is %s; waiting for it to settle", r->state);
+	if (state_is(r, "Failed"))
+		return add_held(x, PLAN_HOLD_FAILED, spec->name, r->id,
+				"service is in state Failed; not modifying it");
+	if (!state_is(r, "Available"))
+		return add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
+				"service state '%s' is unknown; not modifying it", r->state);
+	if ((spec_nlb && obs_gwlb) || (!spec_nlb && obs_nlb))
+		return add_held(x, PLAN_HOLD_REFUSED, spec->name, r->id,
+				"load balancer type change %s \u2192 %s needs a re-create "
+				"(delete the service or give the spec a new name)",
+				spec_nlb ? "gateway" : "network", spec_nlb ? "network" : "gateway");
+	if (spec->principals_managed && !r->s->permissions_known)
+		return add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
+				"allowed principals could not be read; not modifying the service");
+
+	memset(&v, 0, sizeof(v));
+	if (change_init(&v.adopt, PLAN_ADOPT, spec->name, r->id) < 0 ||
+	    change_init(&v.modify, PLAN_MODIFY_CONFIG, spec->name, r->id) < 0 ||
+	    change_init(&v.perms, PLAN_MODIFY_PERMISSIONS, spec->name, r->id) < 0 ||
+	    change_init(&v.set_tags, PLAN_CREATE_TAGS, spec->name, r->id) < 0 ||
+	    change_init(&v.del_tags, PLAN_DELETE_TAGS, spec->name, r->id) < 0)
+		goto nomem;
+	if (need_adopt) {
+		/* Both tags are always written (they are one claim); only changes are shown. */
+		if (model_tags_add(&v.adopt.tags, PLAN_NAME_TAG, spec->name) < 0 ||
+		    model_tags_add(&v.adopt.tags, PLAN_OWNER_TAG, x->in->owner) < 0)
+			goto nomem;
+		if ((r->name == NULL || strcmp(r->name, spec->name) != 0) &&
+		    diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", PLAN_NAME_TAG,
+			      show_value(r->name), spec->name) < 0)
+			goto nomem;
+		if (!r->owned && diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", PLAN_OWNER_TAG,
+					   show_value(r->owner), x->in->owner) < 0)
+			goto nomem;
+	}
+	if (conv_modify(x, spec, cfg, &v.modify.modify, &v.modify.diffs) < 0)
+		goto nomem;
+	if (spec->principals_managed) {
+		if (set_minus(&spec->allowed_principals, &r->s->principals,
+			      &v.perms.add_principals) < 0 ||
+		    set_minus(&r->s->principals, &spec->allowed_principals,
+			      &v.perms.remove_principals) < 0 ||
+		    diff_sets(&v.perms.diffs, "allowed_principals", &v.perms.add_principals,
+			      &v.perms.remove_principals) < 0)
+			goto nomem;
+	}
+	if (conv_tags(spec, cfg, &v) < 0)
+		goto nomem;
+
+	if (need_adopt && (rc = push_change(x, &v.adopt)) < 0)
+		goto fail;
+	parts[0] = &v.modify;
+	parts[1] = &v.perms;
+	parts[2] = &v.set_tags;
+	parts[3] = &v.del_tags;
+	if (x->in->policy == MODEL_POLICY_CREATE_ONLY) {
+		char *joined;
+
+		for (size_t i = 0; i < 4; i++)
+			for (size_t k = 0; k < parts[i]->diffs.n; k++)
+				if (strv_push(&all, parts[i]->diffs.v[k]) < 0)
+					goto nomem;
+		if (all.n > 0) {
+			joined = join(&all, "; ");
+			if (joined == NULL)
+				goto nomem;
+			rc = add_held(x, PLAN_HOLD_POLICY, spec->name, r->id,
+				      "would modify: %s (policy create-only)", joined);
+			free(joined);
+			if (rc < 0)
+				goto fail;
+		}
+		strv_free(&all);
+		conv_clear(&v);
+		return 0;
+	}
+	if (!modify_empty(&v.modify.modify) && (rc = push_change(x, &v.modify)) < 0)
+		goto fail;
+	if ((v.perms.add_principals.n > 0 || v.perms.remove_principals.n > 0) &&
+	    (rc = push_change(x, &v.perms)) < 0)
+		goto fail;
+	if (v.set_tags.tags.n > 0 && (rc = push_change(x, &v.set_tags)) < 0)
+		goto fail;
+	if (v.del_tags.tag_keys.n > 0 && (rc = push_change(x, &v.del_tags)) < 0)
+		goto fail;
+	conv_clear(&v);
+	return 0;
+
+nomem:
+	rc = -ENOMEM;
+fail:
+	strv_free(&all);
+	conv_clear(&v);
+	return rc;
+}
+
+/* ---- step 2: adopt ------------------------------------------------------------------ */
+
+static int
+adopt_hold(struct adopt_res *a, enum plan_hold kind, char *reason)
+{
+	a->target = NULL;
+	a->hold = kind;
+	a->reason = reason;
+	return reason ? 0 : -ENOMEM;
+}
+
+static int
+resolve_adopt(struct ctx *x, const struct service_spec *spec, struct adopt_res *a)
+{
+	const char *id = spec->adopt;
+	struct ref *r = find_by_id(x, id);
+
+	if (r == NULL) {
+		const struct observation_adopt_lookup *l = find_lookup(x->in->obs, id);
+
+		if (l && l->result == OBSERVATION_NOT_FOUND)
+			return adopt_hold(a, PLAN_HOLD_REFUSED,
+					  format("adopt target %s not found", id));
+		if (l && l->result == OBSERVATION_UNREADABLE)
+			return adopt_hold(a, PLAN_HOLD_INCOMPLETE,
+					  format("adopt target %s could not be read: %s", id,
+						 l->error ? l->error : "unknown error"));
+		return adopt_hold(a, PLAN_HOLD_INCOMPLETE,
+				  format("adopt target %s was not observed", id));
+	}
+	r->adopt_target = true;
+	if (r->deleted)
+		return adopt_hold(a, PLAN_HOLD_REFUSED, format("adopt target %s is deleted", id));
+	if (r->owner && !r->owned)
+		return adopt_hold(a, PLAN_HOLD_REFUSED,
+				  format("adopt target %s belongs to owner '%s' (tag %s), not '%s'",
+					 id, r->owner, PLAN_OWNER_TAG, x->in->owner));
+	if (r->owned && r->name && strcmp(r->name, spec->name) != 0 && find_spec(x, r->name))
+		return adopt_hold(
+			a, PLAN_HOLD_REFUSED,
+			format("adopt target %s is already managed as '%s'", id, r->name));
+	if (r->claimed)
+		return adopt_hold(a, PLAN_HOLD_REFUSED,
+				  format("adopt target %s is adopted by another spec", id));
+	r->claimed = true;
+	a->target = r;
+	a->need_adopt = !r->owned || r->name == NULL || strcmp(r->name, spec->name) != 0;
+	return 0;
+}
+
+/* ---- step 3: specs -------------------------------------------------------------------- */
+
+static int
+add_cand(struct ctx *x, struct ref *r, const char *keeper_id)
+{
+	if (grow((void **)&x->cands, &x->cap_cands, x->n_cands, sizeof(*x->cands)) < 0)
+		return -ENOMEM;
+	x->cands[x->n_cands++] = (struct cand){r, ref_name(r), keeper_id};
+	r->handled = true;
+	return 0;
+}
+
+/* True when a is a better keeper than b: Available first, then the smaller id. */
+static bool
+better_keeper(const struct ref *a, const struct ref *b)
+{
+	bool aa = state_is(a, "Available"), ba = state_is(b, "Available");
+
+	if (aa != ba)
+		return aa;
+	return strcmp(a->id, b->id) < 0;
+}
+
+static int
+plan_spec(struct ctx *x, size_t si)
+{
+	const struct service_spec *spec = x->specs[si];
+	const struct adopt_res *a = &x->adopt[si];
+	struct ref *keeper = NULL;
+	size_t lo = owned_lower_bound(x, spec->name), hi;
+	int r;
+
+	if (spec->adopt) {
+		if (a->target == NULL)
+			return add_held(x, a->hold, spec->name, spec->adopt, "%s", a->reason);
+		keeper = a->target;
+	}
+	/* The adopt target is always the keeper; otherwise the best one of the group. */
+	for (hi = lo; hi < x->n_owned && strcmp(ref_name(x->owned[hi]), spec->name) == 0; hi++)
+		if (!spec->adopt && !x->owned[hi]->claimed &&
+		    (keeper == NULL || better_keeper(x->owned[hi], keeper)))
+			keeper = x->owned[hi];
+	if (keeper == NULL) {
+		if (!x->in->obs->listing_complete)
+			return add_held(
+				x, PLAN_HOLD_INCOMPLETE, spec->name, NULL,
+				"the listing of owned services is incomplete; not creating");
+		return plan_create(x, spec);
+	}
+	keeper->handled = true;
+	for (size_t i = lo; i < hi; i++) {
+		struct ref *d = x->owned[i];
+
+		if (d != keeper && !d->claimed && (r = add_cand(x, d, keeper->id)) < 0)
+			return r;
+	}
+	return plan_converge(x, spec, keeper, spec->adopt ? a->need_adopt : false);
+}
+
+/* ---- step 4: deletes ------------------------------------------------------------------ */
+
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->ref->id, y->ref->id);
+}
+
+static bool
+connection_blocks(const struct ec2_endpoint_connection *c)
+{
+	const char *s = c->vpc_endpoint_state;
+
+	return s && (strcasecmp(s, "available") == 0 || strcasecmp(s, "pendingAcceptance") == 0);
+}
+
+/*
+ * The guards of one delete.  Returns 1 when it may go (with the endpoints
+ * to reject first in *reject), 0 when it was held, <0 on error.
+ */
+static int
+delete_guard(struct ctx *x, const struct cand *c, struct strv *reject)
+{
+	const struct ref *r = c->ref;
+	const char *policy = model_policy_name(x->in->policy);
+	struct strv blocking = STRV_INIT;
+	char *ids;
+	int rc;
+
+	if (x->in->policy != MODEL_POLICY_SYNC) {
+		if (c->keeper_id)
+			return add_held(x, PLAN_HOLD_DUPLICATE, c->name, r->id,
+					"duplicate of %s (same %s); not deleted (policy %s)",
+					c->keeper_id, PLAN_NAME_TAG, policy);
+		return add_held(x, PLAN_HOLD_POLICY, c->name, r->id,
+				"would delete %s (%s): not in the configuration (policy %s)",
+				c->name, r->id, policy);
+	}
+	if (state_is(r, "Pending") || state_is(r, "Deleting"))
+		return add_held(x, PLAN_HOLD_WAITING, c->name, r->id,
+				"service is %s; waiting for it to settle", r->state);
+	if (!state_is(r, "Available") && !state_is(r, "Failed"))
+		return add_held(x, PLAN_HOLD_INCOMPLETE, c->name, r->id,
+				"service state '%s' is unknown; not deleting", r->state);
+	if (!x->in->obs->listing_complete)
+		return add_held(x, PLAN_HOLD_INCOMPLETE, c->name, r->id,
+				"the listing of owned services is incomplete; not deleting");
+	if (!r->s->connections_known)
+		return add_held(x, PLAN_HOLD_INCOMPLETE, c->name, r->id,
+				"endpoint connections could not be read; not deleting");
+	for (size_t i = 0; i < r->s->n_connections; i++) {
+		const struct ec2_endpoint_connection *ec = &r->s->connections[i];
+
+		if (connection_blocks(ec) && ec->vpc_endpoint_id &&
+		    !strv_contains(&blocking, ec->vpc_endpoint_id) &&
+		    strv_push(&blocking, ec->vpc_endpoint_id) < 0)
+			goto nomem;
+	}
+	if (blocking.n == 0)
+		return 1;
+	strv_sort(&blocking);
+	if (c->keeper_id == NULL && x->in->reject_connections) {
+		*reject = blocking;
+		return 1;
+	}
+	ids = join(&blocking, ", ");
+	if (ids == NULL)
+		goto nomem;
+	if (c->keeper_id)
+		rc = add_held(x, PLAN_HOLD_DUPLICATE, c->name, r->id,
+			      "duplicate of %s (same %s); not deleted: %zu endpoint connection(s) "
+			      "available or pendingAcceptance (%s)",
+			      c->keeper_id, PLAN_NAME_TAG, blocking.n, ids);
+	else
+		rc = add_held(x, PLAN_HOLD_CONNECTED, c->name, r->id,
+			      "%zu endpoint connection(s) available or pendingAcceptance (%s); "
+			      "set delete.reject_connections to reject them",
+			      blocking.n, ids);
+	free(ids);
+	strv_free(&blocking);
+	return rc < 0 ? rc : 0;
+
+nomem:
+	strv_free(&blocking);
+	return -ENOMEM;
+}
+
+static int
+push_delete(struct ctx *x, const struct cand *c, struct strv *reject)
+{
+	struct plan_change ch;
+	char *ids;
+	int r;
+
+	if (reject->n > 0) {
+		if (change_init(&ch, PLAN_REJECT_CONNECTIONS, c->name, c->ref->id) < 0)
+			return -ENOMEM;
+		ch.endpoint_ids = *reject;
+		*reject = (struct strv)STRV_INIT;
+		ids = join(&ch.endpoint_ids, ", ");
+		r = ids ? diff_line(&ch.diffs, "reject endpoint connections: %s", ids) : -ENOMEM;
+		free(ids);
+		if (r < 0) {
+			change_clear(&ch);
+			return -ENOMEM;
+		}
+		if ((r = push_change(x, &ch)) < 0)
+			return r;
+	}
+	if (change_init(&ch, PLAN_DELETE, c->name, c->ref->id) < 0)
+		return -ENOMEM;
+	if (c->keeper_id)
+		r = diff_line(&ch.diffs, "duplicate of %s (same %s)", c->keeper_id, PLAN_NAME_TAG);
+	else
+		r = diff_line(&ch.diffs, "not in the configuration (policy sync)");
+	if (r < 0) {
+		change_clear(&ch);
+		return -ENOMEM;
+	}
+	return push_change(x, &ch);
+}
+
+static int
+plan_deletes(struct ctx *x)
+{
+	struct strv *rejects = NULL;
+	bool *go = NULL;
+	size_t n_go = 0;
+	int r = 0;
+
+	/* Owned services no spec names or adopts (duplicates are queued already). */
+	for (size_t i = 0; i < x->n_owned; i++) {
+		struct ref *o = x->owned[i];
+
+		if (o->handled || o->adopt_target || (o->name && find_spec(x, o->name)))
+			continue;
+		if ((r = add_cand(x, o, NULL)) < 0)
+			return r;
+	}
+	if (x->n_cands == 0)
+		return 0;
+	qsort(x->cands, x->n_cands, sizeof(*x->cands), cmp_cand);
+	rejects = calloc(x->n_cands, sizeof(*rejects));
+	go = calloc(x->n_cands, sizeof(*go));
+	if (rejects == NULL || go == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < x->n_cands; i++) {
+		r = delete_guard(x, &x->cands[i], &rejects[i]);
+		if (r < 0)
+			goto out;
+		go[i] = r == 1;
+		n_go += go[i];
+	}
+	r = 0;
+	for (size_t i = 0; i < x->n_cands && r == 0; i++) {
+		const struct cand *c = &x->cands[i];
+
+		if (!go[i])
+			continue;
+		if (n_go > x->in->max_deletes)
+			r = add_held(x, PLAN_HOLD_VALVE, c->name, c->ref->id,
+				     "would delete %zu services this cycle, more than "
+				     "delete.max_per_cycle (%u); holding every delete",
+				     n_go, x->in->max_deletes);
+		else
+			r = push_delete(x, c, &rejects[i]);
+	}
+out:
+	if (rejects)
+		for (size_t i = 0; i < x->n_cands; i++)
+			strv_free(&rejects[i]);
+	free(rejects);
+	free(go);
+	return r;
+}
+
+/* ---- plan_compute -------------------------------------------------------------------- */
+
+static int
+cmp_held(const void *a, const void *b)
+{
+	const struct plan_held *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	if ((x->service_id == NULL) != (y->service_id == NULL))
+		return x->service_id == NULL ? -1 : 1;
+	if (x->service_id && (c = strcmp(x->service_id, y->service_id)) != 0)
+		return c;
+	return strcmp(x->reason, y->reason);
+}
+
+static int
+check_input(const struct plan_input *in, struct err *e)
+{
+	if (in == NULL || in->owner == NULL || in->owner[0] == '\0')
+		return err_set(e, -EINVAL, "plan: no owner");
+	if (in->region == NULL || in->region[0] == '\0')
+		return err_set(e, -EINVAL, "plan: no region");
+	if (in->obs == NULL)
+		return err_set(e, -EINVAL, "plan: no observation");
+	if (in->n_specs > 0 && in->specs == NULL)
+		return err_set(e, -EINVAL, "plan: no specs");
+	for (size_t i = 0; i < in->n_specs; i++) {
+		const struct service_spec *s = &in->specs[i];
+
+		if (s->name == NULL || s->name[0] == '\0')
+			return err_set(e, -EINVAL, "plan: spec #%zu has no name", i + 1);
+		if ((s->nlb_arns.n > 0) == (s->gwlb_arns.n > 0))
+			return err_set(e, -EINVAL,
+				       "plan: service '%s' needs exactly one kind of load balancer",
+				       s->name);
+	}
+	for (size_t i = 0; i < in->obs->n_adopt_lookups; i++)
+		if (in->obs->adopt_lookups[i].service_id == NULL)
+			return err_set(e, -EINVAL, "plan: adopt lookup #%zu has no id", i + 1);
+	return 0;
+}
+
+int
+plan_compute(const struct plan_input *in, struct plan **ret, struct err *e)
+{
+	struct ctx x = {.in = in, .e = e};
+	int r;
+
+	r = check_input(in, e);
+	if (r < 0)
+		return r;
+	x.p = calloc(1, sizeof(*x.p));
+	x.specs = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x.specs));
+	x.adopt = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x.adopt));
+	if (x.p == NULL || x.specs == NULL || x.adopt == NULL)
+		goto nomem;
+	for (size_t i = 0; i < in->n_specs; i++)
+		x.specs[i] = &in->specs[i];
+	qsort(x.specs, in->n_specs, sizeof(*x.specs), cmp_spec_name);
+	for (size_t i = 1; i < in->n_specs; i++)
+		if (strcmp(x.specs[i - 1]->name, x.specs[i]->name) == 0) {
+			r = err_set(e, -EINVAL, "plan: service name '%s' appears twice",
+				    x.specs[i]->name);
+			goto fail;
+		}
+	if (build_index(&x) < 0)
+		goto nomem;
+	for (size_t i = 0; i < in->n_specs; i++)
+		if (x.specs[i]->adopt && resolve_adopt(&x, x.specs[i], &x.adopt[i]) < 0)
+			goto nomem;
+	for (size_t i = 0; i < in->n_specs; i++)
+		if ((r = plan_spec(&x, i)) < 0)
+			goto fail;
+	if ((r = plan_deletes(&x)) < 0)
+		goto fail;
+	if (x.p->n_held > 1)
+		qsort(x.p->held, x.p->n_held, sizeof(*x.p->held), cmp_held);
+	*ret = x.p;
+	x.p = NULL;
+	r = 0;
+	goto out;
+
+nomem:
+	r = -ENOMEM;
+fail:
+	if (r == -ENOMEM)
+		err_set(e, r, "plan: out of memory");
+out:
+	plan_free(x.p);
+	if (x.adopt)
+		for (size_t i = 0; i < in->n_specs; i++)
+			free(x.adopt[i].reason);
+	free(x.adopt);
+	free(x.specs);
+	free(x.refs);
+	free(x.by_id);
+	free(x.owned);
+	free(x.cands);
+	return r;
+}
+
+/* ---- summaries and printers ------------------------------------------------------------ */
+
+static bool
+is_modify_kind(enum plan_kind k)
+{
+	return k != PLAN_CREATE && k != PLAN_REJECT_CONNECTIONS && k != PLAN_DELETE;
+}
+
+/* True when change i starts a new block in the text form. */
+static bool
+starts_block(const struct plan *p, size_t i)
+{
+	const struct plan_change *c = &p->changes[i], *prev;
+
+	if (i == 0 || c->kind == PLAN_CREATE)
+		return true;
+	prev = &p->changes[i - 1];
+	if (prev->service_id == NULL || c->service_id == NULL ||
+	    strcmp(prev->service_id, c->service_id) != 0)
+		return true;
+	if (is_modify_kind(c->kind))
+		return !is_modify_kind(prev->kind);
+	/* DELETE right after the REJECT_CONNECTIONS of the same service. */
+	return !(c->kind == PLAN_DELETE && prev->kind == PLAN_REJECT_CONNECTIONS);
+}
+
+void
+plan_summarize(const struct plan *p, struct plan_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < p->n_changes; i++) {
+		enum plan_kind k = p->changes[i].kind;
+
+		if (k == PLAN_CREATE)
+			s->create++;
+		else if (k == PLAN_DELETE)
+			s->delete ++;
+		else if (is_modify_kind(k) && starts_block(p, i))
+			s->change++;
+	}
+	s->held = p->n_held;
+}
+
+int
+plan_print_text(const struct plan *p, struct buf *out)
+{
+	struct plan_summary s;
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_changes && r == 0; i++) {
+		const struct plan_change *c = &p->changes[i];
+
+		if (starts_block(p, i)) {
+			if (c->kind == PLAN_CREATE)
+				r = buf_printf(out, "+ create %s\n", c->name);
+			else if (is_modify_kind(c->kind))
+				r = buf_printf(out, "~ modify %s (%s)\n", c->name, c->service_id);
+			else
+				r = buf_printf(out, "- delete %s (%s)\n", c->name, c->service_id);
+		}
+		for (size_t k = 0; k < c->diffs.n && r == 0; k++)
+			r = buf_printf(out, "    %s\n", c->diffs.v[k]);
+	}
+	for (size_t i = 0; i < p->n_held && r == 0; i++) {
+		const struct plan_held *h = &p->held[i];
+
+		if (h->service_id)
+			r = buf_printf(out, "! held %s (%s): %s\n", h->name, h->service_id,
+				       h->reason);
+		else
+			r = buf_printf(out, "! held %s: %s\n", h->name, h->reason);
+	}
+	plan_summarize(p, &s);
+	if (r == 0)
+		r = buf_printf(out,
+			       "Plan: %zu to create, %zu to change, %zu to delete, %zu held.\n",
+			       s.create, s.change, s.delete, s.held);
+	return r;
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static bool
+json_str(cJSON *o, const char *key, const char *v)
+{
+	return (v ? cJSON_AddStringToObject(o, key, v) : cJSON_AddNullToObject(o, key)) != NULL;
+}
+
+static bool
+json_strv(cJSON *o, const char *key, const struct strv *sv)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, key);
+
+	if (a == NULL)
+		return false;
+	for (size_t i = 0; i < sv->n; i++) {
+		cJSON *s = cJSON_CreateString(sv->v[i]);
+
+		if (s == NULL || !cJSON_AddItemToArray(a, s)) {
+			cJSON_Delete(s);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A set member only when non-empty. */
+static bool
+json_opt_strv(cJSON *o, const char *key, const struct strv *sv)
+{
+	return sv->n == 0 || json_strv(o, key, sv);
+}
+
+static bool
+json_tags(cJSON *o, const char *key, const struct model_tags *t)
+{
+	cJSON *m = cJSON_AddObjectToObject(o, key);
+
+	if (m == NULL)
+		return false;
+	for (size_t i = 0; i < t->n; i++)
+		if (cJSON_AddStringToObject(m, t->v[i].key, t->v[i].value) == NULL)
+			return false;
+	return true;
+}
+
+static bool
+json_params(cJSON *o, const struct plan_change *c)
+{
+	const struct plan_create *cr = &c->create;
+	const struct plan_modify *m = &c->modify;
+
+	switch (c->kind) {
+	case PLAN_CREATE:
+		return cJSON_AddBoolToObject(o, "acceptance_required", cr->acceptance_required) &&
+		       json_opt_strv(o, "network_load_balancer_arns", &cr->nlb_arns) &&
+		       json_opt_strv(o, "gateway_load_balancer_arns", &cr->gwlb_arns) &&
+		       (cr->private_dns_name == NULL ||
+			json_str(o, "private_dns_name", cr->private_dns_name)) &&
+		       json_strv(o, "supported_ip_address_types", &cr->ip_address_types) &&
+		       json_strv(o, "supported_regions", &cr->supported_regions) &&
+		       json_tags(o, "tags", &cr->tags) &&
+		       json_str(o, "client_token", cr->client_token) &&
+		       json_strv(o, "add_allowed_principals", &cr->add_principals);
+	case PLAN_ADOPT:
+	case PLAN_CREATE_TAGS:
+		return json_tags(o, "tags", &c->tags);
+	case PLAN_MODIFY_CONFIG:
+		return (!m->set_acceptance ||
+			cJSON_AddBoolToObject(o, "acceptance_required", m->acceptance_required)) &&
+		       json_opt_strv(o, "add_network_load_balancer_arns", &m->add_nlb_arns) &&
+		       json_opt_strv(o, "remove_network_load_balancer_arns", &m->remove_nlb_arns) &&
+		       json_opt_strv(o, "add_gateway_load_balancer_arns", &m->add_gwlb_arns) &&
+		       json_opt_strv(o, "remove_gateway_load_balancer_arns",
+				     &m->remove_gwlb_arns) &&
+		       (m->private_dns_name == NULL ||
+			json_str(o, "private_dns_name", m->private_dns_name)) &&
+		       (!m->remove_private_dns ||
+			cJSON_AddBoolToObject(o, "remove_private_dns_name", true)) &&
+		       json_opt_strv(o, "add_supported_ip_address_types", &m->add_ip_types) &&
+		       json_opt_strv(o, "remove_supported_ip_address_types", &m->remove_ip_types) &&
+		       json_opt_strv(o, "add_supported_regions", &m->add_regions) &&
+		       json_opt_strv(o, "remove_supported_regions", &m->remove_regions);
+	case PLAN_MODIFY_PERMISSIONS:
+		return json_strv(o, "add_allowed_principals", &c->add_principals) &&
+		       json_strv(o, "remove_allowed_principals", &c->remove_principals);
+	case PLAN_DELETE_TAGS:
+		return json_strv(o, "keys", &c->tag_keys);
+	case PLAN_REJECT_CONNECTIONS:
+		return json_strv(o, "vpc_endpoint_ids", &c->endpoint_ids);
+	case PLAN_DELETE:
+		return true;
+	}
+	return false;
+}
+
+cJSON *
+plan_to_json(const struct plan *p)
+{
+	cJSON *root = cJSON_CreateObject(), *changes, *held, *sum;
+	struct plan_summary s;
+	bool ok;
+
+	if (root == NULL)
+		return NULL;
+	ok = (changes = cJSON_AddArrayToObject(root, "changes")) != NULL;
+	for (size_t i = 0; ok && i < p->n_changes; i++) {
+		const struct plan_change *c = &p->changes[i];
+		cJSON *o = cJSON_CreateObject(), *params;
+
+		ok = o != NULL && cJSON_AddItemToArray(changes, o);
+		if (!ok) {
+			cJSON_Delete(o);
+			break;
+		}
+		ok = json_str(o, "action", plan_kind_name(c->kind)) &&
+		     json_str(o, "name", c->name) && json_str(o, "service_id", c->service_id) &&
+		     json_str(o, "reason", c->reason) && json_strv(o, "diffs", &c->diffs) &&
+		     (params = cJSON_AddObjectToObject(o, "parameters")) != NULL &&
+		     json_params(params, c);
+	}
+	ok = ok && (held = cJSON_AddArrayToObject(root, "held")) != NULL;
+	for (size_t i = 0; ok && i < p->n_held; i++) {
+		const struct plan_held *h = &p->held[i];
+		cJSON *o = cJSON_CreateObject();
+
+		ok = o != NULL && cJSON_AddItemToArray(held, o);
+		if (!ok) {
+			cJSON_Delete(o);
+			break;
+		}
+		ok = json_str(o, "kind", plan_hold_name(h->kind)) && json_str(o, "name", h->name) &&
+		     json_str(o, "service_id", h->service_id) && json_str(o, "reason", h->reason);
+	}
+	plan_summarize(p, &s);
+	ok = ok && (sum = cJSON_AddObjectToObject(root, "summary")) != NULL &&
+	     cJSON_AddNumberToObject(sum, "create", (double)s.create) &&
+	     cJSON_AddNumberToObject(sum, "change", (double)s.change) &&
+	     cJSON_AddNumberToObject(sum, "delete", (double)s.delete) &&
+	     cJSON_AddNumberToObject(sum, "held", (double)s.held);
+	if (!ok) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}

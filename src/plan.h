@@ -1,0 +1,270 @@
+/*
+ * plan: desired specs + observation → the ordered changes of one cycle.
+ *
+ * This is where every safety rule of design.md §3 is decided, so it is a
+ * pure function (no I/O, no clock, no logging, no globals) and every rule is
+ * a unit test.  apply.c executes the changes in order; --dry-run prints them
+ * with plan_print_text() / plan_to_json().  Each change and each held item
+ * carries a human reason.
+ *
+ * Rules (the unspecified ones decided here):
+ *
+ * Ownership.  An observed service is ours only when its tag vpcesd:owner
+ * equals the owner, checked here even though the listing was filtered on
+ * that tag by the server.  Its spec is the one named by tag vpcesd:name.
+ * Services that are not ours are never changed or deleted unless a spec
+ * adopts them by id.  Tags with a `vpcesd:` or `aws:` prefix (any case) are
+ * never changed by tag diffs.  Observed entries without a service id, in
+ * state Deleted, or repeating an id already seen (the first entry wins) are
+ * ignored: Deleted services count as gone.
+ *
+ * Completeness.  Creates and deletes need obs->listing_complete.  A
+ * service's modifications need its configuration (always present) and, when
+ * the spec manages allowed_principals, permissions_known; otherwise the
+ * whole service is HELD_INCOMPLETE.  Deletes and rejects need
+ * connections_known.  Nothing is inferred from a failed read.
+ *
+ * States.  Available services converge.  Pending and Deleting are WAITING,
+ * Failed is FAILED (a desired service) — none of them blocks other services.
+ * Any other state is HELD_INCOMPLETE.  An owned service that is no longer
+ * desired may be deleted when Available or Failed; Pending/Deleting ones are
+ * WAITING.
+ *
+ * Policies.  sync: create, update, delete.  upsert-only: create, update;
+ * every delete becomes HELD_POLICY ("would delete … (policy upsert-only)")
+ * and every duplicate DUPLICATE.  create-only: create (and adopt: taking
+ * ownership only writes the two ownership tags); drift of an existing
+ * service is HELD_POLICY with the diff in the reason.
+ *
+ * Per field (services whose spec uses NLBs or GWLBs, never both):
+ *   - acceptance_required: set when it differs (or EC2 did not say).
+ *   - LB ARNs: add/remove as a set diff.  A spec with NLBs for a service
+ *     with GWLBs (or the reverse, by ARNs or service type) is REFUSED: the
+ *     type cannot change without a re-create.
+ *   - private_dns_name (NLB only): set, change (case-insensitive compare) or
+ *     remove (RemovePrivateDnsName).
+ *   - supported_ip_address_types: set diff; the desired set is never empty
+ *     (an empty one is not managed), apply sends Add before Remove.
+ *   - supported_regions: a region whose per-region state is Deleting,
+ *     Deleted, Failed or Closed (any case) is absent, any other (Pending,
+ *     Available) present; the home region (in->region) is never added or
+ *     removed.
+ *   - allowed_principals: only when managed; authoritative set diff, `[]`
+ *     removes all; one MODIFY_PERMISSIONS with add + remove.
+ *   - tags: user tags authoritative: CREATE_TAGS for missing/different
+ *     values, DELETE_TAGS with the explicit keys of extra ones (never an
+ *     empty key list: that would delete every tag).
+ *
+ * Create: CREATE carries every create parameter, the ownership + user tags
+ * (TagSpecification) and the ClientToken; the principals to add once the id
+ * exists ride along in `create.add_principals`.
+ *
+ * Adopt.  A spec with `adopt: vpce-svc-…` uses that service as its own.
+ * Not observed: NOT_FOUND → REFUSED; UNREADABLE or no lookup → HELD_INCOMPLETE.
+ * Tagged with another owner → REFUSED.  Untagged (or ours under a name that
+ * no spec uses) → ADOPT (CreateTags vpcesd:owner + vpcesd:name), then the
+ * normal modifications.  Ours under another desired spec's name → REFUSED.
+ * An adopt target is never deleted, whatever happens to its spec.
+ *
+ * Duplicates.  Several owned services named by one spec: the keeper is the
+ * adopt target if any, else an Available one, then the smallest id; each
+ * other one is reported.  Under sync a duplicate is deleted (through the
+ * same valve) when its connections are known and none is
+ * available/pendingAcceptance; otherwise it is held as DUPLICATE.  Its
+ * connections are never rejected.
+ *
+ * Deletes (sync only): owned services whose name no spec uses and that no
+ * spec adopts, plus duplicates.  A service with available/pendingAcceptance
+ * connections (any case) is HELD_CONNECTED unless delete.reject_connections,
+ * then REJECT_CONNECTIONS precedes its DELETE.  Valve: when more than
+ * max_per_cycle services would be deleted, every delete (and its reject) of
+ * the cycle is HELD_VALVE with the counts in the reason.
+ *
+ * Order.  Changes: per service ADOPT, MODIFY_CONFIG, MODIFY_PERMISSIONS,
+ * CREATE_TAGS, DELETE_TAGS; services (and creates) in spec-name order; then
+ * every REJECT_CONNECTIONS/DELETE pair sorted by (name, id).  Held items are
+ * sorted by (name, id).  Sets inside a change are sorted (strcmp).
+ *
+ * Pure; safe on the event loop.
+ */
+#ifndef VPCESD_PLAN_H
+#define VPCESD_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "model.h"
+#include "observation.h"
+#include "strv.h"
+
+#define PLAN_OWNER_TAG "vpcesd:owner"
+#define PLAN_NAME_TAG  "vpcesd:name"
+
+/* "vpcesd-" + 48 hex digits; PLAN_CLIENT_TOKEN_SIZE includes the NUL. */
+#define PLAN_CLIENT_TOKEN_LEN  55
+#define PLAN_CLIENT_TOKEN_SIZE (PLAN_CLIENT_TOKEN_LEN + 1)
+
+struct plan_input {
+	const char *owner;  /* vpcesd:owner value, required */
+	const char *region; /* home region, required */
+	enum model_policy policy;
+	unsigned max_deletes;    /* delete.max_per_cycle */
+	bool reject_connections; /* delete.reject_connections */
+	const struct service_spec *specs;
+	size_t n_specs;
+	const struct observation *obs; /* required */
+};
+
+/* Fill *in from a loaded config (policy may be overridden afterwards). */
+void plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
+			    const struct observation *obs);
+
+enum plan_kind {
+	PLAN_CREATE,
+	PLAN_ADOPT,
+	PLAN_MODIFY_CONFIG,
+	PLAN_MODIFY_PERMISSIONS,
+	PLAN_CREATE_TAGS,
+	PLAN_DELETE_TAGS,
+	PLAN_REJECT_CONNECTIONS,
+	PLAN_DELETE,
+};
+
+enum plan_hold {
+	PLAN_HOLD_WAITING,    /* Pending / Deleting */
+	PLAN_HOLD_FAILED,     /* service state Failed */
+	PLAN_HOLD_POLICY,     /* the policy forbids it */
+	PLAN_HOLD_VALVE,      /* delete.max_per_cycle exceeded */
+	PLAN_HOLD_CONNECTED,  /* live endpoints, reject_connections off */
+	PLAN_HOLD_INCOMPLETE, /* listing or this service's observation incomplete */
+	PLAN_HOLD_REFUSED,    /* cannot be done: foreign adopt, LB type change, … */
+	PLAN_HOLD_DUPLICATE,  /* a second owned service with the same name, kept */
+};
+
+/* CreateVpcEndpointServiceConfiguration, then the first permissions. */
+struct plan_create {
+	bool acceptance_required;
+	struct strv nlb_arns;
+	struct strv gwlb_arns;
+	char *private_dns_name; /* NULL: none */
+	struct strv ip_address_types;
+	struct strv supported_regions; /* home region left out */
+	struct model_tags tags;        /* vpcesd:owner, vpcesd:name + user tags, by key */
+	char client_token[PLAN_CLIENT_TOKEN_SIZE];
+	struct strv add_principals; /* ModifyVpcEndpointServicePermissions once the id exists */
+};
+
+/* One ModifyVpcEndpointServiceConfiguration; empty members are not sent. */
+struct plan_modify {
+	bool set_acceptance;
+	bool acceptance_required;
+	struct strv add_nlb_arns;
+	struct strv remove_nlb_arns;
+	struct strv add_gwlb_arns;
+	struct strv remove_gwlb_arns;
+	char *private_dns_name;   /* set/change; NULL: unchanged */
+	bool remove_private_dns;  /* RemovePrivateDnsName=true */
+	struct strv add_ip_types; /* sent before the removals */
+	struct strv remove_ip_types;
+	struct strv add_regions;
+	struct strv remove_regions;
+};
+
+/*
+ * One change.  Only the members of its kind are filled, the others are
+ * empty (zero).  All strings and sets are owned by the plan.
+ */
+struct plan_change {
+	enum plan_kind kind;
+	char *name;                    /* spec name; for a delete the vpcesd:name tag (or the id) */
+	char *service_id;              /* NULL for CREATE */
+	char *reason;                  /* one line: the diffs joined with "; " */
+	struct strv diffs;             /* one human line per field diff */
+	struct plan_create create;     /* CREATE */
+	struct plan_modify modify;     /* MODIFY_CONFIG */
+	struct strv add_principals;    /* MODIFY_PERMISSIONS */
+	struct strv remove_principals; /* MODIFY_PERMISSIONS */
+	struct model_tags tags;        /* ADOPT (ownership tags), CREATE_TAGS */
+	struct strv tag_keys;          /* DELETE_TAGS: never empty */
+	struct strv endpoint_ids;      /* REJECT_CONNECTIONS */
+};
+
+struct plan_held {
+	enum plan_hold kind;
+	char *name;       /* spec name, or the vpcesd:name tag, or the id */
+	char *service_id; /* NULL when there is no service (e.g. a held create) */
+	char *reason;
+};
+
+struct plan {
+	struct plan_change *changes; /* in apply order */
+	size_t n_changes;
+	size_t cap_changes;
+	struct plan_held *held; /* sorted by (name, id) */
+	size_t n_held;
+	size_t cap_held;
+};
+
+/*
+ * Compute the plan.  On success *ret is a new plan the caller frees with
+ * plan_free().  -EINVAL when the input is malformed (no owner, region or
+ * observation; a spec without a name), -ENOMEM; *ret untouched then.
+ */
+int plan_compute(const struct plan_input *in, struct plan **ret, struct err *e);
+
+/* Free a plan.  NULL-safe. */
+void plan_free(struct plan *p);
+
+/* "create", "adopt", "modify_config", "modify_permissions", "create_tags", "delete_tags",
+ * "reject_connections", "delete". */
+const char *plan_kind_name(enum plan_kind k);
+
+/* "waiting", "failed", "policy", "valve", "connected", "incomplete", "refused", "duplicate". */
+const char *plan_hold_name(enum plan_hold h);
+
+/*
+ * The create ClientToken of `spec` for `owner`: "vpcesd-" followed by the
+ * first 48 hex digits of SHA-256(owner NUL name NUL canonical-JSON), where
+ * canonical JSON is model_service_to_json() printed compactly.
+ * Deterministic; changes whenever the spec's canonical form changes.
+ * -ENOMEM, -E2BIG or -EIO (libcrypto) with `out` untouched on failure.
+ */
+int plan_client_token(const char *owner, const struct service_spec *spec,
+		      char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e);
+
+/*
+ * Human form, like `terraform plan`:
+ *   + create api-a
+ *       acceptance_required: true
+ *   ~ modify api-b (vpce-svc-…)
+ *       acceptance_required: false → true
+ *   - delete old (vpce-svc-…)
+ *       reason
+ *   ! held api-c: reason
+ *   Plan: 1 to create, 1 to change, 1 to delete, 1 held.
+ * Consecutive changes of one service share one header.  Appends to `out`;
+ * -ENOMEM / -E2BIG from buf.
+ */
+int plan_print_text(const struct plan *p, struct buf *out);
+
+/*
+ * Stable JSON form: {"changes": [...], "held": [...], "summary": {...}}, keys
+ * in a fixed order.  Caller frees with cJSON_Delete(); NULL on allocation
+ * failure.
+ */
+cJSON *plan_to_json(const struct plan *p);
+
+/* Counts for summaries and exit codes. */
+struct plan_summary {
+	size_t create;
+	size_t change; /* services with at least one non-create, non-delete change */
+	size_t delete;
+	size_t held;
+};
+void plan_summarize(const struct plan *p, struct plan_summary *s);
+
+#endif

@@ -1,0 +1,1494 @@
+/*
+ * Unit tests for plan.h (and the observation.h builders it consumes).
+ *
+ * Each test builds desired specs and an observation by hand, runs
+ * plan_compute() and compares a one-line-per-item digest of the whole plan
+ * with the exact expected text, so an extra, missing or reordered change
+ * fails the test.  Typed parameters that apply.c will send are checked
+ * directly where they matter.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ec2_xml.h"
+#include "observation.h"
+#include "plan.h"
+
+#define OWNER  "team-a"
+#define REGION "us-east-1"
+#define NLB_A  "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/a/1"
+#define NLB_B  "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/b/2"
+#define NLB_C  "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/c/3"
+#define GWLB_A "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/gwy/a/4"
+#define GWLB_B "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/gwy/b/5"
+#define ROOT_1 "arn:aws:iam::111111111111:root"
+#define ROOT_2 "arn:aws:iam::222222222222:root"
+#define USER_X "arn:aws:iam::333333333333:user/x"
+
+#define MAX_SPECS 16
+
+struct fx {
+	struct service_spec specs[MAX_SPECS];
+	size_t n_specs;
+	struct observation *obs;
+	struct plan_input in;
+	struct plan *plan;
+	struct err e;
+	char *digest;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->obs = observation_new();
+	assert_non_null(f->obs);
+	f->obs->listing_complete = true;
+	f->in.owner = OWNER;
+	f->in.region = REGION;
+	f->in.policy = MODEL_POLICY_SYNC;
+	f->in.max_deletes = 10;
+	f->in.reject_connections = false;
+	f->in.specs = f->specs;
+	f->in.obs = f->obs;
+	err_clear(&f->e);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < f->n_specs; i++)
+		model_service_clear(&f->specs[i]);
+	observation_free(f->obs);
+	plan_free(f->plan);
+	free(f->digest);
+	free(f);
+	return 0;
+}
+
+/* ---- builders -------------------------------------------------------------- */
+
+/* Replace *sv with the NULL-terminated strings, sorted. */
+static void
+set_strv(struct strv *sv, ...)
+{
+	va_list ap;
+	const char *s;
+
+	strv_free(sv);
+	va_start(ap, sv);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(strv_push(sv, s), 0);
+	va_end(ap);
+	strv_sort(sv);
+}
+
+/* A spec that matches obs_add()'s default service: NLB_A, acceptance, ipv4. */
+static struct service_spec *
+spec_add(struct fx *f, const char *name)
+{
+	struct service_spec *s;
+
+	assert_true(f->n_specs < MAX_SPECS);
+	s = &f->specs[f->n_specs++];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	assert_non_null(s->name);
+	set_strv(&s->nlb_arns, NLB_A, NULL);
+	s->acceptance_required = true;
+	set_strv(&s->ip_address_types, "ipv4", NULL);
+	f->in.n_specs = f->n_specs;
+	return s;
+}
+
+static void
+spec_tag(struct service_spec *s, const char *k, const char *v)
+{
+	assert_int_equal(model_tags_add(&s->tags, k, v), 0);
+	model_tags_sort(&s->tags);
+}
+
+static void
+spec_gwlb(struct service_spec *s)
+{
+	strv_free(&s->nlb_arns);
+	set_strv(&s->gwlb_arns, GWLB_A, NULL);
+}
+
+static void
+cfg_tag(struct ec2_service_config *c, const char *k, const char *v)
+{
+	struct ec2_tag *t = realloc(c->tags.v, (c->tags.n + 1) * sizeof(*t));
+
+	assert_non_null(t);
+	c->tags.v = t;
+	t[c->tags.n].key = strdup(k);
+	t[c->tags.n].value = strdup(v);
+	assert_non_null(t[c->tags.n].key);
+	assert_non_null(t[c->tags.n].value);
+	c->tags.n++;
+}
+
+/*
+ * Observe a service `id` in `state`, tagged with owner and name when not
+ * NULL, matching spec_add()'s defaults; permissions (none) and connections
+ * (none) known.  The pointer is valid until the next obs_add().
+ */
+static struct observed_service *
+obs_add_src(struct fx *f, const char *id, const char *owner, const char *name, const char *state,
+	    enum observation_source src)
+{
+	struct ec2_service_config c = {0};
+	struct observed_service *s;
+
+	c.service_id = strdup(id);
+	c.service_state = strdup(state);
+	assert_int_equal(strv_push(&c.service_types, "Interface"), 0);
+	c.acceptance_required = EC2_BOOL_TRUE;
+	assert_int_equal(strv_push(&c.network_load_balancer_arns, NLB_A), 0);
+	assert_int_equal(strv_push(&c.supported_ip_address_types, "ipv4"), 0);
+	if (owner)
+		cfg_tag(&c, PLAN_OWNER_TAG, owner);
+	if (name)
+		cfg_tag(&c, PLAN_NAME_TAG, name);
+	assert_int_equal(observation_add_service_take(f->obs, &c, src, &s), 0);
+	assert_null(c.service_id); /* moved */
+	assert_int_equal(observation_set_principals(s, &(struct strv)STRV_INIT), 0);
+	assert_int_equal(observation_set_connections(s, NULL, 0), 0);
+	return s;
+}
+
+static struct observed_service *
+obs_add(struct fx *f, const char *id, const char *owner, const char *name, const char *state)
+{
+	return obs_add_src(f, id, owner, name, state, OBSERVATION_OWNED_LISTING);
+}
+
+static void
+obs_region(struct observed_service *s, const char *region, const char *state)
+{
+	struct ec2_service_config *c = &s->cfg;
+	struct ec2_supported_region *r =
+		realloc(c->supported_regions, (c->n_supported_regions + 1) * sizeof(*r));
+
+	assert_non_null(r);
+	c->supported_regions = r;
+	r[c->n_supported_regions].region = strdup(region);
+	r[c->n_supported_regions].service_state = strdup(state);
+	c->n_supported_regions++;
+}
+
+static void
+obs_conn(struct observed_service *s, const char *vpce, const char *state)
+{
+	struct ec2_endpoint_connection c = {0};
+
+	c.vpc_endpoint_id = strdup(vpce);
+	c.vpc_endpoint_state = strdup(state);
+	assert_int_equal(observation_add_connection_take(s, &c), 0);
+	assert_null(c.vpc_endpoint_id);
+}
+
+static void
+obs_principals(struct observed_service *s, ...)
+{
+	struct strv sv = STRV_INIT;
+	va_list ap;
+	const char *p;
+
+	va_start(ap, s);
+	while ((p = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(strv_push(&sv, p), 0);
+	va_end(ap);
+	assert_int_equal(observation_set_principals(s, &sv), 0);
+	strv_free(&sv);
+}
+
+/* ---- running and digesting ---------------------------------------------------- */
+
+static const char *
+digest(struct fx *f)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < f->plan->n_changes; i++) {
+		const struct plan_change *c = &f->plan->changes[i];
+
+		assert_int_equal(buf_printf(&b, "%s %s %s: %s\n", plan_kind_name(c->kind), c->name,
+					    c->service_id ? c->service_id : "-", c->reason),
+				 0);
+	}
+	for (size_t i = 0; i < f->plan->n_held; i++) {
+		const struct plan_held *h = &f->plan->held[i];
+
+		assert_int_equal(buf_printf(&b, "! %s %s %s: %s\n", plan_hold_name(h->kind),
+					    h->name, h->service_id ? h->service_id : "-",
+					    h->reason),
+				 0);
+	}
+	free(f->digest);
+	f->digest = b.data ? buf_steal(&b) : strdup("");
+	buf_free(&b);
+	return f->digest;
+}
+
+/* Compute the plan (asserting success) and return its digest. */
+static const char *
+run(struct fx *f)
+{
+	plan_free(f->plan);
+	f->plan = NULL;
+	err_clear(&f->e);
+	assert_int_equal(plan_compute(&f->in, &f->plan, &f->e), 0);
+	assert_false(err_isset(&f->e));
+	return digest(f);
+}
+
+static const struct plan_change *
+change(struct fx *f, size_t i)
+{
+	assert_true(i < f->plan->n_changes);
+	return &f->plan->changes[i];
+}
+
+static void
+assert_strv(const struct strv *sv, const char *joined)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < sv->n; i++)
+		assert_int_equal(buf_printf(&b, "%s%s", i ? "," : "", sv->v[i]), 0);
+	assert_string_equal(buf_str(&b), joined);
+	buf_free(&b);
+}
+
+/* ---- create and no-op ---------------------------------------------------------- */
+
+static void
+test_converge_from_empty(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *b = spec_add(f, "api-b"), *a;
+	const struct plan_create *cr;
+
+	a = spec_add(f, "api-a");
+	a->acceptance_required = false;
+	set_strv(&a->nlb_arns, NLB_B, NLB_A, NULL);
+	a->private_dns_name = strdup("api.example.com");
+	set_strv(&a->ip_address_types, "ipv4", "ipv6", NULL);
+	set_strv(&a->supported_regions, "eu-west-1", REGION, NULL);
+	a->principals_managed = true;
+	set_strv(&a->allowed_principals, ROOT_2, ROOT_1, NULL);
+	spec_tag(a, "team", "payments");
+	spec_tag(a, "env", "prod");
+	spec_gwlb(b);
+
+	assert_string_equal(
+		run(f),
+		"create api-a -: acceptance_required: false; network_load_balancer_arns: " NLB_A
+		", " NLB_B "; private_dns_name: api.example.com; supported_ip_address_types: "
+		"ipv4, ipv6; supported_regions: eu-west-1; allowed_principals: " ROOT_1 ", " ROOT_2
+		"; tags: env=prod, team=payments\n"
+		"create api-b -: acceptance_required: true; gateway_load_balancer_arns: " GWLB_A
+		"; supported_ip_address_types: ipv4\n");
+	cr = &change(f, 0)->create;
+	assert_false(cr->acceptance_required);
+	assert_strv(&cr->nlb_arns, NLB_A "," NLB_B);
+	assert_int_equal(cr->gwlb_arns.n, 0);
+	assert_string_equal(cr->private_dns_name, "api.example.com");
+	assert_strv(&cr->ip_address_types, "ipv4,ipv6");
+	assert_strv(&cr->supported_regions, "eu-west-1"); /* home region left out */
+	assert_strv(&cr->add_principals, ROOT_1 "," ROOT_2);
+	assert_int_equal(cr->tags.n, 4);
+	assert_string_equal(cr->tags.v[0].key, "env");
+	assert_string_equal(cr->tags.v[1].key, "team");
+	assert_string_equal(cr->tags.v[2].key, PLAN_NAME_TAG);
+	assert_string_equal(cr->tags.v[2].value, "api-a");
+	assert_string_equal(cr->tags.v[3].key, PLAN_OWNER_TAG);
+	assert_string_equal(cr->tags.v[3].value, OWNER);
+	assert_int_equal(strlen(cr->client_token), PLAN_CLIENT_TOKEN_LEN);
+	assert_null(change(f, 0)->service_id);
+	cr = &change(f, 1)->create;
+	assert_strv(&cr->gwlb_arns, GWLB_A);
+	assert_null(cr->private_dns_name);
+	assert_int_equal(cr->add_principals.n, 0);
+	assert_int_equal(f->plan->n_held, 0);
+}
+
+static void
+test_noop_when_equal(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->acceptance_required = false;
+	set_strv(&s->nlb_arns, NLB_A, NLB_B, NULL);
+	s->private_dns_name = strdup("api.example.com");
+	set_strv(&s->ip_address_types, "ipv4", "ipv6", NULL);
+	set_strv(&s->supported_regions, "eu-west-1", "us-west-2", NULL);
+	s->principals_managed = true;
+	set_strv(&s->allowed_principals, ROOT_1, ROOT_2, NULL);
+	spec_tag(s, "team", "payments");
+
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	set_strv(&o->cfg.network_load_balancer_arns, NLB_B, NLB_A, NULL);
+	o->cfg.private_dns_name = strdup("API.example.com"); /* DNS names ignore case */
+	set_strv(&o->cfg.supported_ip_address_types, "ipv6", "ipv4", NULL);
+	obs_region(o, "us-west-2", "Available");
+	obs_region(o, "eu-west-1", "Pending"); /* Pending counts as present */
+	obs_region(o, REGION, "Available");    /* the home region is not managed */
+	obs_principals(o, ROOT_2, ROOT_1, NULL);
+	cfg_tag(&o->cfg, "team", "payments");
+	cfg_tag(&o->cfg, "aws:cloudformation:stack-name", "x");
+
+	assert_string_equal(run(f), "");
+	/* Every policy agrees that nothing is to be done. */
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_string_equal(run(f), "");
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	assert_string_equal(run(f), "");
+}
+
+/* ---- field drift ---------------------------------------------------------------- */
+
+static void
+test_drift_acceptance(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "api");
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: acceptance_required: false → true\n");
+	assert_true(change(f, 0)->modify.set_acceptance);
+	assert_true(change(f, 0)->modify.acceptance_required);
+
+	f->specs[0].acceptance_required = false;
+	o->cfg.acceptance_required = EC2_BOOL_TRUE;
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: acceptance_required: true → false\n");
+	assert_false(change(f, 0)->modify.acceptance_required);
+
+	o->cfg.acceptance_required = EC2_BOOL_UNSET;
+	assert_string_equal(
+		run(f), "modify_config api vpce-svc-1: acceptance_required: (unknown) → false\n");
+}
+
+static void
+test_drift_nlb_arns(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+	const struct plan_modify *m;
+
+	set_strv(&s->nlb_arns, NLB_A, NLB_B, NULL);
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	set_strv(&o->cfg.network_load_balancer_arns, NLB_C, NLB_A, NULL);
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: network_load_balancer_arns: +" NLB_B
+			    " −" NLB_C "\n");
+	m = &change(f, 0)->modify;
+	assert_strv(&m->add_nlb_arns, NLB_B);
+	assert_strv(&m->remove_nlb_arns, NLB_C);
+	assert_false(m->set_acceptance);
+	assert_int_equal(m->add_gwlb_arns.n + m->remove_gwlb_arns.n, 0);
+}
+
+static void
+test_drift_gwlb_arns(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "gw");
+	struct observed_service *o;
+	const struct plan_modify *m;
+
+	spec_gwlb(s);
+	set_strv(&s->gwlb_arns, GWLB_B, NULL);
+	o = obs_add(f, "vpce-svc-1", OWNER, "gw", "Available");
+	strv_free(&o->cfg.network_load_balancer_arns);
+	set_strv(&o->cfg.service_types, "GatewayLoadBalancer", NULL);
+	set_strv(&o->cfg.gateway_load_balancer_arns, GWLB_A, NULL);
+	assert_string_equal(run(f),
+			    "modify_config gw vpce-svc-1: gateway_load_balancer_arns: +" GWLB_B
+			    " −" GWLB_A "\n");
+	m = &change(f, 0)->modify;
+	assert_strv(&m->add_gwlb_arns, GWLB_B);
+	assert_strv(&m->remove_gwlb_arns, GWLB_A);
+	assert_int_equal(m->add_nlb_arns.n + m->remove_nlb_arns.n, 0);
+}
+
+static void
+test_drift_private_dns(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+
+	/* set */
+	s->private_dns_name = strdup("api.example.com");
+	assert_string_equal(run(f), "modify_config api vpce-svc-1: private_dns_name: (none) → "
+				    "api.example.com\n");
+	assert_string_equal(change(f, 0)->modify.private_dns_name, "api.example.com");
+	assert_false(change(f, 0)->modify.remove_private_dns);
+	/* change */
+	o->cfg.private_dns_name = strdup("old.example.com");
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: private_dns_name: old.example.com → "
+			    "api.example.com\n");
+	assert_string_equal(change(f, 0)->modify.private_dns_name, "api.example.com");
+	/* remove */
+	free(s->private_dns_name);
+	s->private_dns_name = NULL;
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: private_dns_name: old.example.com → "
+			    "(none)\n");
+	assert_null(change(f, 0)->modify.private_dns_name);
+	assert_true(change(f, 0)->modify.remove_private_dns);
+	/* An empty observed name is no name: nothing to remove. */
+	free(o->cfg.private_dns_name);
+	o->cfg.private_dns_name = strdup("");
+	assert_string_equal(run(f), "");
+}
+
+static void
+test_drift_ip_types(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	const struct plan_modify *m;
+
+	/* add */
+	set_strv(&s->ip_address_types, "ipv4", "ipv6", NULL);
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: supported_ip_address_types: +ipv6\n");
+	assert_strv(&change(f, 0)->modify.add_ip_types, "ipv6");
+	assert_int_equal(change(f, 0)->modify.remove_ip_types.n, 0);
+	/* remove */
+	set_strv(&s->ip_address_types, "ipv6", NULL);
+	set_strv(&o->cfg.supported_ip_address_types, "ipv4", "ipv6", NULL);
+	assert_string_equal(run(f),
+			    "modify_config api vpce-svc-1: supported_ip_address_types: −ipv4\n");
+	assert_strv(&change(f, 0)->modify.remove_ip_types, "ipv4");
+	assert_int_equal(change(f, 0)->modify.add_ip_types.n, 0);
+	/* swap: both in one call, the set never empty (apply sends Add first) */
+	set_strv(&o->cfg.supported_ip_address_types, "ipv4", NULL);
+	assert_string_equal(
+		run(f), "modify_config api vpce-svc-1: supported_ip_address_types: +ipv6 −ipv4\n");
+	m = &change(f, 0)->modify;
+	assert_strv(&m->add_ip_types, "ipv6");
+	assert_strv(&m->remove_ip_types, "ipv4");
+	assert_int_equal(f->plan->n_changes, 1);
+}
+
+static void
+test_drift_regions(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	const struct plan_modify *m;
+
+	set_strv(&s->supported_regions, REGION, "eu-west-1", "eu-west-2", "eu-west-3", "ap-south-1",
+		 NULL);
+	obs_region(o, "eu-west-1", "Pending");   /* present */
+	obs_region(o, "eu-west-2", "Closed");    /* absent: added again */
+	obs_region(o, "eu-west-3", "failed");    /* absent (any case) */
+	obs_region(o, "us-west-2", "Available"); /* not desired: removed */
+	obs_region(o, "sa-east-1", "Deleting");  /* already going: not removed again */
+	/* home region: in the spec but not observed → not added */
+	assert_string_equal(run(f), "modify_config api vpce-svc-1: supported_regions: +ap-south-1 "
+				    "+eu-west-2 +eu-west-3 −us-west-2\n");
+	m = &change(f, 0)->modify;
+	assert_strv(&m->add_regions, "ap-south-1,eu-west-2,eu-west-3");
+	assert_strv(&m->remove_regions, "us-west-2");
+
+	/* The home region observed but not desired is not removed either. */
+	set_strv(&s->supported_regions, NULL);
+	for (size_t i = 0; i < o->cfg.n_supported_regions; i++) {
+		free(o->cfg.supported_regions[i].region);
+		free(o->cfg.supported_regions[i].service_state);
+	}
+	o->cfg.n_supported_regions = 0;
+	obs_region(o, REGION, "Available");
+	assert_string_equal(run(f), "");
+}
+
+static void
+test_drift_tags(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	const struct plan_change *c;
+
+	spec_tag(s, "team", "payments"); /* add */
+	spec_tag(s, "env", "prod");      /* change */
+	spec_tag(s, "keep", "same");
+	cfg_tag(&o->cfg, "env", "dev");
+	cfg_tag(&o->cfg, "keep", "same");
+	cfg_tag(&o->cfg, "old", "x");                    /* remove */
+	cfg_tag(&o->cfg, "Zed", "");                     /* remove, empty value */
+	cfg_tag(&o->cfg, "aws:cloudformation:id", "cf"); /* never touched */
+	cfg_tag(&o->cfg, "AWS:other", "cf");             /* never touched */
+	cfg_tag(&o->cfg, "vpcesd:future", "y");          /* never touched */
+	assert_string_equal(run(f),
+			    "create_tags api vpce-svc-1: tag env: dev → prod; tag team: (none) "
+			    "→ payments\n"
+			    "delete_tags api vpce-svc-1: tag Zed: \"\" → (none); tag old: x → "
+			    "(none)\n");
+	c = change(f, 0);
+	assert_int_equal(c->tags.n, 2);
+	assert_string_equal(c->tags.v[0].key, "env");
+	assert_string_equal(c->tags.v[0].value, "prod");
+	assert_string_equal(c->tags.v[1].key, "team");
+	c = change(f, 1);
+	assert_strv(&c->tag_keys, "Zed,old");
+}
+
+static void
+test_delete_tags_never_empty(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "api");
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	cfg_tag(&o->cfg, "aws:x", "1"); /* only reserved extra tags: no DELETE_TAGS at all */
+	assert_string_equal(run(f), "");
+	for (size_t i = 0; i < f->plan->n_changes; i++)
+		assert_int_not_equal(f->plan->changes[i].kind, PLAN_DELETE_TAGS);
+}
+
+static void
+test_permissions(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+
+	/* absent key: unmanaged, observed principals left alone */
+	obs_principals(o, USER_X, NULL);
+	assert_string_equal(run(f), "");
+	/* unmanaged and unreadable: still nothing to hold */
+	o->permissions_known = false;
+	assert_string_equal(run(f), "");
+	o->permissions_known = true;
+
+	/* add + remove in one call */
+	s->principals_managed = true;
+	set_strv(&s->allowed_principals, ROOT_2, ROOT_1, NULL);
+	obs_principals(o, USER_X, ROOT_1, NULL);
+	assert_string_equal(run(f),
+			    "modify_permissions api vpce-svc-1: allowed_principals: +" ROOT_2
+			    " −" USER_X "\n");
+	assert_strv(&change(f, 0)->add_principals, ROOT_2);
+	assert_strv(&change(f, 0)->remove_principals, USER_X);
+
+	/* [] = remove all */
+	set_strv(&s->allowed_principals, NULL);
+	obs_principals(o, "*", ROOT_1, NULL);
+	assert_string_equal(run(f), "modify_permissions api vpce-svc-1: allowed_principals: −*"
+				    " −" ROOT_1 "\n");
+	assert_int_equal(change(f, 0)->add_principals.n, 0);
+	assert_strv(&change(f, 0)->remove_principals, "*," ROOT_1);
+}
+
+/* ---- ownership ------------------------------------------------------------------- */
+
+static void
+test_foreign_never_touched(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "api");
+	/* Same name, no owner tag; same name, other owner; both drifted. */
+	o = obs_add(f, "vpce-svc-1", NULL, "api", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	o = obs_add(f, "vpce-svc-2", "team-b", "api", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	/* Not desired, other owner, connected to nothing: never deleted. */
+	obs_add(f, "vpce-svc-3", "team-b", "gone", "Available");
+	obs_add(f, "vpce-svc-4", NULL, NULL, "Available");
+	obs_add(f, "vpce-svc-5", "TEAM-A", "gone", "Available"); /* owner compare is exact */
+	f->in.policy = MODEL_POLICY_SYNC;
+	/* The spec finds no service of ours, so it creates one. */
+	assert_string_equal(run(f), "create api -: acceptance_required: true; "
+				    "network_load_balancer_arns: " NLB_A
+				    "; supported_ip_address_types: ipv4\n");
+}
+
+static void
+test_owned_without_name_is_deleted_under_sync(void **state)
+{
+	struct fx *f = *state;
+
+	obs_add(f, "vpce-svc-9", OWNER, NULL, "Available");
+	assert_string_equal(
+		run(f), "delete vpce-svc-9 vpce-svc-9: not in the configuration (policy sync)\n");
+}
+
+static void
+test_repeated_id_first_wins(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "api");
+	obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available"); /* ignored */
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	assert_string_equal(run(f), "");
+}
+
+/* ---- adopt ------------------------------------------------------------------------ */
+
+static void
+test_adopt_untagged(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+	const struct plan_change *c;
+
+	s->adopt = strdup("vpce-svc-0a");
+	spec_tag(s, "team", "payments");
+	o = obs_add_src(f, "vpce-svc-0a", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	assert_int_equal(
+		observation_add_adopt_lookup(f->obs, "vpce-svc-0a", OBSERVATION_FOUND, NULL), 0);
+	assert_string_equal(
+		run(f), "adopt api vpce-svc-0a: tag vpcesd:name: (none) → api; tag vpcesd:owner: "
+			"(none) → " OWNER "\n"
+			"modify_config api vpce-svc-0a: acceptance_required: false → true\n"
+			"create_tags api vpce-svc-0a: tag team: (none) → payments\n");
+	c = change(f, 0);
+	assert_int_equal(c->tags.n, 2);
+	assert_string_equal(c->tags.v[0].key, PLAN_NAME_TAG);
+	assert_string_equal(c->tags.v[0].value, "api");
+	assert_string_equal(c->tags.v[1].key, PLAN_OWNER_TAG);
+	assert_string_equal(c->tags.v[1].value, OWNER);
+
+	/* Once tagged, the adopted service converges like any other. */
+	cfg_tag(&o->cfg, PLAN_OWNER_TAG, OWNER);
+	cfg_tag(&o->cfg, PLAN_NAME_TAG, "api");
+	cfg_tag(&o->cfg, "team", "payments");
+	o->cfg.acceptance_required = EC2_BOOL_TRUE;
+	assert_string_equal(run(f), "");
+}
+
+static void
+test_adopt_refused_and_incomplete(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+
+	s = spec_add(f, "a-foreign");
+	s->adopt = strdup("vpce-svc-01");
+	obs_add_src(f, "vpce-svc-01", "team-b", "x", "Available", OBSERVATION_ADOPT_LOOKUP);
+	s = spec_add(f, "b-missing");
+	s->adopt = strdup("vpce-svc-02");
+	assert_int_equal(
+		observation_add_adopt_lookup(f->obs, "vpce-svc-02", OBSERVATION_NOT_FOUND, NULL),
+		0);
+	s = spec_add(f, "c-unreadable");
+	s->adopt = strdup("vpce-svc-03");
+	assert_int_equal(observation_add_adopt_lookup(f->obs, "vpce-svc-03", OBSERVATION_UNREADABLE,
+						      "RequestLimitExceeded"),
+			 0);
+	s = spec_add(f, "d-unobserved");
+	s->adopt = strdup("vpce-svc-04");
+	s = spec_add(f, "e-other-spec");
+	s->adopt = strdup("vpce-svc-05");
+	obs_add_src(f, "vpce-svc-05", OWNER, "f-owner", "Available", OBSERVATION_ADOPT_LOOKUP);
+	spec_add(f, "f-owner");
+	s = spec_add(f, "g-deleted");
+	s->adopt = strdup("vpce-svc-07");
+	obs_add_src(f, "vpce-svc-07", NULL, NULL, "Deleted", OBSERVATION_ADOPT_LOOKUP);
+
+	assert_string_equal(
+		run(f),
+		"! refused a-foreign vpce-svc-01: adopt target vpce-svc-01 belongs to owner "
+		"'team-b' (tag vpcesd:owner), not '" OWNER "'\n"
+		"! refused b-missing vpce-svc-02: adopt target vpce-svc-02 not found\n"
+		"! incomplete c-unreadable vpce-svc-03: adopt target vpce-svc-03 could not be "
+		"read: "
+		"RequestLimitExceeded\n"
+		"! incomplete d-unobserved vpce-svc-04: adopt target vpce-svc-04 was not observed\n"
+		"! refused e-other-spec vpce-svc-05: adopt target vpce-svc-05 is already managed "
+		"as "
+		"'f-owner'\n"
+		"! refused g-deleted vpce-svc-07: adopt target vpce-svc-07 is deleted\n");
+}
+
+static void
+test_adopt_owned_renamed_and_kept(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+
+	/* Ours under a name no spec uses: adopt renames it, and it is not deleted. */
+	s->adopt = strdup("vpce-svc-1");
+	obs_add(f, "vpce-svc-1", OWNER, "legacy", "Available");
+	f->in.policy = MODEL_POLICY_SYNC;
+	assert_string_equal(run(f), "adopt api vpce-svc-1: tag vpcesd:name: legacy → api\n");
+	assert_int_equal(change(f, 0)->tags.n, 2); /* both tags are written */
+}
+
+static void
+test_adopt_target_is_keeper(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+
+	/* Another owned service with the spec's name is a duplicate of the target. */
+	s->adopt = strdup("vpce-svc-9");
+	obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_add(f, "vpce-svc-9", OWNER, "api", "Available");
+	assert_string_equal(run(f),
+			    "delete api vpce-svc-1: duplicate of vpce-svc-9 (same vpcesd:name)\n");
+}
+
+static void
+test_adopt_target_of_held_spec_never_deleted(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	/* The target is ours, named after no spec, but the spec is held: no delete. */
+	s->adopt = strdup("vpce-svc-1");
+	s->principals_managed = true;
+	o = obs_add(f, "vpce-svc-1", OWNER, "legacy", "Available");
+	o->permissions_known = false;
+	assert_string_equal(run(f), "! incomplete api vpce-svc-1: allowed principals could not be "
+				    "read; not modifying the service\n");
+}
+
+/* ---- policies ---------------------------------------------------------------------- */
+
+static void
+policy_fixture(struct fx *f)
+{
+	struct observed_service *o;
+
+	spec_add(f, "new");
+	spec_add(f, "drifted");
+	o = obs_add(f, "vpce-svc-1", OWNER, "drifted", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	cfg_tag(&o->cfg, "stale", "1");
+	obs_add(f, "vpce-svc-2", OWNER, "gone", "Available");
+}
+
+static void
+test_policy_sync(void **state)
+{
+	struct fx *f = *state;
+
+	policy_fixture(f);
+	f->in.policy = MODEL_POLICY_SYNC;
+	assert_string_equal(
+		run(f),
+		"modify_config drifted vpce-svc-1: acceptance_required: false → "
+		"true\n"
+		"delete_tags drifted vpce-svc-1: tag stale: 1 → (none)\n"
+		"create new -: acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\n"
+		"delete gone vpce-svc-2: not in the configuration (policy sync)\n");
+}
+
+static void
+test_policy_upsert_only(void **state)
+{
+	struct fx *f = *state;
+
+	policy_fixture(f);
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	assert_string_equal(
+		run(f),
+		"modify_config drifted vpce-svc-1: acceptance_required: false → "
+		"true\n"
+		"delete_tags drifted vpce-svc-1: tag stale: 1 → (none)\n"
+		"create new -: acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\n"
+		"! policy gone vpce-svc-2: would delete gone (vpce-svc-2): not in the "
+		"configuration (policy upsert-only)\n");
+}
+
+static void
+test_policy_create_only(void **state)
+{
+	struct fx *f = *state;
+
+	policy_fixture(f);
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_string_equal(
+		run(f),
+		"create new -: acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\n"
+		"! policy drifted vpce-svc-1: would modify: acceptance_required: false → "
+		"true; tag stale: 1 → (none) (policy create-only)\n"
+		"! policy gone vpce-svc-2: would delete gone (vpce-svc-2): not in the "
+		"configuration (policy create-only)\n");
+}
+
+static void
+test_policy_create_only_adopts(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->adopt = strdup("vpce-svc-1");
+	o = obs_add(f, "vpce-svc-1", NULL, NULL, "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_string_equal(run(f),
+			    "adopt api vpce-svc-1: tag vpcesd:name: (none) → api; tag "
+			    "vpcesd:owner: (none) → " OWNER "\n"
+			    "! policy api vpce-svc-1: would modify: acceptance_required: false → "
+			    "true (policy create-only)\n");
+}
+
+/* ---- deletes ------------------------------------------------------------------------- */
+
+static void
+test_delete_guard_connected(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	o = obs_add(f, "vpce-svc-1", OWNER, "old", "Available");
+	obs_conn(o, "vpce-2", "available");
+	obs_conn(o, "vpce-1", "PendingAcceptance"); /* any case */
+	obs_conn(o, "vpce-3", "rejected");
+	assert_string_equal(run(f),
+			    "! connected old vpce-svc-1: 2 endpoint connection(s) available or "
+			    "pendingAcceptance (vpce-1, vpce-2); set "
+			    "delete.reject_connections to reject them\n");
+
+	f->in.reject_connections = true;
+	assert_string_equal(run(f),
+			    "reject_connections old vpce-svc-1: reject endpoint connections: "
+			    "vpce-1, vpce-2\n"
+			    "delete old vpce-svc-1: not in the configuration (policy sync)\n");
+	assert_strv(&change(f, 0)->endpoint_ids, "vpce-1,vpce-2");
+}
+
+static void
+test_delete_not_blocked_by_dead_connections(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	o = obs_add(f, "vpce-svc-1", OWNER, "old", "Available");
+	obs_conn(o, "vpce-1", "rejected");
+	obs_conn(o, "vpce-2", "deleted");
+	obs_conn(o, "vpce-3", "failed");
+	assert_string_equal(run(f),
+			    "delete old vpce-svc-1: not in the configuration (policy sync)\n");
+}
+
+static void
+test_delete_needs_connections_known(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	o = obs_add(f, "vpce-svc-1", OWNER, "old", "Available");
+	o->connections_known = false;
+	f->in.reject_connections = true;
+	assert_string_equal(run(f),
+			    "! incomplete old vpce-svc-1: endpoint connections could not be "
+			    "read; not deleting\n");
+}
+
+static void
+add_old_services(struct fx *f, size_t n)
+{
+	char id[32], name[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "vpce-svc-%zu", i);
+		snprintf(name, sizeof(name), "old-%zu", i);
+		obs_add(f, id, OWNER, name, "Available");
+	}
+}
+
+static void
+test_valve_exactly_max(void **state)
+{
+	struct fx *f = *state;
+
+	add_old_services(f, 3);
+	f->in.max_deletes = 3;
+	assert_string_equal(run(f),
+			    "delete old-0 vpce-svc-0: not in the configuration (policy sync)\n"
+			    "delete old-1 vpce-svc-1: not in the configuration (policy sync)\n"
+			    "delete old-2 vpce-svc-2: not in the configuration (policy sync)\n");
+}
+
+static void
+test_valve_above_max_holds_all(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	add_old_services(f, 3);
+	o = &f->obs->services[0];
+	obs_conn(o, "vpce-1", "available");
+	f->in.reject_connections = true; /* the reject is held with its delete */
+	f->in.max_deletes = 2;
+	assert_string_equal(
+		run(f), "! valve old-0 vpce-svc-0: would delete 3 services this cycle, more than "
+			"delete.max_per_cycle (2); holding every delete\n"
+			"! valve old-1 vpce-svc-1: would delete 3 services this cycle, more than "
+			"delete.max_per_cycle (2); holding every delete\n"
+			"! valve old-2 vpce-svc-2: would delete 3 services this cycle, more than "
+			"delete.max_per_cycle (2); holding every delete\n");
+	/* Held deletes do not count: one connected service brings it back to 2. */
+	f->in.reject_connections = false;
+	assert_string_equal(run(f),
+			    "delete old-1 vpce-svc-1: not in the configuration (policy sync)\n"
+			    "delete old-2 vpce-svc-2: not in the configuration (policy sync)\n"
+			    "! connected old-0 vpce-svc-0: 1 endpoint connection(s) available or "
+			    "pendingAcceptance (vpce-1); set delete.reject_connections to reject "
+			    "them\n");
+}
+
+static void
+test_valve_zero(void **state)
+{
+	struct fx *f = *state;
+
+	add_old_services(f, 1);
+	f->in.max_deletes = 0;
+	assert_string_equal(run(f), "! valve old-0 vpce-svc-0: would delete 1 services this cycle, "
+				    "more than delete.max_per_cycle (0); holding every delete\n");
+}
+
+/* ---- duplicates ------------------------------------------------------------------------ */
+
+static void
+test_duplicates(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "api");
+	o = obs_add(f, "vpce-svc-b", OWNER, "api", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	obs_add(f, "vpce-svc-c", OWNER, "api", "Available");
+	obs_add(f, "vpce-svc-a", OWNER, "api", "Failed"); /* smaller id, but not Available */
+	o = obs_add(f, "vpce-svc-d", OWNER, "api", "Available");
+	obs_conn(o, "vpce-1", "available");
+
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	assert_string_equal(
+		run(f),
+		"modify_config api vpce-svc-b: acceptance_required: false → true\n"
+		"! duplicate api vpce-svc-a: duplicate of vpce-svc-b (same vpcesd:name); not "
+		"deleted (policy upsert-only)\n"
+		"! duplicate api vpce-svc-c: duplicate of vpce-svc-b (same vpcesd:name); not "
+		"deleted (policy upsert-only)\n"
+		"! duplicate api vpce-svc-d: duplicate of vpce-svc-b (same vpcesd:name); not "
+		"deleted (policy upsert-only)\n");
+
+	/* sync: deleted unless connected, never rejected, even with reject_connections. */
+	f->in.policy = MODEL_POLICY_SYNC;
+	f->in.reject_connections = true;
+	assert_string_equal(
+		run(f),
+		"modify_config api vpce-svc-b: acceptance_required: false → true\n"
+		"delete api vpce-svc-a: duplicate of vpce-svc-b (same vpcesd:name)\n"
+		"delete api vpce-svc-c: duplicate of vpce-svc-b (same vpcesd:name)\n"
+		"! duplicate api vpce-svc-d: duplicate of vpce-svc-b (same vpcesd:name); not "
+		"deleted: 1 endpoint connection(s) available or pendingAcceptance (vpce-1)\n");
+
+	/* Duplicates go through the same valve. */
+	f->in.max_deletes = 1;
+	assert_string_equal(
+		run(f),
+		"modify_config api vpce-svc-b: acceptance_required: false → true\n"
+		"! valve api vpce-svc-a: would delete 2 services this cycle, more than "
+		"delete.max_per_cycle (1); holding every delete\n"
+		"! valve api vpce-svc-c: would delete 2 services this cycle, more than "
+		"delete.max_per_cycle (1); holding every delete\n"
+		"! duplicate api vpce-svc-d: duplicate of vpce-svc-b (same vpcesd:name); not "
+		"deleted: 1 endpoint connection(s) available or pendingAcceptance (vpce-1)\n");
+}
+
+static void
+test_duplicate_keeper_smallest_id(void **state)
+{
+	struct fx *f = *state;
+
+	spec_add(f, "api");
+	obs_add(f, "vpce-svc-2", OWNER, "api", "Available");
+	obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	assert_string_equal(run(f),
+			    "delete api vpce-svc-2: duplicate of vpce-svc-1 (same vpcesd:name)\n");
+}
+
+/* ---- completeness and states ------------------------------------------------------------ */
+
+static void
+test_incomplete_listing(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "new");
+	spec_add(f, "seen");
+	o = obs_add(f, "vpce-svc-1", OWNER, "seen", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	obs_add(f, "vpce-svc-2", OWNER, "gone", "Available");
+	f->obs->listing_complete = false;
+	assert_string_equal(run(f),
+			    "modify_config seen vpce-svc-1: acceptance_required: false → true\n"
+			    "! incomplete gone vpce-svc-2: the listing of owned services is "
+			    "incomplete; not deleting\n"
+			    "! incomplete new -: the listing of owned services is incomplete; "
+			    "not creating\n");
+}
+
+static void
+test_unknown_permissions_hold_service(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+	struct observed_service *o;
+
+	s = spec_add(f, "a");
+	s->principals_managed = true;
+	s = spec_add(f, "b");
+	o = obs_add(f, "vpce-svc-1", OWNER, "a", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	o->permissions_known = false;
+	o = obs_add(f, "vpce-svc-2", OWNER, "b", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	assert_string_equal(run(f),
+			    "modify_config b vpce-svc-2: acceptance_required: false → true\n"
+			    "! incomplete a vpce-svc-1: allowed principals could not be read; "
+			    "not modifying the service\n");
+}
+
+static void
+test_states(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	spec_add(f, "a-pending");
+	spec_add(f, "b-deleting");
+	spec_add(f, "c-failed");
+	spec_add(f, "d-ok");
+	spec_add(f, "e-deleted");
+	spec_add(f, "f-odd");
+	spec_add(f, "g-lower");
+	spec_add(f, "h-lower");
+	obs_add(f, "vpce-svc-1", OWNER, "a-pending", "Pending");
+	obs_add(f, "vpce-svc-2", OWNER, "b-deleting", "Deleting");
+	obs_add(f, "vpce-svc-3", OWNER, "c-failed", "Failed");
+	o = obs_add(f, "vpce-svc-4", OWNER, "d-ok", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	obs_add(f, "vpce-svc-5", OWNER, "e-deleted", "Deleted"); /* gone: created again */
+	obs_add(f, "vpce-svc-6", OWNER, "f-odd", "Weird");
+	o = obs_add(f, "vpce-svc-11", OWNER, "g-lower", "available"); /* any case */
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	obs_add(f, "vpce-svc-12", OWNER, "h-lower", "pending");
+	/* Not desired any more: */
+	obs_add(f, "vpce-svc-7", OWNER, "old-pending", "Pending");
+	obs_add(f, "vpce-svc-8", OWNER, "old-deleting", "Deleting");
+	obs_add(f, "vpce-svc-9", OWNER, "old-failed", "Failed");
+	obs_add(f, "vpce-svc-10", OWNER, "old-deleted", "Deleted");
+	assert_string_equal(
+		run(f),
+		"modify_config d-ok vpce-svc-4: acceptance_required: false → true\n"
+		"create e-deleted -: acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\n"
+		"modify_config g-lower vpce-svc-11: acceptance_required: false → true\n"
+		"delete old-failed vpce-svc-9: not in the configuration (policy sync)\n"
+		"! waiting a-pending vpce-svc-1: service is Pending; waiting for it to settle\n"
+		"! waiting b-deleting vpce-svc-2: service is Deleting; waiting for it to settle\n"
+		"! failed c-failed vpce-svc-3: service is in state Failed; not modifying it\n"
+		"! incomplete f-odd vpce-svc-6: service state 'Weird' is unknown; not "
+		"modifying it\n"
+		"! waiting h-lower vpce-svc-12: service is pending; waiting for it to settle\n"
+		"! waiting old-deleting vpce-svc-8: service is Deleting; waiting for it to "
+		"settle\n"
+		"! waiting old-pending vpce-svc-7: service is Pending; waiting for it to "
+		"settle\n");
+}
+
+static void
+test_lb_type_change_refused(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+	struct observed_service *o;
+
+	s = spec_add(f, "to-gwlb");
+	spec_gwlb(s);
+	obs_add(f, "vpce-svc-1", OWNER, "to-gwlb", "Available");
+	spec_add(f, "to-nlb");
+	o = obs_add(f, "vpce-svc-2", OWNER, "to-nlb", "Available");
+	strv_free(&o->cfg.network_load_balancer_arns);
+	set_strv(&o->cfg.service_types, "GatewayLoadBalancer", NULL);
+	set_strv(&o->cfg.gateway_load_balancer_arns, GWLB_A, NULL);
+	assert_string_equal(run(f),
+			    "! refused to-gwlb vpce-svc-1: load balancer type change network → "
+			    "gateway needs a re-create (delete the service or give the spec a "
+			    "new name)\n"
+			    "! refused to-nlb vpce-svc-2: load balancer type change gateway → "
+			    "network needs a re-create (delete the service or give the spec a "
+			    "new name)\n");
+}
+
+/* ---- ordering ----------------------------------------------------------------------------- */
+
+static void
+test_order_within_and_across_services(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+	struct observed_service *o;
+
+	/* Specs in reverse name order on purpose. */
+	s = spec_add(f, "zeta");
+	s->principals_managed = true;
+	set_strv(&s->allowed_principals, ROOT_1, NULL);
+	spec_tag(s, "k", "v");
+	s->adopt = strdup("vpce-svc-z");
+	spec_add(f, "mid");
+	spec_add(f, "alpha");
+	o = obs_add(f, "vpce-svc-z", NULL, NULL, "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	cfg_tag(&o->cfg, "x", "1");
+	obs_add(f, "vpce-svc-a", OWNER, "alpha", "Available");
+	obs_add(f, "vpce-svc-0", OWNER, "aaa-old", "Available");
+	obs_add(f, "vpce-svc-y", OWNER, "yy-old", "Available");
+	assert_string_equal(
+		run(f),
+		"create mid -: acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\n"
+		"adopt zeta vpce-svc-z: tag vpcesd:name: (none) → zeta; tag vpcesd:owner: "
+		"(none) → " OWNER "\n"
+		"modify_config zeta vpce-svc-z: acceptance_required: false → true\n"
+		"modify_permissions zeta vpce-svc-z: allowed_principals: +" ROOT_1 "\n"
+		"create_tags zeta vpce-svc-z: tag k: (none) → v\n"
+		"delete_tags zeta vpce-svc-z: tag x: 1 → (none)\n"
+		"delete aaa-old vpce-svc-0: not in the configuration (policy sync)\n"
+		"delete yy-old vpce-svc-y: not in the configuration (policy sync)\n");
+}
+
+/* ---- client token -------------------------------------------------------------------------- */
+
+static void
+test_client_token(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	char t1[PLAN_CLIENT_TOKEN_SIZE], t2[PLAN_CLIENT_TOKEN_SIZE], t3[PLAN_CLIENT_TOKEN_SIZE];
+	char t4[PLAN_CLIENT_TOKEN_SIZE], t5[PLAN_CLIENT_TOKEN_SIZE];
+
+	assert_int_equal(plan_client_token(OWNER, s, t1, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, t2, &f->e), 0);
+	assert_string_equal(t1, t2); /* deterministic */
+	assert_int_equal(strlen(t1), PLAN_CLIENT_TOKEN_LEN);
+	assert_true(strlen(t1) <= 64);
+	assert_memory_equal(t1, "vpcesd-", 7);
+	for (size_t i = 7; i < strlen(t1); i++)
+		assert_non_null(strchr("0123456789abcdef", t1[i]));
+
+	s->acceptance_required = false; /* the spec changed */
+	assert_int_equal(plan_client_token(OWNER, s, t3, &f->e), 0);
+	assert_string_not_equal(t1, t3);
+	s->acceptance_required = true;
+	assert_int_equal(plan_client_token("team-b", s, t4, &f->e), 0); /* other owner */
+	assert_string_not_equal(t1, t4);
+	spec_tag(s, "k", "v");
+	assert_int_equal(plan_client_token(OWNER, s, t5, &f->e), 0);
+	assert_string_not_equal(t1, t5);
+
+	/* The same token reaches the CREATE change. */
+	model_tags_free(&s->tags);
+	assert_string_equal(run(f), "create api -: acceptance_required: true; "
+				    "network_load_balancer_arns: " NLB_A
+				    "; supported_ip_address_types: ipv4\n");
+	assert_string_equal(change(f, 0)->create.client_token, t1);
+}
+
+/* ---- printers -------------------------------------------------------------------------------- */
+
+static void
+printer_fixture(struct fx *f)
+{
+	struct observed_service *o;
+
+	spec_add(f, "api-a");
+	spec_add(f, "api-b");
+	spec_add(f, "api-c");
+	spec_tag(&f->specs[1], "team", "x");
+	o = obs_add(f, "vpce-svc-b", OWNER, "api-b", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	obs_add(f, "vpce-svc-c", OWNER, "api-c", "Pending");
+	o = obs_add(f, "vpce-svc-o", OWNER, "old", "Available");
+	obs_conn(o, "vpce-1", "available");
+	f->in.reject_connections = true;
+}
+
+static void
+test_print_text_golden(void **state)
+{
+	struct fx *f = *state;
+	struct buf b;
+
+	printer_fixture(f);
+	run(f);
+	buf_init(&b, 1 << 16);
+	assert_int_equal(plan_print_text(f->plan, &b), 0);
+	assert_string_equal(
+		buf_str(&b),
+		"+ create api-a\n"
+		"    acceptance_required: true\n"
+		"    network_load_balancer_arns: " NLB_A "\n"
+		"    supported_ip_address_types: ipv4\n"
+		"~ modify api-b (vpce-svc-b)\n"
+		"    acceptance_required: false → true\n"
+		"    tag team: (none) → x\n"
+		"- delete old (vpce-svc-o)\n"
+		"    reject endpoint connections: vpce-1\n"
+		"    not in the configuration (policy sync)\n"
+		"! held api-c (vpce-svc-c): service is Pending; waiting for it to settle\n"
+		"Plan: 1 to create, 1 to change, 1 to delete, 1 held.\n");
+	buf_free(&b);
+
+	/* An empty plan still says so. */
+	plan_free(f->plan);
+	f->plan = calloc(1, sizeof(*f->plan));
+	assert_non_null(f->plan);
+	buf_init(&b, 1 << 16);
+	assert_int_equal(plan_print_text(f->plan, &b), 0);
+	assert_string_equal(buf_str(&b), "Plan: 0 to create, 0 to change, 0 to delete, 0 held.\n");
+	buf_free(&b);
+}
+
+static void
+test_to_json_shape(void **state)
+{
+	struct fx *f = *state;
+	cJSON *j;
+	char *text;
+
+	printer_fixture(f);
+	run(f);
+	j = plan_to_json(f->plan);
+	assert_non_null(j);
+	text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	/* Replace the token (a hash) before comparing: it has its own test. */
+	{
+		char *t = strstr(text, "\"client_token\":\"vpcesd-");
+
+		assert_non_null(t);
+		t += strlen("\"client_token\":\"vpcesd-");
+		assert_int_equal(strspn(t, "0123456789abcdef"), 48);
+		memset(t, 'h', 48);
+	}
+	assert_string_equal(
+		text,
+		"{\"changes\":["
+		"{\"action\":\"create\",\"name\":\"api-a\",\"service_id\":null,"
+		"\"reason\":\"acceptance_required: true; network_load_balancer_arns: " NLB_A
+		"; supported_ip_address_types: ipv4\","
+		"\"diffs\":[\"acceptance_required: true\",\"network_load_balancer_arns: " NLB_A
+		"\",\"supported_ip_address_types: ipv4\"],"
+		"\"parameters\":{\"acceptance_required\":true,\"network_load_balancer_arns\":["
+		"\"" NLB_A "\"],\"supported_ip_address_types\":[\"ipv4\"],\"supported_regions\":[],"
+		"\"tags\":{\"vpcesd:name\":\"api-a\",\"vpcesd:owner\":\"" OWNER "\"},"
+		"\"client_token\":\"vpcesd-hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh\","
+		"\"add_allowed_principals\":[]}},"
+		"{\"action\":\"modify_config\",\"name\":\"api-b\",\"service_id\":\"vpce-svc-b\","
+		"\"reason\":\"acceptance_required: false → true\","
+		"\"diffs\":[\"acceptance_required: false → true\"],"
+		"\"parameters\":{\"acceptance_required\":true}},"
+		"{\"action\":\"create_tags\",\"name\":\"api-b\",\"service_id\":\"vpce-svc-b\","
+		"\"reason\":\"tag team: (none) → x\",\"diffs\":[\"tag team: (none) → x\"],"
+		"\"parameters\":{\"tags\":{\"team\":\"x\"}}},"
+		"{\"action\":\"reject_connections\",\"name\":\"old\",\"service_id\":\"vpce-svc-o\","
+		"\"reason\":\"reject endpoint connections: vpce-1\","
+		"\"diffs\":[\"reject endpoint connections: vpce-1\"],"
+		"\"parameters\":{\"vpc_endpoint_ids\":[\"vpce-1\"]}},"
+		"{\"action\":\"delete\",\"name\":\"old\",\"service_id\":\"vpce-svc-o\","
+		"\"reason\":\"not in the configuration (policy sync)\","
+		"\"diffs\":[\"not in the configuration (policy sync)\"],\"parameters\":{}}],"
+		"\"held\":[{\"kind\":\"waiting\",\"name\":\"api-c\",\"service_id\":\"vpce-svc-c\","
+		"\"reason\":\"service is Pending; waiting for it to settle\"}],"
+		"\"summary\":{\"create\":1,\"change\":1,\"delete\":1,\"held\":1}}");
+	cJSON_free(text);
+	cJSON_Delete(j);
+}
+
+/* ---- input errors ---------------------------------------------------------------------------- */
+
+static void
+test_bad_input(void **state)
+{
+	struct fx *f = *state;
+	struct plan *p = (struct plan *)0x1; /* must stay untouched */
+	struct service_spec *s;
+
+	f->in.owner = NULL;
+	assert_int_equal(plan_compute(&f->in, &p, &f->e), -EINVAL);
+	assert_ptr_equal(p, (struct plan *)0x1);
+	assert_string_equal(f->e.msg, "plan: no owner");
+	f->in.owner = OWNER;
+
+	err_clear(&f->e);
+	s = spec_add(f, "both");
+	set_strv(&s->gwlb_arns, GWLB_A, NULL);
+	assert_int_equal(plan_compute(&f->in, &p, &f->e), -EINVAL);
+	assert_string_equal(f->e.msg,
+			    "plan: service 'both' needs exactly one kind of load balancer");
+	strv_free(&s->gwlb_arns);
+
+	err_clear(&f->e);
+	spec_add(f, "both");
+	assert_int_equal(plan_compute(&f->in, &p, &f->e), -EINVAL);
+	assert_string_equal(f->e.msg, "plan: service name 'both' appears twice");
+	assert_ptr_equal(p, (struct plan *)0x1);
+
+	err_clear(&f->e);
+	f->in.obs = NULL;
+	assert_int_equal(plan_compute(&f->in, &p, &f->e), -EINVAL);
+	assert_ptr_equal(p, (struct plan *)0x1);
+}
+
+/* ---- observation helpers ------------------------------------------------------------------------ */
+
+static void
+test_observation_copies(void **state)
+{
+	struct fx *f = *state;
+	struct ec2_service_config c = {0};
+	struct ec2_endpoint_connection conn = {0};
+	struct observed_service *s;
+
+	c.service_id = strdup("vpce-svc-1");
+	c.private_dns_name_configuration.value = strdup("vpce:abc");
+	assert_int_equal(strv_push(&c.network_load_balancer_arns, NLB_A), 0);
+	cfg_tag(&c, "k", "");
+	c.supported_regions = calloc(1, sizeof(*c.supported_regions));
+	c.supported_regions[0].region = strdup("eu-west-1");
+	c.n_supported_regions = 1;
+	assert_int_equal(observation_add_service(f->obs, &c, OBSERVATION_ADOPT_LOOKUP, &s), 0);
+	/* The copy is deep: changing the source leaves it alone. */
+	c.service_id[0] = 'X';
+	c.tags.v[0].key[0] = 'X';
+	c.supported_regions[0].region[0] = 'X';
+	assert_string_equal(s->cfg.service_id, "vpce-svc-1");
+	assert_string_equal(s->cfg.tags.v[0].key, "k");
+	assert_string_equal(s->cfg.tags.v[0].value, "");
+	assert_string_equal(observation_tag(&s->cfg.tags, "k"), "");
+	assert_null(observation_tag(&s->cfg.tags, "missing"));
+	assert_string_equal(s->cfg.supported_regions[0].region, "eu-west-1");
+	assert_string_equal(s->cfg.private_dns_name_configuration.value, "vpce:abc");
+	assert_int_equal(s->source, OBSERVATION_ADOPT_LOOKUP);
+	assert_false(s->permissions_known);
+	assert_false(s->connections_known);
+	ec2_service_config_free(&c);
+
+	conn.vpc_endpoint_id = strdup("vpce-1");
+	conn.dns_entries = calloc(1, sizeof(*conn.dns_entries));
+	conn.dns_entries[0].dns_name = strdup("x.example");
+	conn.n_dns_entries = 1;
+	assert_int_equal(observation_set_connections(s, &conn, 1), 0);
+	assert_true(s->connections_known);
+	conn.dns_entries[0].dns_name[0] = 'X';
+	assert_string_equal(s->connections[0].dns_entries[0].dns_name, "x.example");
+	/* Replacing frees the old set (ASan checks). */
+	assert_int_equal(observation_set_connections(s, &conn, 1), 0);
+	assert_int_equal(s->n_connections, 1);
+	ec2_endpoint_connection_free(&conn);
+	ec2_endpoint_connection_free(&conn); /* zeroed: safe again */
+	ec2_endpoint_connection_free(NULL);
+
+	assert_int_equal(observation_add_adopt_lookup(f->obs, NULL, OBSERVATION_FOUND, NULL),
+			 -EINVAL);
+	observation_free(NULL);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_converge_from_empty),
+		T(test_noop_when_equal),
+		T(test_drift_acceptance),
+		T(test_drift_nlb_arns),
+		T(test_drift_gwlb_arns),
+		T(test_drift_private_dns),
+		T(test_drift_ip_types),
+		T(test_drift_regions),
+		T(test_drift_tags),
+		T(test_delete_tags_never_empty),
+		T(test_permissions),
+		T(test_foreign_never_touched),
+		T(test_owned_without_name_is_deleted_under_sync),
+		T(test_repeated_id_first_wins),
+		T(test_adopt_untagged),
+		T(test_adopt_refused_and_incomplete),
+		T(test_adopt_owned_renamed_and_kept),
+		T(test_adopt_target_is_keeper),
+		T(test_adopt_target_of_held_spec_never_deleted),
+		T(test_policy_sync),
+		T(test_policy_upsert_only),
+		T(test_policy_create_only),
+		T(test_policy_create_only_adopts),
+		T(test_delete_guard_connected),
+		T(test_delete_not_blocked_by_dead_connections),
+		T(test_delete_needs_connections_known),
+		T(test_valve_exactly_max),
+		T(test_valve_above_max_holds_all),
+		T(test_valve_zero),
+		T(test_duplicates),
+		T(test_duplicate_keeper_smallest_id),
+		T(test_incomplete_listing),
+		T(test_unknown_permissions_hold_service),
+		T(test_states),
+		T(test_lb_type_change_refused),
+		T(test_order_within_and_across_services),
+		T(test_client_token),
+		T(test_print_text_golden),
+		T(test_to_json_shape),
+		T(test_bad_input),
+		T(test_observation_copies),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
