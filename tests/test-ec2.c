@@ -1,0 +1,599 @@
+/*
+ * Integration tests of aws.h + ec2.h against ec2sim over HTTPS (run through
+ * tests/with-ec2sim.sh): every typed call on the happy path, pagination to
+ * the end, idempotent creates, the refusal to send an empty DeleteTags,
+ * terminal errors that are not retried, transient faults and throttling that
+ * are, malformed answers, credential refresh after AuthFailure, and
+ * `unsuccessful` items.  What vpcesd sent is checked in the sim's counters,
+ * not only in what the client returned.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <ev.h>
+
+#include "aws.h"
+#include "creds.h"
+#include "creds_provider.h"
+#include "ec2.h"
+#include "ec2_xml.h"
+#include "http.h"
+#include "ratelimit.h"
+#include "support/sim.h"
+
+#define NLB_A                                                                         \
+	"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-a/" \
+	"0123456789abcdef"
+#define NLB_B                                                                         \
+	"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-b/" \
+	"1123456789abcdef"
+#define KEY_ID "AKIDEXAMPLE"
+#define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+struct fixture {
+	struct ev_loop *loop;
+	struct sim sim;
+	struct http_client *http;
+	struct creds_cache *creds;
+	struct aws_client *aws;
+	unsigned observed;           /* calls reported to the observe hook */
+	struct aws_call_record last; /* the last one (strings not kept) */
+	char last_code[128];
+};
+
+/* Zero jitter: retries happen at once, so tests are fast and deterministic. */
+static double
+no_jitter(void *arg)
+{
+	(void)arg;
+	return 0.0;
+}
+
+static void
+on_observe(void *arg, const struct aws_call_record *rec)
+{
+	struct fixture *f = arg;
+
+	f->observed++;
+	f->last = *rec;
+	snprintf(f->last_code, sizeof(f->last_code), "%s", rec->error_code ? rec->error_code : "");
+}
+
+static struct aws_client *
+make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl)
+{
+	struct aws_client_options o = {
+		.endpoint = getenv("EC2SIM_ENDPOINT"),
+		.region = "us-east-1",
+		.service = "ec2",
+		.version = EC2_API_VERSION,
+		.max_attempts = max_attempts,
+		.concurrency = 8,
+		.http = f->http,
+		.creds = f->creds,
+		.ratelimit = rl,
+		.random01 = no_jitter,
+		.observe = on_observe,
+		.observe_arg = f,
+	};
+	struct aws_client *c = NULL;
+	struct err e;
+
+	err_clear(&e);
+	if (aws_client_new(f->loop, &o, &c, &e) < 0)
+		fail_msg("aws_client_new: %s", e.msg);
+	return c;
+}
+
+static struct creds_cache *
+make_creds(struct ev_loop *loop, const char *key, const char *secret)
+{
+	struct creds c = {0};
+	struct creds_provider *p = NULL;
+	struct creds_cache *cc = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(creds_set(&c, key, secret, NULL, 0, "test", NULL, "test", &e), 0);
+	assert_int_equal(creds_provider_new_static(&c, "test", &p), 0);
+	creds_free(&c);
+	assert_int_equal(creds_cache_new(loop, p, NULL, NULL, &cc), 0);
+	return cc;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct http_client_options ho = {0};
+	struct err e;
+
+	if (getenv("EC2SIM_ENDPOINT") == NULL) {
+		print_message("SKIP: run through tests/with-ec2sim.sh\n");
+		free(f);
+		return -1;
+	}
+	f->loop = ev_default_loop(0);
+	assert_true(sim_open(&f->sim, f->loop));
+	assert_true(sim_do(&f->sim, "POST", "/_sim/reset", NULL));
+	/* Services become Available at once; tests that need Pending set it. */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/settings", "{\"pending_seconds\": 0}"));
+	ho.ca_file = getenv("EC2SIM_CA");
+	err_clear(&e);
+	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
+		fail_msg("http_client_new: %s", e.msg);
+	f->creds = make_creds(f->loop, KEY_ID, SECRET);
+	f->aws = make_aws(f, 3, NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	aws_client_free(f->aws);
+	creds_cache_free(f->creds);
+	http_client_free(f->http);
+	sim_close(&f->sim);
+	free(f);
+	return 0;
+}
+
+/* ---- a generic "wait for the callback" for every result type ---------- */
+
+struct wait {
+	bool done;
+	int r;
+	char code[128];
+	void *res; /* owned copy of the result struct, or NULL */
+};
+
+static void
+wait_for(struct fixture *f, struct wait *w)
+{
+	while (!w->done)
+		ev_run(f->loop, EVRUN_ONCE);
+}
+
+static void
+record(struct wait *w, void *res, size_t size, const struct aws_response *resp)
+{
+	w->done = true;
+	w->r = resp ? resp->r : 0;
+	snprintf(w->code, sizeof(w->code), "%s", resp && resp->error_code ? resp->error_code : "");
+	if (res != NULL) {
+		w->res = malloc(size);
+		assert_non_null(w->res);
+		memcpy(w->res, res, size);
+		w->r = 0;
+	}
+}
+
+static void
+on_services(void *arg, struct ec2_service_page *all, const struct aws_response *resp)
+{
+	record(arg, all, sizeof(*all), resp);
+}
+
+static void
+on_created(void *arg, struct ec2_create_service_result *res, const struct aws_response *resp)
+{
+	record(arg, res, sizeof(*res), resp);
+}
+
+static void
+on_result(void *arg, struct ec2_result *res, const struct aws_response *resp)
+{
+	record(arg, res, sizeof(*res), resp);
+}
+
+static void
+on_principals(void *arg, struct ec2_principal_page *all, const struct aws_response *resp)
+{
+	record(arg, all, sizeof(*all), resp);
+}
+
+static void
+on_perm(void *arg, struct ec2_modify_permissions_result *res, const struct aws_response *resp)
+{
+	record(arg, res, sizeof(*res), resp);
+}
+
+static void
+on_connections(void *arg, struct ec2_connection_page *all, const struct aws_response *resp)
+{
+	record(arg, all, sizeof(*all), resp);
+}
+
+/* Create one NLB service with our ownership tags; returns its id (caller frees). */
+static char *
+create_service(struct fixture *f, const char *token, const char *name)
+{
+	struct strv nlb = STRV_INIT;
+	struct ec2_tag_kv tags[] = {{"vpcesd:owner", "test"}, {"vpcesd:name", name}};
+	struct ec2_create_service_params p = {
+		.acceptance_required = true,
+		.nlb_arns = &nlb,
+		.tags = tags,
+		.n_tags = 2,
+		.client_token = token,
+	};
+	struct wait w = {0};
+	struct ec2_create_service_result *res;
+	struct err e;
+	char *id;
+
+	err_clear(&e);
+	strv_push(&nlb, NLB_A);
+	assert_int_equal(ec2_create_service(f->aws, &p, on_created, &w, NULL, &e), 0);
+	wait_for(f, &w);
+	strv_free(&nlb);
+	assert_int_equal(w.r, 0);
+	res = w.res;
+	assert_non_null(res->config.service_id);
+	assert_non_null(res->config.service_name);
+	assert_non_null(strstr(res->config.service_name, res->config.service_id));
+	id = strdup(res->config.service_id);
+	ec2_create_service_result_free(res);
+	free(res);
+	return id;
+}
+
+static struct ec2_service_page *
+list_owned(struct fixture *f, int *r)
+{
+	const char *owner[] = {"test"};
+	struct ec2_filter filter = {"tag:vpcesd:owner", owner, 1};
+	struct wait w = {0};
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(ec2_list_services(f->aws, &filter, 1, NULL, on_services, &w, NULL, &e), 0);
+	wait_for(f, &w);
+	*r = w.r;
+	return w.res;
+}
+
+static void
+free_page(struct ec2_service_page *p)
+{
+	ec2_service_page_free(p);
+	free(p);
+}
+
+static void
+test_create_is_idempotent_and_listed(void **state)
+{
+	struct fixture *f = *state;
+	char *a = create_service(f, "tok-1", "api");
+	char *b = create_service(f, "tok-1", "api");
+	struct ec2_service_page *p;
+	int r;
+
+	/* Same ClientToken, same parameters: the same service, one create. */
+	assert_string_equal(a, b);
+	p = list_owned(f, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(p->n, 1);
+	assert_string_equal(p->v[0].service_id, a);
+	assert_string_equal(p->v[0].service_state, "Available");
+	free_page(p);
+	free(a);
+	free(b);
+}
+
+static void
+test_pagination_reads_every_page(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_service_page *p;
+	int r;
+
+	/* 2,345 owned services: three pages of at most 1,000. */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/services",
+			   "{\"count\": 2345, \"network_load_balancer_arn\": \"" NLB_B "\","
+			   " \"tags\": {\"vpcesd:owner\": \"test\", \"vpcesd:name\": \"bulk\"}}"));
+	assert_true(sim_do(&f->sim, "POST", "/_sim/services",
+			   "{\"count\": 7, \"network_load_balancer_arn\": \"" NLB_B "\","
+			   " \"tags\": {\"vpcesd:owner\": \"someone-else\"}}"));
+	p = list_owned(f, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(p->n, 2345);
+	assert_null(p->next_token);
+	assert_int_equal(sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations", "OK"), 3);
+	for (size_t i = 1; i < p->n; i++)
+		assert_true(strcmp(p->v[i - 1].service_id, p->v[i].service_id) != 0);
+	free_page(p);
+}
+
+static void
+test_mid_listing_failure_fails_whole_listing(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_service_page *p;
+	int r;
+
+	aws_client_free(f->aws);
+	f->aws = make_aws(f, 1, NULL); /* no retries: the fault is final */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/services",
+			   "{\"count\": 1500, \"network_load_balancer_arn\": \"" NLB_B "\","
+			   " \"tags\": {\"vpcesd:owner\": \"test\"}}"));
+	/* Page 1 passes, page 2 is answered with a 500. */
+	assert_true(sim_do(
+		&f->sim, "POST", "/_sim/faults",
+		"{\"kind\": \"error\", \"action\": \"DescribeVpcEndpointServiceConfigurations\","
+		" \"code\": \"InternalError\", \"status\": 500, \"count\": 1, \"skip\": 1}"));
+	p = list_owned(f, &r);
+	assert_null(p);
+	assert_int_equal(r, -EREMOTEIO);
+	assert_int_equal(sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations", "total"),
+			 2);
+}
+
+static void
+test_modify_principals_and_tags(void **state)
+{
+	struct fixture *f = *state;
+	char *id = create_service(f, "tok-2", "web");
+	struct strv add = STRV_INIT, none = STRV_INIT;
+	struct ec2_modify_service_params mp = {.service_id = id,
+					       .acceptance_required = EC2_BOOL_FALSE};
+	struct ec2_tag_kv tags[] = {{"team", "payments"}}, del[] = {{"team", NULL}};
+	struct ec2_principal_page *pp;
+	struct ec2_service_page *sp;
+	struct wait w1 = {0}, w2 = {0}, w3 = {0}, w4 = {0}, w5 = {0};
+	struct err e;
+	int r;
+
+	err_clear(&e);
+	strv_push(&add, "arn:aws:iam::444455556666:root");
+	assert_int_equal(ec2_modify_service(f->aws, &mp, on_result, &w1, NULL, &e), 0);
+	assert_int_equal(ec2_modify_principals(f->aws, id, &add, NULL, on_perm, &w2, NULL, &e), 0);
+	assert_int_equal(ec2_create_tags(f->aws, id, tags, 1, on_result, &w3, NULL, &e), 0);
+	wait_for(f, &w1);
+	wait_for(f, &w2);
+	wait_for(f, &w3);
+	assert_int_equal(w1.r, 0);
+	assert_int_equal(w2.r, 0);
+	assert_int_equal(w3.r, 0);
+	ec2_result_free(w1.res);
+	ec2_modify_permissions_result_free(w2.res);
+	ec2_result_free(w3.res);
+	free(w1.res);
+	free(w2.res);
+	free(w3.res);
+
+	assert_int_equal(ec2_list_principals(f->aws, id, on_principals, &w4, NULL, &e), 0);
+	wait_for(f, &w4);
+	pp = w4.res;
+	assert_int_equal(pp->n, 1);
+	assert_string_equal(pp->v[0].principal, "arn:aws:iam::444455556666:root");
+	ec2_principal_page_free(pp);
+	free(pp);
+
+	sp = list_owned(f, &r);
+	assert_int_equal(sp->n, 1);
+	assert_int_equal(sp->v[0].acceptance_required, EC2_BOOL_FALSE);
+	free_page(sp);
+
+	/* DeleteTags by key; an empty DeleteTags is refused before it is sent. */
+	assert_int_equal(ec2_delete_tags(f->aws, id, del, 0, on_result, &w5, NULL, &e), -EINVAL);
+	assert_int_equal(sim_counter(&f->sim, "DeleteTags", "total"), 0);
+	err_clear(&e);
+	assert_int_equal(ec2_delete_tags(f->aws, id, del, 1, on_result, &w5, NULL, &e), 0);
+	wait_for(f, &w5);
+	assert_int_equal(w5.r, 0);
+	ec2_result_free(w5.res);
+	free(w5.res);
+	strv_free(&add);
+	strv_free(&none);
+	free(id);
+}
+
+static void
+test_terminal_error_is_not_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_modify_service_params mp = {.service_id = "vpce-svc-0123456789abcdef0",
+					       .acceptance_required = EC2_BOOL_TRUE};
+	struct wait w = {0};
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(ec2_modify_service(f->aws, &mp, on_result, &w, NULL, &e), 0);
+	wait_for(f, &w);
+	assert_int_equal(w.r, -EREMOTEIO);
+	assert_string_equal(w.code, "InvalidVpcEndpointServiceId.NotFound");
+	assert_int_equal(f->last.attempts, 1);
+	assert_int_equal(sim_counter(&f->sim, "ModifyVpcEndpointServiceConfiguration", "total"), 1);
+}
+
+static void
+test_transient_faults_are_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_service_page *p;
+	int r;
+
+	assert_true(sim_do(
+		&f->sim, "POST", "/_sim/faults",
+		"{\"kind\": \"error\", \"action\": \"DescribeVpcEndpointServiceConfigurations\","
+		" \"code\": \"Unavailable\", \"status\": 503, \"count\": 1}"));
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults",
+			   "{\"kind\": \"malformed\", \"action\": "
+			   "\"DescribeVpcEndpointServiceConfigurations\","
+			   " \"count\": 1, \"skip\": 1}"));
+	p = list_owned(f, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(p);
+	assert_int_equal(f->last.attempts, 3);
+	assert_int_equal(sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations", "total"),
+			 3);
+	free_page(p);
+}
+
+static void
+test_throttling_storm_gives_up_after_max_attempts(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_service_page *p;
+	int r;
+
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults",
+			   "{\"kind\": \"throttle\", \"action\": \"*\", \"count\": 10}"));
+	p = list_owned(f, &r);
+	assert_null(p);
+	assert_int_equal(r, -EREMOTEIO);
+	assert_string_equal(f->last_code, "RequestLimitExceeded");
+	assert_int_equal(f->last.attempts, 3);
+	assert_int_equal(f->last.throttled, 3);
+}
+
+static void
+test_auth_failure_refreshes_once_then_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct ec2_service_page *p;
+	int r;
+
+	aws_client_free(f->aws);
+	creds_cache_free(f->creds);
+	f->creds = make_creds(f->loop, "AKIDUNKNOWN0000", "not-a-known-secret");
+	f->aws = make_aws(f, 5, NULL);
+	p = list_owned(f, &r);
+	assert_null(p);
+	assert_int_equal(r, -EREMOTEIO);
+	assert_string_equal(f->last_code, "AuthFailure");
+	/* One refresh and one retry, not max_attempts. */
+	assert_int_equal(f->last.attempts, 2);
+	assert_int_equal(creds_cache_fetches(f->creds), 2);
+}
+
+static void
+test_delete_reports_unsuccessful_items(void **state)
+{
+	struct fixture *f = *state;
+	char *id = create_service(f, "tok-3", "db");
+	char body[256];
+	struct strv ids = STRV_INIT;
+	struct ec2_result *res;
+	struct ec2_connection_page *cp;
+	struct wait w = {0}, wc = {0};
+	struct err e;
+
+	snprintf(body, sizeof(body),
+		 "{\"service_id\": \"%s\", \"owner\": \"444455556666\", \"state\": \"available\"}",
+		 id);
+	assert_true(sim_do(&f->sim, "POST", "/_sim/connections", body));
+	err_clear(&e);
+	assert_int_equal(ec2_list_connections(f->aws, id, on_connections, &wc, NULL, &e), 0);
+	wait_for(f, &wc);
+	cp = wc.res;
+	assert_int_equal(cp->n, 1);
+	assert_string_equal(cp->v[0].vpc_endpoint_owner, "444455556666");
+	ec2_connection_page_free(cp);
+	free(cp);
+
+	strv_push(&ids, id);
+	strv_push(&ids, "vpce-svc-0000000000000000f");
+	assert_int_equal(ec2_delete_services(f->aws, &ids, on_result, &w, NULL, &e), 0);
+	wait_for(f, &w);
+	res = w.res;
+	assert_int_equal(res->n_unsuccessful, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct ec2_unsuccessful *u = &res->unsuccessful[i];
+
+		if (strcmp(u->resource_id, id) == 0)
+			assert_string_equal(u->code, "ExistingVpcEndpointConnections");
+		else
+			assert_string_equal(u->code, "InvalidVpcEndpointService.NotFound");
+	}
+	ec2_result_free(res);
+	free(res);
+	strv_free(&ids);
+	free(id);
+}
+
+static void
+test_cancel_runs_no_callback(void **state)
+{
+	struct fixture *f = *state;
+	const char *owner[] = {"test"};
+	struct ec2_filter filter = {"tag:vpcesd:owner", owner, 1};
+	struct wait w = {0};
+	struct ec2_op *op = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(ec2_list_services(f->aws, &filter, 1, NULL, on_services, &w, &op, &e), 0);
+	ec2_op_cancel(op);
+	assert_int_equal(aws_pending(f->aws), 0);
+	/* Let the loop run a while: nothing may call back. */
+	for (int i = 0; i < 5; i++)
+		ev_run(f->loop, EVRUN_NOWAIT);
+	assert_false(w.done);
+}
+
+static void
+test_http_endpoint_must_be_loopback(void **state)
+{
+	struct fixture *f = *state;
+	struct aws_client_options o = {
+		.endpoint = "http://ec2.us-east-1.amazonaws.com",
+		.region = "us-east-1",
+		.service = "ec2",
+		.version = EC2_API_VERSION,
+		.http = f->http,
+	};
+	struct aws_client *c = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(aws_client_new(f->loop, &o, &c, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "loopback"));
+	assert_null(c);
+	assert_true(aws_host_is_loopback("127.0.0.1"));
+	assert_true(aws_host_is_loopback("::1"));
+	assert_false(aws_host_is_loopback("127.0.0.1.example.com"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_is_idempotent_and_listed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pagination_reads_every_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mid_listing_failure_fails_whole_listing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_modify_principals_and_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_terminal_error_is_not_retried, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transient_faults_are_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_throttling_storm_gives_up_after_max_attempts,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_failure_refreshes_once_then_fails, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_delete_reports_unsuccessful_items, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_runs_no_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_endpoint_must_be_loopback, setup,
+						teardown),
+	};
+
+	if (getenv("EC2SIM_ENDPOINT") == NULL) {
+		printf("SKIP: needs ec2sim (run through tests/with-ec2sim.sh)\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
