@@ -1,0 +1,168 @@
+/*
+ * model: the desired state, as the configuration describes it.
+ *
+ * `struct vpcesd_config` holds the daemon settings and every service spec
+ * after loading and validation (conf.c builds it), with every default filled
+ * in, so no other module needs to know a default or re-validate a value.
+ * The planner compares these specs with what EC2 reports; the canonical JSON
+ * form printed here is both what `vpcesd --dump-config` shows and what the
+ * EC2 client hashes into a create call's ClientToken, so its key order and
+ * value formats are part of the contract: change them only on purpose.
+ *
+ * A config is immutable once built; a reload builds a new one and swaps it in
+ * whole.  Ownership: the config owns everything it points to;
+ * model_config_free() releases it all.  Pure: no I/O; safe on the event loop.
+ */
+#ifndef VPCESD_MODEL_H
+#define VPCESD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "strv.h"
+
+enum model_policy {
+	MODEL_POLICY_SYNC,        /* create, update and delete */
+	MODEL_POLICY_UPSERT_ONLY, /* create and update, never delete */
+	MODEL_POLICY_CREATE_ONLY, /* create only */
+};
+
+/* "sync", "upsert-only", "create-only" ↔ enum; from_string returns -EINVAL otherwise. */
+int model_policy_from_string(const char *s);
+const char *model_policy_name(enum model_policy p);
+
+struct model_tag {
+	char *key;
+	char *value;
+};
+
+/* User tags of one service, sorted by key (keys are unique). */
+struct model_tags {
+	struct model_tag *v;
+	size_t n;
+	size_t cap;
+};
+
+/* Append copies of key and value.  -ENOMEM (unchanged) on failure. */
+int model_tags_add(struct model_tags *t, const char *key, const char *value);
+
+/* The value for key, or NULL. */
+const char *model_tags_get(const struct model_tags *t, const char *key);
+
+/* Sort by key (strcmp), the canonical order. */
+void model_tags_sort(struct model_tags *t);
+
+/* Free all pairs; leaves an empty list.  NULL-safe. */
+void model_tags_free(struct model_tags *t);
+
+/* One endpoint service as the user wants it. */
+struct service_spec {
+	char *name; /* [A-Za-z0-9._-]{1,64}, unique; tag vpcesd:name */
+	/* Exactly one of the two is non-empty; sorted, no duplicates. */
+	struct strv nlb_arns;
+	struct strv gwlb_arns;
+	bool acceptance_required; /* default true */
+	/*
+	 * allowed_principals: when !principals_managed vpcesd leaves the
+	 * service's permissions alone (key absent); when managed, the list
+	 * is authoritative and may be empty (nobody).  Sorted.
+	 */
+	bool principals_managed;
+	struct strv allowed_principals;
+	char *private_dns_name;        /* lower-case, NULL when unset (NLB only) */
+	struct strv ip_address_types;  /* supported_ip_address_types, sorted; default ipv4 */
+	struct strv supported_regions; /* sorted; empty = none */
+	struct model_tags tags;        /* user tags, sorted by key, ≤ 48 */
+	char *adopt;                   /* vpce-svc-… to take over, or NULL */
+	/* Where the spec was written, for messages. */
+	char *file;
+	unsigned line;
+	unsigned col;
+};
+
+/* Free the members of one spec (not the struct itself).  NULL-safe. */
+void model_service_clear(struct service_spec *s);
+
+struct model_api {
+	unsigned rate;         /* requests per second, token bucket refill */
+	unsigned burst;        /* token bucket size */
+	unsigned concurrency;  /* requests in flight */
+	unsigned max_attempts; /* per call, including the first */
+	unsigned timeout_s;    /* per attempt */
+	unsigned connect_timeout_s;
+	unsigned bucket_share_pct; /* share of EC2's per-action buckets we may use */
+};
+
+/* Each member NULL when unset (the provider chain decides). */
+struct model_credentials {
+	char *profile;
+	char *role_arn;
+	char *external_id;
+	char *session_name;
+	char *web_identity_token_file;
+};
+
+struct model_delete {
+	unsigned max_per_cycle;
+	bool reject_connections;
+};
+
+struct vpcesd_config {
+	char *region;          /* always set in a loaded config */
+	const char *partition; /* static string derived from region */
+	char *endpoint;        /* default https://ec2.<region>.<partition suffix> */
+	char *sts_endpoint;    /* default https://sts.<region>.<partition suffix> */
+	char *ca_file;         /* NULL: system store only */
+	char *owner;           /* default "default"; tag vpcesd:owner */
+	enum model_policy policy;
+	unsigned interval_s;
+	unsigned jitter_pct;
+	unsigned min_interval_s;
+	struct model_api api;
+	struct model_credentials credentials;
+	struct model_delete del;
+	char *status_file;  /* default /run/vpcesd/status.json */
+	char *metrics_file; /* NULL: not written */
+	int log_level;      /* syslog priority, LOG_INFO by default */
+
+	struct service_spec *services; /* in load order (file name, then position) */
+	size_t n_services;
+	size_t n_files; /* YAML files read, vpcesd.yaml included */
+};
+
+/*
+ * A config with every daemon default set and no services; region, partition
+ * and the endpoints stay NULL (they depend on the region).  Caller frees with
+ * model_config_free().  NULL on allocation failure.
+ */
+struct vpcesd_config *model_config_new(void);
+
+/* Free a config and everything it owns.  NULL-safe. */
+void model_config_free(struct vpcesd_config *c);
+
+/*
+ * Canonical JSON of one service spec: fixed key order, sets sorted, defaults
+ * explicit, unset optional keys omitted, no source position.  Used for
+ * --dump-config and hashed into the create ClientToken.  Caller frees with
+ * cJSON_Delete(); NULL on allocation failure.
+ */
+cJSON *model_service_to_json(const struct service_spec *s);
+
+/*
+ * Canonical JSON of the whole config: daemon settings (durations as "60s",
+ * percentages as "5%", so the output loads back as YAML) then "services".
+ * Caller frees with cJSON_Delete(); NULL on allocation failure.
+ */
+cJSON *model_config_to_json(const struct vpcesd_config *c);
+
+/*
+ * Print JSON with two-space indentation and "key": value, a form that is
+ * both JSON and YAML (cJSON's own pretty printer uses tabs, which YAML
+ * forbids).  Appends to `out`; -ENOMEM / -E2BIG from buf.
+ */
+int model_json_print(const cJSON *j, struct buf *out);
+
+#endif
