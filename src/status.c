@@ -1,0 +1,1040 @@
+/*
+ * status: the status document, the metrics text and the atomic file write.
+ * See status.h for the contract and the document's shape.
+ *
+ * Why this file looks the way it does:
+ *  - Consumers (dashboards, scripts asking "what is the service name of
+ *    api-a?") must be able to rely on every key being present, so the JSON is
+ *    built key by key in a fixed order with explicit nulls, never by
+ *    serialising whatever happens to be set.
+ *  - The metrics text is written by hand (no client library: this is a file
+ *    for node_exporter's textfile collector), in a fixed family order with
+ *    sorted label sets, so two renderings of the same status are identical
+ *    and the golden test can compare bytes.
+ *  - The arrays the reconciler updates (services, per-action counters, totals)
+ *    are kept sorted on insertion; rendering then needs no sorting of its own
+ *    beyond small, local sets (service states, error codes of one action).
+ *  - Nothing rendered is a pointer or a memory address: only the strings and
+ *    numbers of the struct, which by design holds no secret.
+ *
+ * Everything but status_write_file() is pure (no I/O, no clock).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "status.h"
+
+/* "2026-11-28T21:30:00Z" plus room for five-digit years, which we refuse anyway. */
+#define STATUS_TIME_LEN 32
+
+/* --- sorted arrays -------------------------------------------------------- */
+
+/*
+ * Binary search in an array sorted by `cmp(key, element)`.  Returns true when
+ * found; *pos is the element's index, or the index to insert `key` at.
+ */
+static bool
+sorted_find(const void *base, size_t n, size_t size, const void *key,
+	    int (*cmp)(const void *key, const void *elem), size_t *pos)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp(key, (const char *)base + mid * size);
+
+		if (c == 0) {
+			*pos = mid;
+			return true;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*pos = lo;
+	return false;
+}
+
+/*
+ * Open a zeroed slot at `pos` in *base (n elements of `size` bytes), growing
+ * the array by one.  Returns the slot, NULL on ENOMEM (array unchanged).
+ */
+static void *
+sorted_insert(void **base, size_t *n, size_t size, size_t pos)
+{
+	char *a;
+
+	if (*n >= SIZE_MAX / size - 1)
+		return NULL;
+	a = realloc(*base, (*n + 1) * size);
+	if (a == NULL)
+		return NULL;
+	memmove(a + (pos + 1) * size, a + pos * size, (*n - pos) * size);
+	memset(a + pos * size, 0, size);
+	*base = a;
+	(*n)++;
+	return a + pos * size;
+}
+
+static int
+cmp_service(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct status_service *)elem)->name);
+}
+
+static int
+cmp_api(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct status_api *)elem)->action);
+}
+
+/* Key of the two-string totals arrays. */
+struct pair {
+	const char *a;
+	const char *b;
+};
+
+static int
+cmp_api_count(const void *key, const void *elem)
+{
+	const struct pair *k = key;
+	const struct status_api_count *c = elem;
+	int r = strcmp(k->a, c->action);
+
+	return r ? r : strcmp(k->b, c->code);
+}
+
+static int
+cmp_change_count(const void *key, const void *elem)
+{
+	const struct pair *k = key;
+	const struct status_change_count *c = elem;
+	int r = strcmp(k->a, c->kind);
+
+	return r ? r : strcmp(k->b, c->outcome);
+}
+
+/* --- life cycle ----------------------------------------------------------- */
+
+void
+status_init(struct status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->health = STATUS_STARTING;
+}
+
+void
+status_service_clear(struct status_service *svc)
+{
+	if (svc == NULL)
+		return;
+	free(svc->name);
+	free(svc->service_id);
+	free(svc->service_name);
+	free(svc->state);
+	strv_free(&svc->load_balancer_arns);
+	strv_free(&svc->base_endpoint_dns_names);
+	strv_free(&svc->availability_zones);
+	strv_free(&svc->supported_ip_address_types);
+	free(svc->private_dns_name);
+	free(svc->private_dns_state);
+	free(svc->private_dns_txt_name);
+	free(svc->private_dns_txt_value);
+	for (size_t i = 0; i < svc->n_regions; i++) {
+		free(svc->regions[i].region);
+		free(svc->regions[i].state);
+	}
+	free(svc->regions);
+	strv_free(&svc->allowed_principals);
+	free(svc->held);
+	free(svc->last_change);
+	free(svc->last_error);
+	memset(svc, 0, sizeof(*svc));
+}
+
+void
+status_reset_cycle_api(struct status *s)
+{
+	for (size_t i = 0; i < s->n_api; i++) {
+		free(s->api[i].action);
+		strv_free(&s->api[i].error_codes);
+	}
+	free(s->api);
+	s->api = NULL;
+	s->n_api = 0;
+}
+
+void
+status_free(struct status *s)
+{
+	if (s == NULL)
+		return;
+	free(s->owner);
+	free(s->region);
+	for (size_t i = 0; i < s->n_services; i++)
+		status_service_clear(&s->services[i]);
+	free(s->services);
+	strv_free(&s->cycle.errors);
+	status_reset_cycle_api(s);
+	for (size_t i = 0; i < s->totals.n_changes; i++) {
+		free(s->totals.changes[i].kind);
+		free(s->totals.changes[i].outcome);
+	}
+	free(s->totals.changes);
+	for (size_t i = 0; i < s->totals.n_api; i++) {
+		free(s->totals.api[i].action);
+		free(s->totals.api[i].code);
+	}
+	free(s->totals.api);
+	status_init(s);
+}
+
+struct status_service *
+status_service_get(struct status *s, const char *name)
+{
+	struct status_service *svc;
+	char *copy;
+	size_t pos;
+
+	if (name == NULL)
+		return NULL;
+	if (sorted_find(s->services, s->n_services, sizeof(*s->services), name, cmp_service, &pos))
+		return &s->services[pos];
+	copy = strdup(name);
+	if (copy == NULL)
+		return NULL;
+	svc = sorted_insert((void **)&s->services, &s->n_services, sizeof(*s->services), pos);
+	if (svc == NULL) {
+		free(copy);
+		return NULL;
+	}
+	svc->name = copy;
+	return svc;
+}
+
+void
+status_services_retain(struct status *s, const struct strv *keep)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->n_services; i++) {
+		if (keep != NULL && strv_contains(keep, s->services[i].name)) {
+			if (out != i)
+				s->services[out] = s->services[i];
+			out++;
+		} else {
+			status_service_clear(&s->services[i]);
+		}
+	}
+	s->n_services = out;
+	if (out == 0) {
+		free(s->services);
+		s->services = NULL;
+	}
+}
+
+const char *
+status_health_name(int health)
+{
+	switch (health) {
+	case STATUS_STARTING:
+		return "starting";
+	case STATUS_CONVERGED:
+		return "converged";
+	case STATUS_PENDING:
+		return "pending";
+	case STATUS_DEGRADED:
+		return "degraded";
+	case STATUS_UNREACHABLE:
+		return "unreachable";
+	default:
+		return "unknown";
+	}
+}
+
+/* --- counters ------------------------------------------------------------- */
+
+const char *
+status_call_code(int r, const char *error_code)
+{
+	if (r == 0)
+		return NULL;
+	if (error_code != NULL && *error_code != '\0')
+		return error_code;
+	switch (-r) {
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case EPROTO:
+		return "EPROTO";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EBADMSG:
+		return "EBADMSG";
+	case ENOKEY:
+		return "ENOKEY";
+	case ECANCELED:
+		return "ECANCELED";
+	case ENOMEM:
+		return "ENOMEM";
+	default:
+		return "Error";
+	}
+}
+
+/* An AWS error code we are willing to keep as a label: short, [A-Za-z0-9._-]. */
+static bool
+code_is_plain(const char *code)
+{
+	size_t n = 0;
+
+	for (const char *p = code; *p; p++, n++) {
+		char c = *p;
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		if (!ok || n >= STATUS_CODE_LEN_MAX)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The totals entry for (action, code), created when absent.  Past
+ * STATUS_API_COUNTS_MAX entries a new pair folds into (action, "Other"),
+ * which is always allowed: actions are a fixed set from our own code.
+ */
+static struct status_api_count *
+totals_api_get(struct status_totals *t, const char *action, const char *code)
+{
+	struct pair key = {action, code};
+	struct status_api_count *c;
+	size_t pos;
+
+	if (sorted_find(t->api, t->n_api, sizeof(*t->api), &key, cmp_api_count, &pos))
+		return &t->api[pos];
+	if (t->n_api >= STATUS_API_COUNTS_MAX && strcmp(code, "Other") != 0)
+		return totals_api_get(t, action, "Other");
+	c = sorted_insert((void **)&t->api, &t->n_api, sizeof(*t->api), pos);
+	if (c == NULL)
+		return NULL;
+	c->action = strdup(action);
+	c->code = strdup(code);
+	if (c->action == NULL || c->code == NULL) {
+		free(c->action);
+		free(c->code);
+		memmove(c, c + 1, (t->n_api - pos - 1) * sizeof(*c));
+		t->n_api--;
+		return NULL;
+	}
+	return c;
+}
+
+static struct status_api *
+cycle_api_get(struct status *s, const char *action)
+{
+	struct status_api *a;
+	char *copy;
+	size_t pos;
+
+	if (sorted_find(s->api, s->n_api, sizeof(*s->api), action, cmp_api, &pos))
+		return &s->api[pos];
+	copy = strdup(action);
+	if (copy == NULL)
+		return NULL;
+	a = sorted_insert((void **)&s->api, &s->n_api, sizeof(*s->api), pos);
+	if (a == NULL) {
+		free(copy);
+		return NULL;
+	}
+	a->action = copy;
+	return a;
+}
+
+int
+status_count_call(struct status *s, const char *action, const char *error_code, unsigned throttled)
+{
+	const char *code = "";
+	struct status_api *a;
+	struct status_api_count *c;
+
+	if (action == NULL || *action == '\0')
+		return -EINVAL;
+	if (error_code != NULL && *error_code != '\0')
+		code = code_is_plain(error_code) ? error_code : "Other";
+	/*
+	 * Find or create both entries and record the code before touching a
+	 * counter, so ENOMEM leaves every count as it was.
+	 */
+	a = cycle_api_get(s, action);
+	if (a == NULL)
+		return -ENOMEM;
+	c = totals_api_get(&s->totals, action, code);
+	if (c == NULL)
+		return -ENOMEM;
+	if (*code != '\0') {
+		/* The totals may have folded the code into "Other": say the same here. */
+		if (strv_push(&a->error_codes, c->code) < 0)
+			return -ENOMEM;
+		a->errors++;
+	}
+	a->calls++;
+	a->throttled += throttled;
+	c->n++;
+	c->throttled += throttled;
+	return 0;
+}
+
+int
+status_count_change(struct status *s, const char *kind, const char *outcome)
+{
+	struct status_totals *t = &s->totals;
+	struct pair key = {kind, outcome};
+	struct status_change_count *c;
+	char *k, *o;
+	size_t pos;
+
+	if (kind == NULL || *kind == '\0' || outcome == NULL || *outcome == '\0')
+		return -EINVAL;
+	if (!sorted_find(t->changes, t->n_changes, sizeof(*t->changes), &key, cmp_change_count,
+			 &pos)) {
+		k = strdup(kind);
+		o = strdup(outcome);
+		c = NULL;
+		if (k != NULL && o != NULL)
+			c = sorted_insert((void **)&t->changes, &t->n_changes, sizeof(*t->changes),
+					  pos);
+		if (c == NULL) {
+			free(k);
+			free(o);
+			return -ENOMEM;
+		}
+		c->kind = k;
+		c->outcome = o;
+	}
+	t->changes[pos].n++;
+	return 0;
+}
+
+/* --- JSON ----------------------------------------------------------------- */
+
+/* RFC 3339 UTC, second precision; false for 0, negative or unrepresentable times. */
+static bool
+format_time(time_t t, char out[STATUS_TIME_LEN])
+{
+	struct tm tm;
+
+	if (t <= 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year > 9999 - 1900)
+		return false;
+	return strftime(out, STATUS_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20;
+}
+
+static bool
+add_time(cJSON *o, const char *key, time_t t)
+{
+	char text[STATUS_TIME_LEN];
+
+	if (!format_time(t, text))
+		return cJSON_AddNullToObject(o, key) != NULL;
+	return cJSON_AddStringToObject(o, key, text) != NULL;
+}
+
+static bool
+add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v == NULL)
+		return cJSON_AddNullToObject(o, key) != NULL;
+	return cJSON_AddStringToObject(o, key, v) != NULL;
+}
+
+static bool
+add_num(cJSON *o, const char *key, double v)
+{
+	return cJSON_AddNumberToObject(o, key, v) != NULL;
+}
+
+static bool
+add_bool(cJSON *o, const char *key, bool v)
+{
+	return cJSON_AddBoolToObject(o, key, v) != NULL;
+}
+
+static bool
+add_strv(cJSON *o, const char *key, const struct strv *sv)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, key);
+
+	if (arr == NULL)
+		return false;
+	for (size_t i = 0; i < sv->n; i++) {
+		cJSON *item = cJSON_CreateString(sv->v[i]);
+
+		if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+			cJSON_Delete(item);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* {"text", "at"} or null when there is no text. */
+static bool
+add_event(cJSON *o, const char *key, const char *text, time_t at)
+{
+	cJSON *ev;
+
+	if (text == NULL)
+		return cJSON_AddNullToObject(o, key) != NULL;
+	ev = cJSON_AddObjectToObject(o, key);
+	return ev != NULL && add_str(ev, "text", text) && add_time(ev, "at", at);
+}
+
+static int
+cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* {Code: n} in code order, from one entry per failed call. */
+static bool
+add_error_codes(cJSON *o, const struct strv *codes)
+{
+	cJSON *obj = cJSON_AddObjectToObject(o, "error_codes");
+	const char **v;
+	bool ok = obj != NULL;
+
+	if (!ok || codes->n == 0)
+		return ok;
+	v = malloc(codes->n * sizeof(*v));
+	if (v == NULL)
+		return false;
+	memcpy(v, codes->v, codes->n * sizeof(*v));
+	qsort(v, codes->n, sizeof(*v), cmp_cstr);
+	for (size_t i = 0; ok && i < codes->n;) {
+		size_t j = i;
+
+		while (j < codes->n && strcmp(v[j], v[i]) == 0)
+			j++;
+		ok = add_num(obj, v[i], (double)(j - i));
+		i = j;
+	}
+	free(v);
+	return ok;
+}
+
+static bool
+add_cycle(cJSON *root, const struct status *s)
+{
+	const struct status_cycle *cy = &s->cycle;
+	cJSON *o = cJSON_AddObjectToObject(root, "cycle");
+	cJSON *ch, *calls;
+
+	if (o == NULL)
+		return false;
+	if (!add_num(o, "number", (double)cy->number) || !add_time(o, "started", cy->started) ||
+	    !add_time(o, "ended", cy->ended) || !add_bool(o, "observed", cy->observed) ||
+	    !add_bool(o, "dry_run", cy->dry_run))
+		return false;
+	ch = cJSON_AddObjectToObject(o, "changes");
+	if (ch == NULL || !add_num(ch, "applied", (double)cy->changes_applied) ||
+	    !add_num(ch, "failed", (double)cy->changes_failed) ||
+	    !add_num(ch, "skipped", (double)cy->changes_skipped) ||
+	    !add_num(ch, "held", (double)cy->held))
+		return false;
+	if (!add_strv(o, "errors", &cy->errors))
+		return false;
+	calls = cJSON_AddObjectToObject(o, "api_calls");
+	if (calls == NULL)
+		return false;
+	for (size_t i = 0; i < s->n_api; i++) {
+		const struct status_api *a = &s->api[i];
+		cJSON *ao = cJSON_AddObjectToObject(calls, a->action);
+
+		if (ao == NULL || !add_num(ao, "calls", (double)a->calls) ||
+		    !add_num(ao, "errors", (double)a->errors) ||
+		    !add_num(ao, "throttled", (double)a->throttled) ||
+		    !add_error_codes(ao, &a->error_codes))
+			return false;
+	}
+	return true;
+}
+
+static bool
+add_private_dns(cJSON *o, const struct status_service *svc)
+{
+	cJSON *p;
+
+	if (svc->private_dns_name == NULL)
+		return cJSON_AddNullToObject(o, "private_dns") != NULL;
+	p = cJSON_AddObjectToObject(o, "private_dns");
+	return p != NULL && add_str(p, "name", svc->private_dns_name) &&
+	       add_str(p, "state", svc->private_dns_state) &&
+	       add_str(p, "txt_name", svc->private_dns_txt_name) &&
+	       add_str(p, "txt_value", svc->private_dns_txt_value);
+}
+
+static bool
+add_service(cJSON *arr, const struct status_service *svc)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *regions;
+
+	if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	if (!add_str(o, "name", svc->name) || !add_str(o, "service_id", svc->service_id) ||
+	    !add_str(o, "service_name", svc->service_name) || !add_str(o, "state", svc->state) ||
+	    !add_bool(o, "acceptance_required", svc->acceptance_required) ||
+	    !add_strv(o, "load_balancer_arns", &svc->load_balancer_arns) ||
+	    !add_strv(o, "base_endpoint_dns_names", &svc->base_endpoint_dns_names) ||
+	    !add_strv(o, "availability_zones", &svc->availability_zones) ||
+	    !add_strv(o, "supported_ip_address_types", &svc->supported_ip_address_types) ||
+	    !add_private_dns(o, svc))
+		return false;
+	regions = cJSON_AddArrayToObject(o, "supported_regions");
+	if (regions == NULL)
+		return false;
+	for (size_t i = 0; i < svc->n_regions; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		if (r == NULL || !cJSON_AddItemToArray(regions, r)) {
+			cJSON_Delete(r);
+			return false;
+		}
+		if (!add_str(r, "region", svc->regions[i].region) ||
+		    !add_str(r, "state", svc->regions[i].state))
+			return false;
+	}
+	if (svc->principals_known) {
+		if (!add_strv(o, "allowed_principals", &svc->allowed_principals))
+			return false;
+	} else if (cJSON_AddNullToObject(o, "allowed_principals") == NULL) {
+		return false;
+	}
+	return add_bool(o, "converged", svc->converged) && add_str(o, "held", svc->held) &&
+	       add_event(o, "last_change", svc->last_change, svc->last_change_at) &&
+	       add_event(o, "last_error", svc->last_error, svc->last_error_at) &&
+	       add_num(o, "consecutive_failures", (double)svc->consecutive_failures) &&
+	       add_time(o, "next_retry", svc->next_retry);
+}
+
+cJSON *
+status_to_json(const struct status *s)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *services;
+
+	if (root == NULL)
+		return NULL;
+	if (!add_num(root, "version", 1) || !add_str(root, "owner", s->owner) ||
+	    !add_str(root, "region", s->region) ||
+	    !add_str(root, "health", status_health_name((int)s->health)) ||
+	    !add_time(root, "generated_at", s->cycle.ended) || !add_cycle(root, s))
+		goto fail;
+	services = cJSON_AddArrayToObject(root, "services");
+	if (services == NULL)
+		goto fail;
+	for (size_t i = 0; i < s->n_services; i++)
+		if (!add_service(services, &s->services[i]))
+			goto fail;
+	return root;
+fail:
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* --- metrics -------------------------------------------------------------- */
+
+/* A label value with \, " and newline escaped as the exposition format requires. */
+static int
+put_label_value(struct buf *b, const char *v)
+{
+	int r = 0;
+
+	for (const char *p = v; r == 0 && *p; p++) {
+		if (*p == '\\')
+			r = buf_puts(b, "\\\\");
+		else if (*p == '"')
+			r = buf_puts(b, "\\\"");
+		else if (*p == '\n')
+			r = buf_puts(b, "\\n");
+		else
+			r = buf_append(b, p, 1);
+	}
+	return r;
+}
+
+static int
+put_family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	return buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/*
+ * One sample: name{l1="v1",l2="v2"} value.  Labels come as a NULL-terminated
+ * list of name, value pairs (`labels` may be NULL for none).
+ */
+static int
+put_sample(struct buf *b, const char *name, const char *const *labels, const char *value)
+{
+	int r = buf_puts(b, name);
+
+	if (r == 0 && labels != NULL && labels[0] != NULL) {
+		r = buf_puts(b, "{");
+		for (size_t i = 0; r == 0 && labels[i] != NULL; i += 2) {
+			r = buf_printf(b, "%s%s=\"", i ? "," : "", labels[i]);
+			if (r == 0)
+				r = put_label_value(b, labels[i + 1]);
+			if (r == 0)
+				r = buf_puts(b, "\"");
+		}
+		if (r == 0)
+			r = buf_puts(b, "}");
+	}
+	if (r == 0)
+		r = buf_printf(b, " %s\n", value);
+	return r;
+}
+
+static int
+put_ulong(struct buf *b, const char *name, const char *const *labels, unsigned long v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lu", v);
+	return put_sample(b, name, labels, text);
+}
+
+static int
+put_time(struct buf *b, const char *name, time_t v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%jd", (intmax_t)(v > 0 ? v : 0));
+	return put_sample(b, name, NULL, text);
+}
+
+/* A label-less gauge or counter family with its single sample. */
+static int
+put_scalar(struct buf *b, const char *name, const char *type, const char *help, unsigned long v)
+{
+	int r = put_family(b, name, type, help);
+
+	return r ? r : put_ulong(b, name, NULL, v);
+}
+
+static int
+metrics_health(struct buf *b, const struct status *s)
+{
+	static const int all[] = {STATUS_STARTING, STATUS_CONVERGED, STATUS_PENDING,
+				  STATUS_DEGRADED, STATUS_UNREACHABLE};
+	int r = put_family(b, "vpcesd_health", "gauge",
+			   "Health of the last cycle: 1 for the current value, 0 for the others.");
+
+	for (size_t i = 0; r == 0 && i < sizeof(all) / sizeof(all[0]); i++) {
+		const char *labels[] = {"health", status_health_name(all[i]), NULL};
+
+		r = put_ulong(b, "vpcesd_health", labels, (int)s->health == all[i]);
+	}
+	return r;
+}
+
+static int
+metrics_cycles(struct buf *b, const struct status *s)
+{
+	const struct status_cycle *cy = &s->cycle;
+	time_t duration = cy->ended > cy->started && cy->started > 0 ? cy->ended - cy->started : 0;
+	int r;
+
+	r = put_scalar(b, "vpcesd_cycles_total", "counter", "Reconciliation cycles finished.",
+		       s->totals.cycles);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_consecutive_failed_cycles", "gauge",
+			       "Cycles in a row that ended with a failure.",
+			       s->totals.consecutive_failed_cycles);
+	if (r == 0)
+		r = put_family(b, "vpcesd_last_success_timestamp_seconds", "gauge",
+			       "End of the last cycle without failure (Unix time, 0 if none).");
+	if (r == 0)
+		r = put_time(b, "vpcesd_last_success_timestamp_seconds", s->totals.last_success);
+	if (r == 0)
+		r = put_family(b, "vpcesd_cycle_duration_seconds", "gauge",
+			       "Duration of the last cycle, whole seconds.");
+	if (r == 0)
+		r = put_time(b, "vpcesd_cycle_duration_seconds", duration);
+	return r;
+}
+
+static int
+metrics_changes(struct buf *b, const struct status *s)
+{
+	int r = put_family(b, "vpcesd_changes_total", "counter",
+			   "Planned changes by kind and outcome (done, failed, skipped).");
+
+	for (size_t i = 0; r == 0 && i < s->totals.n_changes; i++) {
+		const struct status_change_count *c = &s->totals.changes[i];
+		const char *labels[] = {"kind", c->kind, "outcome", c->outcome, NULL};
+
+		r = put_ulong(b, "vpcesd_changes_total", labels, c->n);
+	}
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_held_changes", "gauge",
+			       "Changes the last cycle held back (waiting, policy, safety valve).",
+			       s->cycle.held);
+	return r;
+}
+
+static int
+metrics_api(struct buf *b, const struct status *s)
+{
+	const struct status_totals *t = &s->totals;
+	int r = put_family(b, "vpcesd_api_calls_total", "counter",
+			   "Finished AWS API calls by action and outcome code (OK for success).");
+
+	for (size_t i = 0; r == 0 && i < t->n_api; i++) {
+		const char *code = *t->api[i].code ? t->api[i].code : "OK";
+		const char *labels[] = {"action", t->api[i].action, "code", code, NULL};
+
+		r = put_ulong(b, "vpcesd_api_calls_total", labels, t->api[i].n);
+	}
+	if (r == 0)
+		r = put_family(b, "vpcesd_api_errors_total", "counter",
+			       "Failed AWS API calls by action and error code.");
+	for (size_t i = 0; r == 0 && i < t->n_api; i++) {
+		const char *labels[] = {"action", t->api[i].action, "code", t->api[i].code, NULL};
+
+		if (*t->api[i].code != '\0')
+			r = put_ulong(b, "vpcesd_api_errors_total", labels, t->api[i].n);
+	}
+	if (r == 0)
+		r = put_family(b, "vpcesd_api_throttled_total", "counter",
+			       "Throttled AWS API attempts by action.");
+	/* The totals are sorted by action first: sum each action's run. */
+	for (size_t i = 0; r == 0 && i < t->n_api;) {
+		const char *labels[] = {"action", t->api[i].action, NULL};
+		unsigned long n = 0;
+		size_t j = i;
+
+		for (; j < t->n_api && strcmp(t->api[j].action, t->api[i].action) == 0; j++)
+			n += t->api[j].throttled;
+		r = put_ulong(b, "vpcesd_api_throttled_total", labels, n);
+		i = j;
+	}
+	return r;
+}
+
+/*
+ * vpcesd_services{state}: EC2's service states always appear (0 when no
+ * service is in them, so alerts see a value rather than an absent series),
+ * plus any other state EC2 reports and "unknown" for services not read yet.
+ */
+static int
+metrics_service_states(struct buf *b, const struct status *s)
+{
+	static const char *const known[] = {"Available", "Deleted", "Deleting",
+					    "Failed",    "Pending", "unknown"};
+	const size_t n_known = sizeof(known) / sizeof(known[0]);
+	const char **states;
+	size_t n = 0;
+	int r;
+
+	states = malloc((n_known + s->n_services) * sizeof(*states));
+	if (states == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_known; i++)
+		states[n++] = known[i];
+	for (size_t i = 0; i < s->n_services; i++)
+		if (s->services[i].state != NULL)
+			states[n++] = s->services[i].state;
+	qsort(states, n, sizeof(*states), cmp_cstr);
+	r = put_family(b, "vpcesd_services", "gauge",
+		       "Services by EC2 state (unknown: not read yet).");
+	for (size_t i = 0; r == 0 && i < n;) {
+		const char *labels[] = {"state", states[i], NULL};
+		bool unknown = strcmp(states[i], "unknown") == 0;
+		unsigned long count = 0;
+		size_t j = i;
+
+		while (j < n && strcmp(states[j], states[i]) == 0)
+			j++;
+		for (size_t k = 0; k < s->n_services; k++) {
+			const char *st = s->services[k].state;
+
+			if (st != NULL ? strcmp(st, states[i]) == 0 : unknown)
+				count++;
+		}
+		r = put_ulong(b, "vpcesd_services", labels, count);
+		i = j;
+	}
+	free(states);
+	return r;
+}
+
+static int
+metrics_services(struct buf *b, const struct status *s)
+{
+	unsigned long converged = 0, held = 0, failing = 0;
+	int r = metrics_service_states(b, s);
+
+	for (size_t i = 0; i < s->n_services; i++) {
+		converged += s->services[i].converged;
+		held += s->services[i].held != NULL;
+		failing += s->services[i].consecutive_failures > 0;
+	}
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_converged", "gauge",
+			       "Services the last cycle found equal to their spec.", converged);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_held", "gauge",
+			       "Services with a change held back.", held);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_failing", "gauge",
+			       "Services whose last change failed.", failing);
+	if (r == 0)
+		r = put_family(b, "vpcesd_service_converged", "gauge",
+			       "1 when the service equals its spec.");
+	for (size_t i = 0; r == 0 && i < s->n_services; i++) {
+		const char *labels[] = {"service", s->services[i].name, NULL};
+
+		r = put_ulong(b, "vpcesd_service_converged", labels, s->services[i].converged);
+	}
+	if (r == 0)
+		r = put_family(b, "vpcesd_service_consecutive_failures", "gauge",
+			       "Failed changes in a row for the service.");
+	for (size_t i = 0; r == 0 && i < s->n_services; i++) {
+		const char *labels[] = {"service", s->services[i].name, NULL};
+
+		r = put_ulong(b, "vpcesd_service_consecutive_failures", labels,
+			      s->services[i].consecutive_failures);
+	}
+	return r;
+}
+
+int
+status_metrics(const struct status *s, struct buf *out)
+{
+	struct buf b;
+	int r;
+
+	/* Render aside, then append in one go: `out` is unchanged on failure. */
+	buf_init(&b, out->max);
+	r = metrics_health(&b, s);
+	if (r == 0)
+		r = metrics_cycles(&b, s);
+	if (r == 0)
+		r = metrics_changes(&b, s);
+	if (r == 0)
+		r = metrics_api(&b, s);
+	if (r == 0)
+		r = metrics_services(&b, s);
+	if (r == 0)
+		r = buf_append(out, b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/* --- atomic write --------------------------------------------------------- */
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+status_write_file(const char *path, const char *data, size_t len, struct err *e)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash, *base;
+	int fd = -1, dfd, r, n;
+
+	if (path == NULL || *path == '\0')
+		return err_set(e, -EINVAL, "status file: empty path");
+	if (data == NULL && len > 0)
+		return err_set(e, -EINVAL, "%s: no data to write", path);
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return err_set(e, -EISDIR, "%s: not a file name", path);
+	if (slash == NULL)
+		n = snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		n = snprintf(dir, sizeof(dir), "/");
+	else
+		n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+	n = snprintf(tmp, sizeof(tmp), "%s%s.%s.XXXXXX", slash ? dir : "",
+		     slash && slash != path ? "/" : "", base);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: cannot create a temporary file in %s: %s", path, dir,
+			       strerror(errno));
+	/* mkostemp() made it 0600; readers are other users' tools. */
+	if (fchmod(fd, 0644) < 0) {
+		r = err_set(e, -errno, "%s: cannot set mode of %s: %s", path, tmp, strerror(errno));
+		goto fail;
+	}
+	r = write_all(fd, data, len);
+	if (r < 0) {
+		err_set(e, r, "%s: cannot write %s: %s", path, tmp, strerror(-r));
+		goto fail;
+	}
+	if (fsync(fd) < 0) {
+		r = err_set(e, -errno, "%s: cannot fsync %s: %s", path, tmp, strerror(errno));
+		goto fail;
+	}
+	r = close(fd);
+	fd = -1;
+	if (r < 0) {
+		r = err_set(e, -errno, "%s: cannot close %s: %s", path, tmp, strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = err_set(e, -errno, "%s: cannot rename %s over it: %s", path, tmp,
+			    strerror(errno));
+		goto fail;
+	}
+	/* Best effort: the rename is done; this only makes it survive a crash. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return r;
+}

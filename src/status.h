@@ -1,0 +1,242 @@
+/*
+ * status: what vpcesd publishes for other tools after every cycle.
+ *
+ * The status file (JSON) answers "what is the service name of api-a?" — the
+ * question CloudFormation users write a Lambda for — and "is everything
+ * converged, and if not, why?".  The metrics file (Prometheus text format,
+ * for node_exporter's textfile collector) carries the same facts as
+ * numbers.  Both are rewritten whole after each cycle, atomically (temporary
+ * file in the same directory, fsync, rename), so a reader never sees half a
+ * file, and mode 0644: they hold no secret.
+ *
+ * The reconciler keeps a `struct status` across cycles and updates it;
+ * this module renders and writes it.  Rendering is pure; only
+ * status_write_file() does I/O.  Safe on the event loop (the files are
+ * small and local; writing them is the one synchronous I/O of a cycle).
+ */
+#ifndef VPCESD_STATUS_H
+#define VPCESD_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "err.h"
+#include "strv.h"
+
+/* Per supported region: its state as EC2 reports it. */
+struct status_region {
+	char *region;
+	char *state;
+};
+
+/* One desired service (or an owned one being deleted), as last observed. */
+struct status_service {
+	char *name;         /* spec name (vpcesd:name) */
+	char *service_id;   /* vpce-svc-…, NULL until created */
+	char *service_name; /* com.amazonaws.vpce.<region>.vpce-svc-…, NULL until known */
+	char *state;        /* EC2 serviceState, NULL until known */
+	bool acceptance_required;
+	struct strv load_balancer_arns;
+	struct strv base_endpoint_dns_names;
+	struct strv availability_zones;
+	struct strv supported_ip_address_types;
+	char *private_dns_name;  /* NULL when none */
+	char *private_dns_state; /* pendingVerification | verified | failed */
+	char *private_dns_txt_name;
+	char *private_dns_txt_value;
+	struct status_region *regions;
+	size_t n_regions;
+	bool principals_known;
+	struct strv allowed_principals;
+	/*
+	 * Reconciler bookkeeping: converged = the last cycle planned no change
+	 * and held nothing for this service.
+	 */
+	bool converged;
+	char *held;        /* reason it is held, NULL if not */
+	char *last_change; /* human text of the last applied change, NULL if none yet */
+	time_t last_change_at;
+	char *last_error; /* last failure (cleared by a success), NULL if none */
+	time_t last_error_at;
+	unsigned consecutive_failures;
+	time_t next_retry; /* 0: not backing off */
+};
+
+/*
+ * Bounds on what outside input can grow: AWS error codes come from answers,
+ * so a misbehaving endpoint could invent any number of them.  Past
+ * STATUS_API_COUNTS_MAX (action, code) pairs in the totals, or for a code
+ * longer than STATUS_CODE_LEN_MAX or not made of [A-Za-z0-9._-], the code is
+ * counted as "Other" (keeps the metrics' label cardinality bounded).
+ */
+#define STATUS_API_COUNTS_MAX 256
+#define STATUS_CODE_LEN_MAX   64
+
+/* API calls of one action in the last cycle (from aws.h's observe hook). */
+struct status_api {
+	char *action;
+	unsigned long calls;     /* finished calls */
+	unsigned long errors;    /* of which failed */
+	unsigned long throttled; /* throttled attempts (retried or not) */
+	struct strv error_codes; /* AWS error codes seen, one entry per failed call */
+};
+
+struct status_cycle {
+	unsigned long number;
+	time_t started;
+	time_t ended;
+	bool observed; /* the owned listing was complete */
+	bool dry_run;
+	size_t changes_applied;
+	size_t changes_failed;
+	size_t changes_skipped;
+	size_t held;
+	struct strv errors; /* observe errors and failed changes, one line each */
+};
+
+/* Counters over the daemon's life, for the metrics file. */
+struct status_totals {
+	unsigned long cycles;
+	unsigned long consecutive_failed_cycles;
+	time_t last_success; /* end of the last cycle without failure, 0 if none */
+	/* changes[kind][outcome]: kinds by plan_kind_name(), outcomes "done", "failed", "skipped" */
+	struct status_change_count {
+		char *kind;
+		char *outcome;
+		unsigned long n;
+	} * changes;
+	size_t n_changes;
+	/* api calls by action and code ("" for success), over the daemon's life, sorted */
+	struct status_api_count {
+		char *action;
+		char *code;
+		unsigned long n;
+		unsigned long throttled; /* throttled attempts of these calls */
+	} * api;
+	size_t n_api;
+};
+
+struct status {
+	char *owner;
+	char *region;
+	enum {
+		STATUS_STARTING,    /* no cycle finished yet */
+		STATUS_CONVERGED,   /* last cycle: nothing to do, nothing held */
+		STATUS_PENDING,     /* last cycle applied changes or waits for EC2 */
+		STATUS_DEGRADED,    /* failures or held items */
+		STATUS_UNREACHABLE, /* EC2 could not be read at all */
+	} health;
+	struct status_service *services; /* sorted by name */
+	size_t n_services;
+	struct status_cycle cycle; /* the last finished cycle */
+	struct status_api *api;    /* the last cycle's calls, sorted by action */
+	size_t n_api;
+	struct status_totals totals;
+};
+
+/* Zeroed status; free with status_free(). */
+void status_init(struct status *s);
+void status_free(struct status *s);
+
+/*
+ * The entry for `name`, created (zeroed, name set) when absent.  NULL on ENOMEM.
+ * s->services stays sorted by name, so creating an entry moves others: the
+ * pointer is valid only until the next status_service_get() or
+ * status_services_retain() on `s`.  Do not rename an entry.
+ */
+struct status_service *status_service_get(struct status *s, const char *name);
+
+/*
+ * Drop services whose name is not in `keep` (specs removed and their services
+ * gone); NULL keeps none.  The survivors keep their order.
+ */
+void status_services_retain(struct status *s, const struct strv *keep);
+
+/* Free the members of one service entry (not the entry) and zero it.  NULL-safe. */
+void status_service_clear(struct status_service *svc);
+
+/*
+ * Count one finished API call into the cycle and the totals.  `error_code`
+ * NULL or "" means the call succeeded; a failed call must name a code (use
+ * status_call_code() to get one for failures that carry no AWS code).
+ * `throttled`: throttled attempts of the call.  -ENOMEM (counters unchanged).
+ */
+int status_count_call(struct status *s, const char *action, const char *error_code,
+		      unsigned throttled);
+
+/*
+ * The code to count for a finished call: NULL when r == 0, else the AWS
+ * error code when there is one, else a fixed name for the errno ("ETIMEDOUT",
+ * "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "EPROTO", "EMSGSIZE",
+ * "EBADMSG", "ENOKEY", "ECANCELED", "ENOMEM", others "Error").  Static or borrowed.
+ */
+const char *status_call_code(int r, const char *error_code);
+
+/* Count one change outcome into the totals.  -ENOMEM (counters unchanged). */
+int status_count_change(struct status *s, const char *kind, const char *outcome);
+
+/* Forget the last cycle's per-action counters (at the start of a cycle). */
+void status_reset_cycle_api(struct status *s);
+
+/* "starting", "converged", "pending", "degraded", "unreachable"; "unknown" otherwise. */
+const char *status_health_name(int health);
+
+/*
+ * The status document, version 1.  Every key is always present, in this
+ * order; null where a value is unknown.  Times are RFC 3339 UTC strings
+ * ("2026-11-28T21:30:00Z"), null for 0.  Services in name order.
+ *
+ *   {"version": 1, "owner", "region", "health", "generated_at" (= cycle.ended),
+ *    "cycle": {"number", "started", "ended", "observed", "dry_run",
+ *              "changes": {"applied", "failed", "skipped", "held"},
+ *              "errors": [text...],
+ *              "api_calls": {Action: {"calls", "errors", "throttled",
+ *                                     "error_codes": {Code: n}}}},
+ *    "services": [{"name", "service_id", "service_name", "state",
+ *                  "acceptance_required", "load_balancer_arns",
+ *                  "base_endpoint_dns_names", "availability_zones",
+ *                  "supported_ip_address_types",
+ *                  "private_dns": {"name", "state", "txt_name", "txt_value"} | null,
+ *                  "supported_regions": [{"region", "state"}],
+ *                  "allowed_principals": [..] | null (not read yet),
+ *                  "converged", "held" (reason | null),
+ *                  "last_change": {"text", "at"} | null,
+ *                  "last_error": {"text", "at"} | null,
+ *                  "consecutive_failures", "next_retry"}]}
+ *
+ * Caller frees with cJSON_Delete(); NULL on ENOMEM.
+ */
+cJSON *status_to_json(const struct status *s);
+
+/*
+ * The Prometheus text exposition (format 0.0.4) of `s`, appended to `out`;
+ * `out` is unchanged on failure.  -ENOMEM / -E2BIG (past out's maximum).
+ * Metric families, each with HELP and TYPE, in this order:
+ *   vpcesd_health{health} (1 for the current one, 0 for the others),
+ *   vpcesd_cycles_total, vpcesd_consecutive_failed_cycles,
+ *   vpcesd_last_success_timestamp_seconds, vpcesd_cycle_duration_seconds,
+ *   vpcesd_changes_total{kind,outcome}, vpcesd_held_changes,
+ *   vpcesd_api_calls_total{action,code} (code "OK" for success),
+ *   vpcesd_api_errors_total{action,code}, vpcesd_api_throttled_total{action},
+ *   vpcesd_services{state} ("unknown" when not read yet), vpcesd_services_converged,
+ *   vpcesd_services_held, vpcesd_services_failing,
+ *   vpcesd_service_converged{service}, vpcesd_service_consecutive_failures{service}.
+ */
+int status_metrics(const struct status *s, struct buf *out);
+
+/*
+ * Write `len` bytes to `path` atomically: a temporary file in the same
+ * directory (".<name>.XXXXXX", O_EXCL, then mode 0644 whatever the umask),
+ * write, fsync, rename over `path`, fsync the directory.  On failure the old
+ * file is untouched and the temporary file removed.  -errno with `e` naming
+ * the path.  The directory fsync comes after the rename and is best effort
+ * (its failure is not reported: the new file is already in place, and the
+ * file is rewritten every cycle).  Blocking I/O on a local file.
+ */
+int status_write_file(const char *path, const char *data, size_t len, struct err *e);
+
+#endif
