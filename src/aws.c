@@ -332,6 +332,9 @@ call_free(struct aws_call *call)
 		call->next->prev = call->prev;
 	c->pending--;
 	free(call->action);
+	/* The body may hold a secret (a web identity token): wipe it. */
+	if (call->body.data)
+		OPENSSL_cleanse(call->body.data, call->body.len);
 	buf_free(&call->body);
 	free(call);
 }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "query.h"
 
 /* Enough for any name our helpers format ("TagSpecification.N.Tag.M.Value"). */
@@ -27,13 +29,18 @@ query_init(struct query *q)
 	q->cap = 0;
 }
 
-/* Drop pairs beyond `n`: the rollback used by multi-pair helpers. */
+/*
+ * Drop pairs beyond `n`: the rollback used by multi-pair helpers, and the
+ * end of every query.  Values are wiped first: a query may carry a secret
+ * (AssumeRoleWithWebIdentity's WebIdentityToken).
+ */
 static void
 query_truncate(struct query *q, size_t n)
 {
 	while (q->n > n) {
 		q->n--;
 		free(q->v[q->n].name);
+		OPENSSL_cleanse(q->v[q->n].value, strlen(q->v[q->n].value));
 		free(q->v[q->n].value);
 	}
 }
