@@ -190,6 +190,18 @@ out:
 	return r;
 }
 
+/* Free the client's own copies and the client (no call may be pending). */
+static void
+client_destroy(struct aws_client *c)
+{
+	free((char *)c->opt.region);
+	free((char *)c->opt.service);
+	free((char *)c->opt.version);
+	free(c->authority);
+	free(c->endpoint_url);
+	free(c);
+}
+
 int
 aws_client_new(struct ev_loop *loop, const struct aws_client_options *opt, struct aws_client **ret,
 	       struct err *e)
@@ -237,12 +249,7 @@ aws_client_new(struct ev_loop *loop, const struct aws_client_options *opt, struc
 	*ret = c;
 	return 0;
 fail:
-	free((char *)c->opt.region);
-	free((char *)c->opt.service);
-	free((char *)c->opt.version);
-	free(c->authority);
-	free(c->endpoint_url);
-	free(c);
+	client_destroy(c);
 	return r;
 }
 
@@ -778,10 +785,5 @@ aws_client_free(struct aws_client *c)
 		call_detach(call);
 		call_fail(call, -ECANCELED, &e);
 	}
-	free((char *)c->opt.region);
-	free((char *)c->opt.service);
-	free((char *)c->opt.version);
-	free(c->authority);
-	free(c->endpoint_url);
-	free(c);
+	client_destroy(c);
 }

@@ -8,6 +8,7 @@
  * or a captive portal than something to be lenient about.  cJSON keeps its
  * own copies of the strings, so the tree is wiped before it is freed.
  */
+#include "secret.h"
 #include "config.h"
 
 #include <errno.h>
@@ -19,23 +20,14 @@
 
 #include "creds.h"
 
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
 void
 creds_free(struct creds *c)
 {
 	if (c == NULL)
 		return;
-	wipe_free(c->access_key_id);
-	wipe_free(c->secret_access_key);
-	wipe_free(c->session_token);
+	secret_free(c->access_key_id);
+	secret_free(c->secret_access_key);
+	secret_free(c->session_token);
 	free(c->provider);
 	free(c->account_id);
 	memset(c, 0, sizeof(*c));

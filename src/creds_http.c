@@ -17,6 +17,7 @@
  * Every body that held credentials or a token is wiped before the http
  * module frees it, and so is every token copy of ours.
  */
+#include "secret.h"
 #include "config.h"
 
 #include <errno.h>
@@ -107,15 +108,6 @@ wipe_body(struct http_response *resp)
 		OPENSSL_cleanse(resp->body.data, resp->body.cap);
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
 /* "connect: Connection refused" style text for a transport failure. */
 static const char *
 transport_text(const struct http_response *resp)
@@ -201,7 +193,7 @@ ecs_send(struct ecs_provider *ep, struct err *e)
 	if (r < 0)
 		err_set(e, r, "%s: %s", ep->base.name, he.msg);
 out:
-	wipe_free(token);
+	secret_free(token);
 	return r;
 }
 
@@ -308,7 +300,7 @@ ecs_free(struct creds_provider *p)
 
 	ecs_cancel(p);
 	free(ep->url);
-	wipe_free(ep->auth_token);
+	secret_free(ep->auth_token);
 	free(ep->auth_token_file);
 	free(ep->base.name);
 	free(ep);
@@ -384,7 +376,7 @@ static void imds_on_done(struct http_response *resp, void *userdata);
 static void
 imds_drop_token(struct imds_provider *ip)
 {
-	wipe_free(ip->token);
+	secret_free(ip->token);
 	ip->token = NULL;
 }
 

@@ -9,6 +9,7 @@
  * small stack of visited names to refuse loops, exactly where botocore
  * raises InfiniteLoopConfigError.
  */
+#include "secret.h"
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -26,15 +27,6 @@
 #include "shlex.h"
 
 #define DESC_MAX 2048
-
-static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 const char *
 creds_env_get(char *const *envp, const char *name)
@@ -61,7 +53,7 @@ creds_plan_free(struct creds_plan *p)
 	free(p->token_file);
 	free(p->session_name);
 	free(p->url);
-	wipe_free(p->auth_token);
+	secret_free(p->auth_token);
 	free(p->auth_token_file);
 	for (size_t i = 0; i < p->n_hops; i++) {
 		free(p->hops[i].role_arn);

@@ -9,6 +9,7 @@
  * are kept only when another continuation line follows, as configparser
  * drops trailing blank lines of a value.
  */
+#include "secret.h"
 #include "config.h"
 
 #include <errno.h>
@@ -39,20 +40,11 @@ strndup_trim(const char *p, size_t n)
 }
 
 static void
-wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
-static void
 section_free(struct ini_section *s)
 {
 	for (size_t i = 0; i < s->n_kv; i++) {
 		free(s->kv[i].key);
-		wipe_free(s->kv[i].value);
+		secret_free(s->kv[i].value);
 	}
 	free(s->kv);
 	free(s->name);
@@ -257,7 +249,7 @@ add_key(struct parser *p, const char *text, size_t n, unsigned line, size_t inde
 	return 0;
 fail:
 	free(key);
-	wipe_free(value);
+	secret_free(value);
 	return r;
 }
 
@@ -294,7 +286,7 @@ continue_key(struct parser *p, const char *text, size_t n, unsigned line, size_t
 	memset(v + old, '\n', p->blanks + 1);
 	memcpy(v + old + p->blanks + 1, text, n);
 	v[size] = '\0';
-	wipe_free(kv->value);
+	secret_free(kv->value);
 	kv->value = v;
 	p->blanks = 0;
 	return 0;
