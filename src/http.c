@@ -763,7 +763,9 @@ call_setup(struct http_call *call, const struct http_request *req, struct err *e
 		SET(CURLOPT_HTTPGET, 1L);
 		break;
 	case HTTP_PUT:
-		SET(CURLOPT_CUSTOMREQUEST, "PUT");
+	case HTTP_DELETE:
+		/* The body goes out as for a POST; only the method's name differs. */
+		SET(CURLOPT_CUSTOMREQUEST, req->method == HTTP_PUT ? "PUT" : "DELETE");
 		/* fall through */
 	case HTTP_POST:
 		SET(CURLOPT_POST, 1L);
@@ -811,7 +813,8 @@ http_submit(struct http_client *c, const struct http_request *req, http_done_fn 
 		return err_set(e, -ECANCELED, "http: client is shutting down");
 	if (c->in_flight >= c->max_in_flight)
 		return err_set(e, -EBUSY, "http: %u requests already in flight", c->in_flight);
-	if (req->method != HTTP_GET && req->method != HTTP_POST && req->method != HTTP_PUT)
+	if (req->method != HTTP_GET && req->method != HTTP_POST && req->method != HTTP_PUT &&
+	    req->method != HTTP_DELETE)
 		return err_set(e, -EINVAL, "http: unknown method");
 	if (req->body_len > 0 && !req->body)
 		return err_set(e, -EINVAL, "http: body_len without body");

@@ -73,6 +73,7 @@ enum http_method {
 	HTTP_GET,
 	HTTP_POST,
 	HTTP_PUT,
+	HTTP_DELETE,
 };
 
 /* Request flags. */

@@ -69,8 +69,16 @@ sim_call(struct sim *s, const char *method, const char *path, const char *json_b
 
 	err_clear(&e);
 	snprintf(url, sizeof(url), "%s%s", s->admin, path);
-	/* GET and POST cover the admin API: POST /_sim/reset clears faults and the log. */
-	req.method = strcmp(method, "GET") == 0 ? HTTP_GET : HTTP_POST;
+	if (strcmp(method, "GET") == 0) {
+		req.method = HTTP_GET;
+	} else if (strcmp(method, "POST") == 0) {
+		req.method = HTTP_POST;
+	} else if (strcmp(method, "DELETE") == 0) {
+		req.method = HTTP_DELETE;
+	} else {
+		fprintf(stderr, "sim: unsupported method %s\n", method);
+		return NULL;
+	}
 	req.url = url;
 	req.flags = HTTP_ALLOW_HTTP;
 	if (json_body) {
