@@ -1107,6 +1107,32 @@ load_log(struct loader *l, const struct ynode *n)
 }
 
 /* vpcesd.yaml: the whole tree (NULL for an empty file). */
+/*
+ * Under systemd, RuntimeDirectory= names where the status file belongs
+ * (/run/vpcesd, or /run/vpcesd/<instance> for vpcesd@.service).  Only the
+ * first entry counts; a relative or oversized value is ignored.
+ */
+static void
+runtime_status_file(struct loader *l, struct vpcesd_config *c)
+{
+	const char *dir = l->env ? l->env->runtime_directory : NULL;
+	size_t len;
+	char *path;
+
+	if (dir == NULL || dir[0] != '/')
+		return;
+	len = strcspn(dir, ":");
+	if (len == 0 || len > 4000)
+		return;
+	path = malloc(len + sizeof("/status.json"));
+	if (path == NULL)
+		return;
+	memcpy(path, dir, len);
+	memcpy(path + len, "/status.json", sizeof("/status.json"));
+	free(c->status_file);
+	c->status_file = path;
+}
+
 static void
 load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 {
@@ -1586,6 +1612,8 @@ loader_begin(struct loader *l, const struct conf_env *env, struct conf_diags *di
 		oom(l);
 		return -ENOMEM;
 	}
+	/* A status_file key in vpcesd.yaml replaces this default. */
+	runtime_status_file(l, l->cfg);
 	return 0;
 }
 

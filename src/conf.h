@@ -52,6 +52,12 @@ struct conf_env {
 	 * fills it yet.
 	 */
 	const char *profile_region;
+	/*
+	 * $RUNTIME_DIRECTORY (systemd's RuntimeDirectory=, first entry): when
+	 * set and status_file is not, the status file is <dir>/status.json, so
+	 * each vpcesd@<instance> gets its own.
+	 */
+	const char *runtime_directory;
 };
 
 /*

@@ -2,8 +2,9 @@
  * vpcesd: entry point.  Parses arguments, maps outcomes to exit codes and
  * hands over to the modules that do the work; nothing else lives here.
  *
- * Exit codes (vpcesd(8)): 0 success, 1 invalid configuration, 2 usage error,
- * 3 the daemon itself is not implemented yet (later issues replace this).
+ * Exit codes (vpcesd(8), daemon.h): 0 success, 1 invalid configuration (or,
+ * with --once, EC2 could not be read), 2 --once left failures or held
+ * changes, 3 no usable credentials, 4 other start-up failure, 64 usage.
  */
 #include "config.h"
 
@@ -15,11 +16,12 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "daemon.h"
+#include "log.h"
 #include "model.h"
 
-#define EXIT_CONFIG          1
-#define EXIT_USAGE           2
-#define EXIT_NOT_IMPLEMENTED 3
+#define EXIT_CONFIG DAEMON_EXIT_ERROR
+#define EXIT_USAGE  DAEMON_EXIT_USAGE
 
 #define DEFAULT_CONFIG_DIR SYSCONFDIR "/vpcesd"
 
@@ -33,6 +35,14 @@ usage(FILE *out)
 		"  -c, --config-dir DIR    configuration directory (default %s)\n"
 		"  -n, --check-config      validate the configuration and exit\n"
 		"      --dump-config       print the normalised configuration as JSON and exit\n"
+		"      --once              run one reconciliation cycle and exit\n"
+		"                          (0 converged, 1 error, 2 failures or held changes)\n"
+		"      --dry-run           observe and plan only: change nothing, print the plan\n"
+		"      --output FORMAT     plan format for --dry-run: text (default) or json\n"
+		"      --policy POLICY     override the policy: sync, upsert-only, create-only\n"
+		"      --log-level LEVEL   debug, info, notice, warning, error (default: "
+		"log.level)\n"
+		"      --log-target TARGET auto (default), journal or stderr\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n",
 		DEFAULT_CONFIG_DIR);
@@ -45,6 +55,7 @@ load(const char *dir)
 	const struct conf_env env = {
 		.aws_region = getenv("AWS_REGION"),
 		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
+		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
 		.profile_region = NULL,
 	};
 	struct conf_diags diags = CONF_DIAGS_INIT;
@@ -88,19 +99,47 @@ dump(const struct vpcesd_config *cfg)
 	return EXIT_SUCCESS;
 }
 
+static int
+bad_value(const char *option, const char *value, const char *accepted)
+{
+	fprintf(stderr, "vpcesd: invalid %s '%s' (accepted: %s)\n", option, value, accepted);
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_DUMP = 0x100 };
+	enum {
+		OPT_DUMP = 0x100,
+		OPT_ONCE,
+		OPT_DRY_RUN,
+		OPT_OUTPUT,
+		OPT_POLICY,
+		OPT_LOG_LEVEL,
+		OPT_LOG_TARGET,
+	};
 	static const struct option options[] = {
 		{"config-dir", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'n'},
 		{"dump-config", no_argument, NULL, OPT_DUMP},
+		{"once", no_argument, NULL, OPT_ONCE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"output", required_argument, NULL, OPT_OUTPUT},
+		{"policy", required_argument, NULL, OPT_POLICY},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = DEFAULT_CONFIG_DIR;
+	struct daemon_options dopt = {
+		.config_dir = DEFAULT_CONFIG_DIR,
+		.policy = -1,
+		.output = RECONCILE_OUTPUT_NONE,
+		.log_priority = -1,
+		.log_target = LOG_TARGET_AUTO,
+	};
+	const char *output = NULL;
 	bool check = false, dump_config = false;
 	struct vpcesd_config *cfg;
 	int c, rc;
@@ -108,7 +147,34 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:nhV", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			dir = optarg;
+			dopt.config_dir = optarg;
+			break;
+		case OPT_ONCE:
+			dopt.once = true;
+			break;
+		case OPT_DRY_RUN:
+			dopt.dry_run = true;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		case OPT_POLICY:
+			dopt.policy = model_policy_from_string(optarg);
+			if (dopt.policy < 0)
+				return bad_value("--policy", optarg,
+						 "sync, upsert-only, create-only");
+			break;
+		case OPT_LOG_LEVEL:
+			dopt.log_priority = log_priority_from_string(optarg);
+			if (dopt.log_priority < 0)
+				return bad_value("--log-level", optarg,
+						 "debug, info, notice, warning, error");
+			break;
+		case OPT_LOG_TARGET:
+			rc = log_target_from_string(optarg);
+			if (rc < 0)
+				return bad_value("--log-target", optarg, "auto, journal, stderr");
+			dopt.log_target = (enum log_target)rc;
 			break;
 		case 'n':
 			check = true;
@@ -132,23 +198,31 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (check && dump_config) {
-		fprintf(stderr, "vpcesd: --check-config and --dump-config are exclusive\n");
+	if (check + dump_config + (dopt.once || dopt.dry_run) > 1) {
+		fprintf(stderr, "vpcesd: --check-config, --dump-config and --once/--dry-run "
+				"are exclusive\n");
 		return EXIT_USAGE;
 	}
-	cfg = load(dir);
+	if (output && strcmp(output, "text") != 0 && strcmp(output, "json") != 0)
+		return bad_value("--output", output, "text, json");
+	if (output && !dopt.dry_run) {
+		fprintf(stderr, "vpcesd: --output applies to --dry-run plans only\n");
+		return EXIT_USAGE;
+	}
+	if (dopt.dry_run)
+		dopt.output = output && strcmp(output, "json") == 0 ? RECONCILE_OUTPUT_JSON
+								    : RECONCILE_OUTPUT_TEXT;
+	if (!check && !dump_config)
+		return daemon_main(&dopt);
+	cfg = load(dopt.config_dir);
 	if (cfg == NULL)
 		return EXIT_CONFIG;
 	if (check) {
 		printf("configuration OK: %zu service%s in %zu file%s\n", cfg->n_services,
 		       cfg->n_services == 1 ? "" : "s", cfg->n_files, cfg->n_files == 1 ? "" : "s");
 		rc = EXIT_SUCCESS;
-	} else if (dump_config) {
-		rc = dump(cfg);
 	} else {
-		fprintf(stderr, "vpcesd: configuration OK, but the daemon is not implemented yet "
-				"(use --check-config or --dump-config)\n");
-		rc = EXIT_NOT_IMPLEMENTED;
+		rc = dump(cfg);
 	}
 	model_config_free(cfg);
 	return rc;

@@ -780,11 +780,41 @@ test_unreadable(void **state)
 	tmp_cleanup(&t);
 }
 
+/* systemd's RuntimeDirectory= decides the default status file; the config still wins. */
+static void
+test_runtime_directory_status_file(void **state)
+{
+	const struct conf_env env = {.aws_region = "us-east-1",
+				     .runtime_directory = "/run/vpcesd/prod:/run/other"};
+	const struct conf_env relative = {.aws_region = "us-east-1", .runtime_directory = "run/x"};
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *c = NULL;
+	struct tmp t;
+
+	(void)state;
+	tmp_make(&t);
+	assert_int_equal(tmp_load(&t, &env, &c, &d), 0);
+	assert_string_equal(c->status_file, "/run/vpcesd/prod/status.json");
+	model_config_free(c);
+	c = NULL;
+	assert_int_equal(tmp_load(&t, &relative, &c, &d), 0);
+	assert_string_equal(c->status_file, "/run/vpcesd/status.json");
+	model_config_free(c);
+	c = NULL;
+	tmp_write(&t, "vpcesd.yaml", "status_file: /var/lib/x.json\n", 29);
+	assert_int_equal(tmp_load(&t, &env, &c, &d), 0);
+	assert_string_equal(c->status_file, "/var/lib/x.json");
+	model_config_free(c);
+	conf_diags_free(&d);
+	tmp_cleanup(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_runtime_directory_status_file),
 		cmocka_unit_test(test_percent),
 		cmocka_unit_test(test_region_and_partition),
 		cmocka_unit_test(test_lb_arn),

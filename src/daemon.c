@@ -1,0 +1,638 @@
+/*
+ * daemon: the loop, its signals and timers, reloads.  See daemon.h.
+ *
+ * Everything happens on libev's default loop (credential_process needs it
+ * for ev_child).  The only state shared between callbacks is `struct
+ * daemon`; flags such as reload_requested are plain fields because every
+ * callback runs on the loop thread — signals are delivered by libev
+ * watchers, never by handlers of our own.
+ *
+ * Invariant: a cycle runs with the configuration and client stack it
+ * started with.  Reloads swap both only while no cycle runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "aws.h"
+#include "conf.h"
+#include "creds_build.h"
+#include "creds_plan.h"
+#include "daemon.h"
+#include "ec2.h"
+#include "http.h"
+#include "log.h"
+#include "notify.h"
+#include "ratelimit.h"
+#include "reconcile.h"
+
+/* What a configuration needs to talk to EC2; rebuilt whole on reload. */
+struct stack {
+	struct http_client *http;
+	struct creds_cache *creds;
+	struct ratelimit *rl;
+	struct aws_client *aws;
+	char *creds_description;
+};
+
+struct daemon {
+	struct daemon_options opt;
+	struct ev_loop *loop;
+	struct vpcesd_config *cfg;
+	struct stack stack;
+	struct reconciler *rec;
+
+	ev_signal sighup, sigterm, sigint, sigusr1, sigusr2;
+	ev_timer cycle_timer; /* the next scheduled cycle */
+	ev_timer watchdog;
+	ev_timer stop_timer; /* bounds the grace period after SIGTERM */
+
+	bool reload_requested;
+	bool cycle_requested;
+	bool stopping;
+	bool cycle_running;
+	double last_cycle_start; /* ev_now() of the last cycle start, 0: none */
+	struct reconcile_result last;
+	bool have_last;
+	char last_error[ERR_MSG_MAX];
+	int exit_code;
+};
+
+/* ---- configuration ------------------------------------------------------ */
+
+/*
+ * "path:line:col: message" → a record with CONFIG_FILE / CONFIG_LINE, so
+ * `journalctl CONFIG_FILE=…` finds every problem of one file.
+ */
+static void
+log_diag(const char *line)
+{
+	const char *p = line, *colon;
+	char file[512] = "", lineno[16] = "";
+
+	/* The path may itself contain ':'; the position is the first ":N:N: ". */
+	while ((colon = strchr(p, ':')) != NULL) {
+		unsigned l, c;
+		int n = 0;
+
+		if (sscanf(colon, ":%u:%u: %n", &l, &c, &n) == 2 && n > 0) {
+			snprintf(file, sizeof(file), "%.*s", (int)(colon - line), line);
+			snprintf(lineno, sizeof(lineno), "%u", l);
+			break;
+		}
+		p = colon + 1;
+	}
+	log_fields(LOG_ERR, LOG_FIELDS({"CONFIG_FILE", file}, {"CONFIG_LINE", lineno}), "%s", line);
+}
+
+/* Load and validate; every diagnostic is logged.  NULL when invalid. */
+static struct vpcesd_config *
+load_config(const char *dir)
+{
+	const struct conf_env env = {
+		.aws_region = getenv("AWS_REGION"),
+		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
+		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
+	};
+	struct conf_diags diags = CONF_DIAGS_INIT;
+	struct vpcesd_config *cfg = NULL;
+	int r = conf_load(dir, &env, &cfg, &diags);
+
+	for (size_t i = 0; i < diags.lines.n; i++)
+		log_diag(diags.lines.v[i]);
+	if (diags.dropped > 0)
+		log_error("%zu more configuration errors not shown", diags.dropped);
+	if (r < 0)
+		log_error("configuration in %s is invalid (%zu error%s)", dir,
+			  conf_diags_count(&diags), conf_diags_count(&diags) == 1 ? "" : "s");
+	conf_diags_free(&diags);
+	return r < 0 ? NULL : cfg;
+}
+
+/* ---- the client stack --------------------------------------------------- */
+
+static void
+stack_free(struct stack *s)
+{
+	/* Outermost first: the aws client borrows everything below it. */
+	aws_client_free(s->aws);
+	ratelimit_free(s->rl);
+	creds_cache_free(s->creds);
+	http_client_free(s->http);
+	free(s->creds_description);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+daemon_observe_call(void *arg, const struct aws_call_record *rec)
+{
+	struct daemon *d = arg;
+
+	if (d->rec)
+		reconciler_observe_call(d->rec, rec);
+}
+
+/* Build the credentials chain from the configuration and the environment. */
+static int
+build_creds(struct daemon *d, const struct vpcesd_config *cfg, struct stack *s, struct err *e)
+{
+	const struct creds_config cc = {
+		.profile = cfg->credentials.profile,
+		.role_arn = cfg->credentials.role_arn,
+		.external_id = cfg->credentials.external_id,
+		.session_name = cfg->credentials.session_name,
+		.web_identity_token_file = cfg->credentials.web_identity_token_file,
+	};
+	struct creds_inputs in;
+	struct creds_plan plan;
+	int r;
+
+	r = creds_inputs_load(&in, &cc, environ, e);
+	if (r < 0)
+		return r;
+	memset(&plan, 0, sizeof(plan));
+	r = creds_plan_resolve(&in, &plan, e);
+	creds_inputs_free(&in);
+	if (r < 0)
+		return r;
+	r = creds_build(d->loop, s->http, cfg->sts_endpoint, cfg->region, &plan, &s->creds, e);
+	if (r == 0 && plan.description)
+		s->creds_description = strdup(plan.description);
+	creds_plan_free(&plan);
+	return r;
+}
+
+/*
+ * Everything EC2 calls need, for `cfg`.  On failure nothing is kept and the
+ * return value says which exit code applies.
+ */
+static int
+stack_build(struct daemon *d, const struct vpcesd_config *cfg, struct stack *out, struct err *e)
+{
+	struct http_client_options ho = {
+		.ca_file = cfg->ca_file,
+		.connect_timeout_ms = (long)cfg->api.connect_timeout_s * 1000,
+		.timeout_ms = (long)cfg->api.timeout_s * 1000,
+	};
+	struct ratelimit_options ro = {
+		.share = cfg->api.bucket_share_pct / 100.0,
+		.rate = cfg->api.rate,
+		.burst = cfg->api.burst,
+		.adaptive = true,
+	};
+	struct aws_client_options ao = {
+		.endpoint = cfg->endpoint,
+		.region = cfg->region,
+		.service = "ec2",
+		.version = EC2_API_VERSION,
+		.max_attempts = cfg->api.max_attempts,
+		.concurrency = cfg->api.concurrency,
+		.timeout_ms = (long)cfg->api.timeout_s * 1000,
+		.connect_timeout_ms = (long)cfg->api.connect_timeout_s * 1000,
+		.observe = daemon_observe_call,
+		.observe_arg = d,
+	};
+	struct stack s = {0};
+	int r;
+
+	if ((r = http_client_new(d->loop, &ho, &s.http, e)) < 0)
+		goto fail_setup;
+	if ((r = build_creds(d, cfg, &s, e)) < 0) {
+		stack_free(&s);
+		return DAEMON_EXIT_CREDENTIALS;
+	}
+	if ((r = ratelimit_new(&ro, ev_now(d->loop), &s.rl, e)) < 0)
+		goto fail_setup;
+	ao.http = s.http;
+	ao.creds = s.creds;
+	ao.ratelimit = s.rl;
+	if ((r = aws_client_new(d->loop, &ao, &s.aws, e)) < 0)
+		goto fail_setup;
+	*out = s;
+	return 0;
+fail_setup:
+	stack_free(&s);
+	return DAEMON_EXIT_SETUP;
+}
+
+/* ---- status line -------------------------------------------------------- */
+
+static void
+publish_status_line(struct daemon *d)
+{
+	const struct reconcile_result *res = &d->last;
+	double next =
+		ev_is_active(&d->cycle_timer) ? ev_timer_remaining(d->loop, &d->cycle_timer) : 0;
+
+	if (!d->have_last) {
+		notify_status("starting: first cycle in progress");
+		return;
+	}
+	if (!res->observed) {
+		notify_status("EC2 unreachable: %s (retrying in %.0fs)",
+			      d->last_error[0] ? d->last_error : "listing failed", next);
+		return;
+	}
+	{
+		char held[32] = "", failed[32] = "";
+
+		if (res->held)
+			snprintf(held, sizeof(held), ", %zu held", res->held);
+		if (res->failed)
+			snprintf(failed, sizeof(failed), ", %zu failed", res->failed);
+		notify_status("%zu/%zu converged%s%s, next cycle in %.0fs", res->converged_services,
+			      res->services, held, failed, next);
+	}
+}
+
+/* ---- cycles ------------------------------------------------------------- */
+
+static void start_cycle(struct daemon *d);
+static void do_reload(struct daemon *d);
+static void finish_stop(struct daemon *d);
+
+static double
+random01(void)
+{
+	unsigned int v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = (unsigned)rand();
+	return (double)v / 4294967296.0;
+}
+
+/* interval ± jitter, never sooner than min_interval after the last start. */
+static void
+schedule_next(struct daemon *d, bool asap)
+{
+	const struct vpcesd_config *cfg = d->cfg;
+	double now = ev_now(d->loop), delay, earliest;
+
+	if (asap) {
+		delay = 0;
+	} else {
+		double j = cfg->interval_s * (cfg->jitter_pct / 100.0);
+
+		delay = cfg->interval_s + (2 * random01() - 1) * j;
+	}
+	earliest = d->last_cycle_start > 0 ? d->last_cycle_start + cfg->min_interval_s : now;
+	if (now + delay < earliest)
+		delay = earliest - now;
+	ev_timer_stop(d->loop, &d->cycle_timer);
+	ev_timer_set(&d->cycle_timer, delay, 0.);
+	ev_timer_start(d->loop, &d->cycle_timer);
+}
+
+static void
+log_cycle(const struct daemon *d, const struct reconcile_result *res)
+{
+	char cycle[32];
+
+	snprintf(cycle, sizeof(cycle), "%lu", res->cycle);
+	if (!res->observed)
+		log_fields(LOG_ERR, LOG_FIELDS({"VPCESD_CYCLE", cycle}),
+			   "cycle %lu: EC2 could not be read%s%s; nothing changed", res->cycle,
+			   res->first_error ? ": " : "", res->first_error ? res->first_error : "");
+	else
+		log_fields(res->failed ? LOG_WARNING : LOG_INFO,
+			   LOG_FIELDS({"VPCESD_CYCLE", cycle}),
+			   "cycle %lu%s: %zu/%zu services converged, %zu change%s planned, %zu "
+			   "applied, %zu failed, %zu held",
+			   res->cycle, d->opt.dry_run ? " (dry run)" : "", res->converged_services,
+			   res->services, res->planned, res->planned == 1 ? "" : "s", res->applied,
+			   res->failed, res->held);
+}
+
+static void
+on_cycle_done(void *arg, const struct reconcile_result *res)
+{
+	struct daemon *d = arg;
+
+	d->cycle_running = false;
+	d->last = *res;
+	d->last.first_error = NULL;
+	d->have_last = true;
+	snprintf(d->last_error, sizeof(d->last_error), "%s",
+		 res->first_error ? res->first_error : "");
+	log_cycle(d, res);
+	if (d->opt.once) {
+		d->exit_code = reconcile_exit_code(res);
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	if (d->stopping) {
+		finish_stop(d);
+		return;
+	}
+	if (d->reload_requested) {
+		do_reload(d);
+		return;
+	}
+	schedule_next(d, d->cycle_requested);
+	d->cycle_requested = false;
+	publish_status_line(d);
+}
+
+static void
+start_cycle(struct daemon *d)
+{
+	struct err e;
+
+	if (d->stopping)
+		return;
+	if (d->cycle_running) {
+		d->cycle_requested = true; /* coalesced: one more cycle after this one */
+		return;
+	}
+	ev_timer_stop(d->loop, &d->cycle_timer);
+	err_clear(&e);
+	d->last_cycle_start = ev_now(d->loop);
+	if (reconciler_cycle(d->rec, d->cfg, on_cycle_done, d, &e) < 0) {
+		log_error("cannot start a cycle: %s", e.msg);
+		schedule_next(d, false);
+		return;
+	}
+	d->cycle_running = true;
+}
+
+static void
+on_cycle_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	start_cycle(w->data);
+}
+
+/* Build a reconciler for the current stack and options. */
+static int
+make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
+{
+	const struct reconciler_options ro = {
+		.loop = d->loop,
+		.ec2 = d->stack.aws,
+		.dry_run = d->opt.dry_run,
+		.policy = d->opt.policy,
+		.plan_output = d->opt.output,
+	};
+
+	return reconciler_new(&ro, ret, e);
+}
+
+/*
+ * Reload: only between cycles.  A bad configuration, or one whose client
+ * stack cannot be built, changes nothing.
+ */
+static void
+do_reload(struct daemon *d)
+{
+	struct vpcesd_config *cfg;
+	struct stack s;
+	struct err e;
+
+	d->reload_requested = false;
+	notify_reloading();
+	log_info("reloading the configuration from %s", d->opt.config_dir);
+	cfg = load_config(d->opt.config_dir);
+	err_clear(&e);
+	if (cfg == NULL) {
+		log_error("reload failed: keeping the previous configuration (%zu services)",
+			  d->cfg->n_services);
+	} else if (stack_build(d, cfg, &s, &e) != 0) {
+		log_error("reload failed: %s; keeping the previous configuration", e.msg);
+		model_config_free(cfg);
+	} else {
+		/*
+		 * Swap: the reconciler keeps its status (backoff, last changes)
+		 * and is pointed at the new client.
+		 */
+		reconciler_set_ec2(d->rec, s.aws);
+		stack_free(&d->stack);
+		d->stack = s;
+		model_config_free(d->cfg);
+		d->cfg = cfg;
+		log_set_max_priority(d->opt.log_priority >= 0 ? d->opt.log_priority
+							      : cfg->log_level);
+		log_info("configuration reloaded: %zu service%s, credentials from %s",
+			 cfg->n_services, cfg->n_services == 1 ? "" : "s",
+			 d->stack.creds_description ? d->stack.creds_description : "?");
+		notify_ready();
+		start_cycle(d);
+		publish_status_line(d);
+		return;
+	}
+	notify_ready();
+	if (!d->cycle_running && !ev_is_active(&d->cycle_timer))
+		schedule_next(d, false);
+	publish_status_line(d);
+}
+
+static void
+on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->stopping)
+		return;
+	if (d->cycle_running) {
+		if (!d->reload_requested)
+			log_info("reload requested: after the cycle in progress");
+		d->reload_requested = true;
+		return;
+	}
+	do_reload(d);
+}
+
+static void
+on_sigusr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_info("cycle requested (SIGUSR1)");
+	start_cycle(d);
+}
+
+/*
+ * Test hook (only with VPCESD_TEST_HOOKS=hang in the environment): SIGUSR2
+ * blocks the loop for good, so the systemd test can prove that a stuck loop
+ * stops the watchdog pings and gets the daemon restarted.
+ */
+static void
+on_sigusr2(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	log_warning("test hook: hanging the event loop");
+	for (;;)
+		pause();
+}
+
+static void
+finish_stop(struct daemon *d)
+{
+	ev_timer_stop(d->loop, &d->stop_timer);
+	log_info("stopped");
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void
+on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	log_warning("the cycle in progress did not finish within %.0fs: cancelling it",
+		    DAEMON_STOP_GRACE);
+	finish_stop(d);
+}
+
+static void
+on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	notify_stopping();
+	ev_timer_stop(d->loop, &d->cycle_timer);
+	ev_timer_stop(d->loop, &d->watchdog);
+	if (!d->cycle_running) {
+		finish_stop(d);
+		return;
+	}
+	log_info("stopping after the cycle in progress (at most %.0fs)", DAEMON_STOP_GRACE);
+	ev_timer_set(&d->stop_timer, DAEMON_STOP_GRACE, 0.);
+	ev_timer_start(d->loop, &d->stop_timer);
+}
+
+static void
+on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	notify_watchdog();
+}
+
+static void
+watchers_init(struct daemon *d)
+{
+	uint64_t wd = notify_watchdog_usec();
+
+	ev_signal_init(&d->sighup, on_sighup, SIGHUP);
+	ev_signal_init(&d->sigterm, on_sigterm, SIGTERM);
+	ev_signal_init(&d->sigint, on_sigterm, SIGINT);
+	ev_signal_init(&d->sigusr1, on_sigusr1, SIGUSR1);
+	ev_signal_init(&d->sigusr2, on_sigusr2, SIGUSR2);
+	d->sighup.data = d->sigterm.data = d->sigint.data = d->sigusr1.data = d;
+	d->sigusr2.data = d;
+	ev_signal_start(d->loop, &d->sighup);
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sigusr1);
+	if (getenv("VPCESD_TEST_HOOKS") && strstr(getenv("VPCESD_TEST_HOOKS"), "hang"))
+		ev_signal_start(d->loop, &d->sigusr2);
+	ev_init(&d->cycle_timer, on_cycle_timer);
+	d->cycle_timer.data = d;
+	ev_init(&d->stop_timer, on_stop_timer);
+	d->stop_timer.data = d;
+	ev_init(&d->watchdog, on_watchdog);
+	if (wd > 0) {
+		double period = (double)wd / 2e6;
+
+		ev_timer_set(&d->watchdog, period, period);
+		ev_timer_start(d->loop, &d->watchdog);
+	}
+}
+
+static void
+watchers_stop(struct daemon *d)
+{
+	ev_signal_stop(d->loop, &d->sighup);
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sigusr1);
+	ev_signal_stop(d->loop, &d->sigusr2);
+	ev_timer_stop(d->loop, &d->cycle_timer);
+	ev_timer_stop(d->loop, &d->stop_timer);
+	ev_timer_stop(d->loop, &d->watchdog);
+}
+
+int
+daemon_main(const struct daemon_options *opt)
+{
+	struct daemon d = {.opt = *opt, .exit_code = DAEMON_EXIT_OK};
+	struct err e;
+	int r;
+
+	log_setup(opt->log_target, opt->log_priority >= 0 ? opt->log_priority : LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	if (d.loop == NULL) {
+		log_error("cannot initialise the event loop");
+		return DAEMON_EXIT_SETUP;
+	}
+	d.cfg = load_config(opt->config_dir);
+	if (d.cfg == NULL) {
+		notify_errno(EINVAL);
+		return DAEMON_EXIT_ERROR;
+	}
+	if (opt->log_priority < 0)
+		log_set_max_priority(d.cfg->log_level);
+	err_clear(&e);
+	r = stack_build(&d, d.cfg, &d.stack, &e);
+	if (r != 0) {
+		log_error("%s", e.msg);
+		notify_errno(r == DAEMON_EXIT_CREDENTIALS ? ENOKEY : EIO);
+		model_config_free(d.cfg);
+		return r;
+	}
+	if (make_reconciler(&d, &d.rec, &e) < 0) {
+		log_error("%s", e.msg);
+		stack_free(&d.stack);
+		model_config_free(d.cfg);
+		return DAEMON_EXIT_SETUP;
+	}
+	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, region %s, credentials from %s%s",
+		 PACKAGE_VERSION, d.cfg->n_services, d.cfg->n_services == 1 ? "" : "s",
+		 d.cfg->owner,
+		 model_policy_name(opt->policy >= 0 ? (enum model_policy)opt->policy
+						    : d.cfg->policy),
+		 d.cfg->region, d.stack.creds_description ? d.stack.creds_description : "?",
+		 opt->dry_run ? " (dry run: nothing will be changed)" : "");
+
+	if (!opt->once) {
+		watchers_init(&d);
+		notify_ready();
+	}
+	start_cycle(&d);
+	if (!opt->once)
+		publish_status_line(&d);
+	ev_run(d.loop, 0);
+
+	if (!opt->once)
+		watchers_stop(&d);
+	reconciler_free(d.rec);
+	stack_free(&d.stack);
+	/* Let libcurl and the credential helpers finish their cancellations. */
+	ev_run(d.loop, EVRUN_NOWAIT);
+	model_config_free(d.cfg);
+	return d.exit_code;
+}

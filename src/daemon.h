@@ -1,0 +1,57 @@
+/*
+ * daemon: the running vpcesd — one libev loop that owns everything.
+ *
+ * The context (`struct daemon`, private to daemon.c) holds the active
+ * configuration and the client stack built from it (http → credentials →
+ * pacing → aws → reconciler), and drives cycles:
+ *
+ *  - a cycle timer at `interval` ± `jitter`, never closer than
+ *    `min_interval` to the previous cycle's start;
+ *  - SIGHUP reloads: the whole configuration is parsed; if valid it is
+ *    swapped in with a freshly built client stack and a cycle starts; if
+ *    not, every error is logged and the daemon keeps running on the old one.
+ *    A SIGHUP during a cycle is honoured after that cycle completes, so
+ *    nothing is ever half-applied;
+ *  - SIGUSR1 starts a cycle now; SIGTERM/SIGINT stop starting work, let the
+ *    cycle in flight finish (at most DAEMON_STOP_GRACE seconds) and exit 0.
+ *    Signals arrive through libev watchers; repeats are coalesced;
+ *  - sd_notify: READY=1 once the configuration is valid and the loop runs
+ *    (not gated on AWS), RELOADING=1 / READY=1 around reloads, STOPPING=1,
+ *    WATCHDOG=1 at half of WATCHDOG_USEC from a loop timer (a stuck loop is
+ *    therefore killed by systemd), STATUS= one line after every cycle.
+ *
+ * `--once` runs exactly one cycle on the same stack and returns its exit
+ * code (reconcile_exit_code()).
+ */
+#ifndef VPCESD_DAEMON_H
+#define VPCESD_DAEMON_H
+
+#include <stdbool.h>
+
+#include "log.h"
+#include "reconcile.h"
+
+#define DAEMON_STOP_GRACE 10.0 /* seconds the in-flight cycle may take after SIGTERM */
+
+/* Exit codes (documented in vpcesd(8)). */
+#define DAEMON_EXIT_OK          0
+#define DAEMON_EXIT_ERROR       1 /* invalid configuration; --once: EC2 could not be read */
+#define DAEMON_EXIT_INCOMPLETE  2 /* --once: changes failed or were held */
+#define DAEMON_EXIT_CREDENTIALS 3 /* no usable credentials provider */
+#define DAEMON_EXIT_SETUP       4 /* other start-up failure (TLS set-up, memory) */
+#define DAEMON_EXIT_USAGE       64
+
+struct daemon_options {
+	const char *config_dir;
+	bool once;    /* one cycle, then exit */
+	bool dry_run; /* observe and plan only */
+	int policy;   /* -1: the configuration's */
+	enum reconcile_output output;
+	int log_priority; /* -1: the configuration's log.level */
+	enum log_target log_target;
+};
+
+/* Run vpcesd; returns the process exit code.  Call once, from main(). */
+int daemon_main(const struct daemon_options *opt);
+
+#endif

@@ -1,0 +1,623 @@
+/*
+ * reconcile: the cycle and its bookkeeping.  See reconcile.h.
+ *
+ * The cycle is a chain of asynchronous steps, each finishing in a callback:
+ * observe_start → on_observed (plan, hold, apply_start or print) →
+ * on_applied → publish → the caller's callback.  Everything a cycle
+ * allocates hangs off `struct cycle`, freed in one place when it ends.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <ev.h>
+
+#include "apply.h"
+#include "log.h"
+#include "observe.h"
+#include "plan.h"
+#include "reconcile.h"
+
+struct cycle {
+	const struct vpcesd_config *cfg;
+	struct observe *observe;
+	struct observation *obs;
+	struct plan *plan;
+	bool *hold;
+	struct apply *apply;
+	reconcile_done_fn *done;
+	void *arg;
+	ev_timer finish; /* publishes from the loop when no apply runs */
+	struct reconcile_result res;
+};
+
+struct reconciler {
+	struct reconciler_options opt;
+	struct status status;
+	unsigned long cycles;
+	struct cycle *cur;
+};
+
+static time_t
+wall_now(const struct reconciler *r)
+{
+	return r->opt.now ? r->opt.now(r->opt.now_arg) : time(NULL);
+}
+
+int
+reconciler_new(const struct reconciler_options *opt, struct reconciler **ret, struct err *e)
+{
+	struct reconciler *r;
+
+	if (opt->loop == NULL || opt->ec2 == NULL)
+		return err_set(e, -EINVAL, "reconciler: loop and EC2 client are required");
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return err_set(e, -ENOMEM, "reconciler: out of memory");
+	r->opt = *opt;
+	if (r->opt.plan_out == NULL)
+		r->opt.plan_out = stdout;
+	status_init(&r->status);
+	*ret = r;
+	return 0;
+}
+
+static void
+cycle_free(struct reconciler *r, struct cycle *c)
+{
+	if (c == NULL)
+		return;
+	ev_timer_stop(r->opt.loop, &c->finish);
+	observe_cancel(c->observe);
+	apply_cancel(c->apply);
+	plan_free(c->plan);
+	observation_free(c->obs);
+	free(c->hold);
+	free(c);
+}
+
+void
+reconciler_free(struct reconciler *r)
+{
+	if (r == NULL)
+		return;
+	cycle_free(r, r->cur);
+	status_free(&r->status);
+	free(r);
+}
+
+void
+reconciler_set_ec2(struct reconciler *r, struct aws_client *ec2)
+{
+	r->opt.ec2 = ec2;
+}
+
+bool
+reconciler_busy(const struct reconciler *r)
+{
+	return r->cur != NULL;
+}
+
+const struct status *
+reconciler_status(const struct reconciler *r)
+{
+	return &r->status;
+}
+
+int
+reconcile_exit_code(const struct reconcile_result *res)
+{
+	if (!res->observed)
+		return 1;
+	if (res->failed > 0 || res->skipped > 0 || res->held > res->waiting)
+		return 2;
+	return 0;
+}
+
+void
+reconciler_observe_call(void *arg, const struct aws_call_record *rec)
+{
+	struct reconciler *r = arg;
+	char attempts[16], status[16];
+
+	status_count_call(&r->status, rec->action, status_call_code(rec->r, rec->error_code),
+			  rec->throttled);
+	if (!log_enabled(LOG_DEBUG))
+		return;
+	snprintf(attempts, sizeof(attempts), "%u", rec->attempts);
+	snprintf(status, sizeof(status), "%ld", rec->status);
+	log_fields(LOG_DEBUG,
+		   LOG_FIELDS({"VPCESD_ACTION", rec->action}, {"AWS_REQUEST_ID", rec->request_id},
+			      {"AWS_ERROR_CODE", rec->error_code}, {"VPCESD_ATTEMPTS", attempts},
+			      {"VPCESD_HTTP_STATUS", status}),
+		   "%s %s: %s in %.3fs, %u attempt%s, HTTP %ld", rec->service, rec->action,
+		   rec->r == 0 ? "ok" : (rec->error_code ? rec->error_code : "failed"),
+		   rec->elapsed, rec->attempts, rec->attempts == 1 ? "" : "s", rec->status);
+}
+
+/* ---- status bookkeeping ------------------------------------------------- */
+
+static void
+set_str(char **dst, const char *src)
+{
+	char *copy = src ? strdup(src) : NULL;
+
+	free(*dst);
+	*dst = copy;
+}
+
+static void
+set_strv(struct strv *dst, const struct strv *src)
+{
+	struct strv copy = STRV_INIT;
+
+	if (strv_copy(&copy, src) < 0)
+		return;
+	strv_free(dst);
+	*dst = copy;
+}
+
+static bool
+owned(const struct ec2_service_config *cfg, const char *owner)
+{
+	const char *o = observation_tag(&cfg->tags, OWNER_TAG);
+
+	return o && strcmp(o, owner) == 0;
+}
+
+/*
+ * The observed service a spec stands for, by the planner's rules: the adopt
+ * target, else an owned service carrying its name (Available first, then
+ * the smallest id).  NULL when there is none.
+ */
+static const struct observed_service *
+find_observed(const struct observation *obs, const struct service_spec *spec, const char *owner)
+{
+	const struct observed_service *best = NULL;
+
+	for (size_t i = 0; obs && i < obs->n_services; i++) {
+		const struct observed_service *s = &obs->services[i];
+		const char *name = observation_tag(&s->cfg.tags, NAME_TAG);
+		bool avail, best_avail;
+
+		if (s->cfg.service_id == NULL)
+			continue;
+		if (spec->adopt && strcmp(spec->adopt, s->cfg.service_id) == 0)
+			return s;
+		if (spec->adopt || !owned(&s->cfg, owner) || name == NULL ||
+		    strcmp(name, spec->name) != 0)
+			continue;
+		if (s->cfg.service_state && strcasecmp(s->cfg.service_state, "Deleted") == 0)
+			continue;
+		avail = s->cfg.service_state && strcasecmp(s->cfg.service_state, "Available") == 0;
+		best_avail = best && best->cfg.service_state &&
+			     strcasecmp(best->cfg.service_state, "Available") == 0;
+		if (best == NULL || (avail && !best_avail) ||
+		    (avail == best_avail && strcmp(s->cfg.service_id, best->cfg.service_id) < 0))
+			best = s;
+	}
+	return best;
+}
+
+static void
+fill_from_observed(struct status_service *svc, const struct observed_service *s)
+{
+	const struct ec2_service_config *c = &s->cfg;
+	const struct ec2_private_dns_config *d = &c->private_dns_name_configuration;
+	struct status_region *regions;
+
+	set_str(&svc->service_id, c->service_id);
+	set_str(&svc->service_name, c->service_name);
+	set_str(&svc->state, c->service_state);
+	svc->acceptance_required = c->acceptance_required == EC2_BOOL_TRUE;
+	set_strv(&svc->load_balancer_arns, c->network_load_balancer_arns.n
+						   ? &c->network_load_balancer_arns
+						   : &c->gateway_load_balancer_arns);
+	set_strv(&svc->base_endpoint_dns_names, &c->base_endpoint_dns_names);
+	set_strv(&svc->availability_zones, &c->availability_zones);
+	set_strv(&svc->supported_ip_address_types, &c->supported_ip_address_types);
+	set_str(&svc->private_dns_name, c->private_dns_name);
+	set_str(&svc->private_dns_state, d->state);
+	set_str(&svc->private_dns_txt_name, d->name);
+	set_str(&svc->private_dns_txt_value, d->value);
+	regions = calloc(c->n_supported_regions ? c->n_supported_regions : 1, sizeof(*regions));
+	if (regions != NULL) {
+		for (size_t i = 0; i < svc->n_regions; i++) {
+			free(svc->regions[i].region);
+			free(svc->regions[i].state);
+		}
+		free(svc->regions);
+		for (size_t i = 0; i < c->n_supported_regions; i++) {
+			set_str(&regions[i].region, c->supported_regions[i].region);
+			set_str(&regions[i].state, c->supported_regions[i].service_state);
+		}
+		svc->regions = regions;
+		svc->n_regions = c->n_supported_regions;
+	}
+	svc->principals_known = s->permissions_known;
+	if (s->permissions_known)
+		set_strv(&svc->allowed_principals, &s->principals);
+}
+
+/* Apply outcomes of one change to its service's entry. */
+static void
+record_outcome(struct reconciler *r, const struct plan_change *ch, const struct apply_outcome *o,
+	       time_t now)
+{
+	struct status_service *svc = status_service_get(&r->status, ch->name);
+	char text[ERR_MSG_MAX];
+
+	/* Totals count what was attempted (status.h): held changes were not. */
+	if (o->status != APPLY_HELD)
+		status_count_change(&r->status, plan_kind_name(ch->kind),
+				    o->status == APPLY_DONE     ? "done"
+				    : o->status == APPLY_FAILED ? "failed"
+								: "skipped");
+	if (svc == NULL)
+		return;
+	if (o->status == APPLY_HELD && svc->held == NULL) {
+		struct tm tm;
+		char at[32] = "?";
+
+		if (gmtime_r(&svc->next_retry, &tm) != NULL)
+			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(text, sizeof(text),
+			 "backing off after %u consecutive failure(s); next attempt at %s",
+			 svc->consecutive_failures, at);
+		set_str(&svc->held, text);
+		return;
+	}
+	if (o->status == APPLY_DONE) {
+		snprintf(text, sizeof(text), "%s%s%s", plan_kind_name(ch->kind),
+			 ch->reason && ch->reason[0] ? ": " : "", ch->reason ? ch->reason : "");
+		set_str(&svc->last_change, text);
+		svc->last_change_at = now;
+		if (o->created_service_id) {
+			set_str(&svc->service_id, o->created_service_id);
+			set_str(&svc->service_name, o->created_service_name);
+			set_str(&svc->state, "Pending");
+		}
+	} else if (o->status == APPLY_FAILED) {
+		unsigned shift;
+		time_t delay;
+
+		set_str(&svc->last_error, o->message);
+		svc->last_error_at = now;
+		svc->consecutive_failures++;
+		shift = svc->consecutive_failures > 16 ? 16 : svc->consecutive_failures - 1;
+		delay = (time_t)r->cur->cfg->interval_s << shift;
+		if (delay > RECONCILE_BACKOFF_MAX || delay <= 0)
+			delay = RECONCILE_BACKOFF_MAX;
+		svc->next_retry = now + delay;
+	}
+}
+
+static void
+publish_files(struct reconciler *r, const struct vpcesd_config *cfg)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 64u << 20);
+	if (cfg->status_file) {
+		cJSON *j = status_to_json(&r->status);
+
+		err_clear(&e);
+		if (j == NULL || model_json_print(j, &b) < 0 || buf_puts(&b, "\n") < 0)
+			log_warning("status file %s: out of memory", cfg->status_file);
+		else if (status_write_file(cfg->status_file, b.data, b.len, &e) < 0)
+			log_warning("cannot write the status file: %s", e.msg);
+		cJSON_Delete(j);
+	}
+	buf_reset(&b);
+	if (cfg->metrics_file) {
+		err_clear(&e);
+		if (status_metrics(&r->status, &b) < 0)
+			log_warning("metrics file %s: out of memory", cfg->metrics_file);
+		else if (status_write_file(cfg->metrics_file, buf_str(&b), b.len, &e) < 0)
+			log_warning("cannot write the metrics file: %s", e.msg);
+	}
+	buf_free(&b);
+}
+
+static bool
+service_failed(const struct plan *p, const struct apply_report *rep, const char *name)
+{
+	for (size_t k = 0; k < rep->n; k++)
+		if (rep->outcomes[k].status == APPLY_FAILED &&
+		    strcmp(p->changes[k].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The end of every cycle: bookkeeping, files, the caller's callback, free. */
+static void
+publish(struct reconciler *r, const struct apply_report *rep)
+{
+	struct cycle *c = r->cur;
+	const struct vpcesd_config *cfg = c->cfg;
+	struct status *st = &r->status;
+	struct strv keep = STRV_INIT;
+	time_t now = wall_now(r);
+	reconcile_done_fn *done = c->done;
+	void *arg = c->arg;
+	struct reconcile_result res;
+
+	/* Per spec: what EC2 showed, and whether anything is still to do. */
+	for (size_t i = 0; i < cfg->n_services; i++) {
+		const struct service_spec *spec = &cfg->services[i];
+		struct status_service *svc = status_service_get(st, spec->name);
+		const struct observed_service *o = find_observed(c->obs, spec, cfg->owner);
+		bool pending = false;
+
+		strv_push(&keep, spec->name);
+		if (svc == NULL)
+			continue;
+		if (o)
+			fill_from_observed(svc, o);
+		set_str(&svc->held, NULL);
+		for (size_t k = 0; c->plan && k < c->plan->n_changes; k++)
+			pending = pending || strcmp(c->plan->changes[k].name, spec->name) == 0;
+		for (size_t k = 0; c->plan && k < c->plan->n_held; k++)
+			if (strcmp(c->plan->held[k].name, spec->name) == 0 && svc->held == NULL) {
+				set_str(&svc->held, c->plan->held[k].reason);
+				pending = true;
+			}
+		svc->converged = c->res.observed && !pending;
+		c->res.converged_services += svc->converged;
+		if (svc->converged) {
+			/* Nothing left to do: whatever failed before is over. */
+			set_str(&svc->last_error, NULL);
+			svc->last_error_at = 0;
+			svc->consecutive_failures = 0;
+			svc->next_retry = 0;
+		}
+	}
+	/* Owned services on their way out stay visible while something happens to them. */
+	for (size_t k = 0; c->plan && k < c->plan->n_changes; k++)
+		strv_push(&keep, c->plan->changes[k].name);
+	for (size_t k = 0; c->plan && k < c->plan->n_held; k++)
+		strv_push(&keep, c->plan->held[k].name);
+	if (rep != NULL) {
+		for (size_t k = 0; k < rep->n; k++) {
+			record_outcome(r, &c->plan->changes[k], &rep->outcomes[k], now);
+			if (rep->outcomes[k].status == APPLY_FAILED && c->res.first_error == NULL)
+				c->res.first_error = rep->outcomes[k].message;
+		}
+		/* A service whose changes all went through ends its backoff. */
+		for (size_t k = 0; k < rep->n; k++) {
+			const char *name = c->plan->changes[k].name;
+			struct status_service *svc;
+
+			if (rep->outcomes[k].status != APPLY_DONE ||
+			    service_failed(c->plan, rep, name))
+				continue;
+			svc = status_service_get(st, name);
+			if (svc) {
+				svc->consecutive_failures = 0;
+				svc->next_retry = 0;
+				set_str(&svc->last_error, NULL);
+				svc->last_error_at = 0;
+			}
+		}
+	}
+	status_services_retain(st, &keep);
+	strv_free(&keep);
+
+	st->cycle.number = c->res.cycle;
+	st->cycle.ended = now;
+	st->cycle.observed = c->res.observed;
+	st->cycle.dry_run = r->opt.dry_run;
+	st->cycle.changes_applied = c->res.applied;
+	st->cycle.changes_failed = c->res.failed;
+	st->cycle.changes_skipped = c->res.skipped;
+	st->cycle.held = c->res.held;
+	st->totals.cycles++;
+	if (!c->res.observed || c->res.failed > 0) {
+		st->totals.consecutive_failed_cycles++;
+	} else {
+		st->totals.consecutive_failed_cycles = 0;
+		st->totals.last_success = now;
+	}
+	if (!c->res.observed)
+		st->health = STATUS_UNREACHABLE;
+	else if (c->res.failed > 0 || c->res.skipped > 0 || c->res.held > c->res.waiting)
+		st->health = STATUS_DEGRADED;
+	else if (c->res.planned > 0 || c->res.waiting > 0)
+		st->health = STATUS_PENDING;
+	else
+		st->health = STATUS_CONVERGED;
+	if (c->res.first_error == NULL && st->cycle.errors.n > 0)
+		c->res.first_error = st->cycle.errors.v[0];
+	publish_files(r, cfg);
+
+	res = c->res;
+	/*
+	 * Detach first: the callback may start the next cycle (the daemon does,
+	 * after a reload that waited for this one).  `c` stays alive until
+	 * the callback returns, so res.first_error remains valid during it.
+	 */
+	r->cur = NULL;
+	done(arg, &res);
+	cycle_free(r, c);
+}
+
+static void
+on_applied(void *arg, const struct apply_report *rep)
+{
+	struct reconciler *r = arg;
+	struct cycle *c = r->cur;
+
+	c->apply = NULL; /* apply frees itself after this callback */
+	c->res.applied = rep->done;
+	c->res.failed = rep->failed;
+	c->res.skipped = rep->skipped;
+	c->res.held += rep->held;
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->outcomes[i].status == APPLY_FAILED && rep->outcomes[i].message)
+			strv_push(&r->status.cycle.errors, rep->outcomes[i].message);
+	publish(r, rep);
+}
+
+static void
+on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct reconciler *r = w->data;
+
+	(void)loop;
+	(void)revents;
+	publish(r, NULL);
+}
+
+static void
+print_plan(struct reconciler *r, const struct plan *p)
+{
+	struct buf b;
+
+	buf_init(&b, 64u << 20);
+	if (r->opt.plan_output == RECONCILE_OUTPUT_TEXT) {
+		if (plan_print_text(p, &b) == 0)
+			fputs(buf_str(&b), r->opt.plan_out);
+	} else if (r->opt.plan_output == RECONCILE_OUTPUT_JSON) {
+		cJSON *j = plan_to_json(p);
+
+		if (j && model_json_print(j, &b) == 0 && buf_puts(&b, "\n") == 0)
+			fputs(buf_str(&b), r->opt.plan_out);
+		cJSON_Delete(j);
+	}
+	fflush(r->opt.plan_out);
+	buf_free(&b);
+}
+
+/*
+ * Services that failed recently wait for their backoff to end: their
+ * changes are held this cycle, everyone else's go ahead.
+ */
+static size_t
+mark_backoff(struct reconciler *r, struct cycle *c, time_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->plan->n_changes; i++) {
+		const struct status_service *svc = NULL;
+
+		for (size_t k = 0; k < r->status.n_services; k++)
+			if (strcmp(r->status.services[k].name, c->plan->changes[i].name) == 0)
+				svc = &r->status.services[k];
+		c->hold[i] = svc && svc->next_retry > now;
+		n += c->hold[i];
+	}
+	return n;
+}
+
+static void
+on_observed(void *arg, struct observation *obs, const struct strv *errors)
+{
+	struct reconciler *r = arg;
+	struct cycle *c = r->cur;
+	struct plan_input in;
+	char cycle[32];
+	struct err e;
+	int rc;
+
+	c->observe = NULL;
+	c->obs = obs;
+	c->res.observed = obs->listing_complete;
+	snprintf(cycle, sizeof(cycle), "%lu", c->res.cycle);
+	for (size_t i = 0; i < errors->n; i++) {
+		strv_push(&r->status.cycle.errors, errors->v[i]);
+		log_fields(LOG_WARNING, LOG_FIELDS({"VPCESD_CYCLE", cycle}), "cannot read %s",
+			   errors->v[i]);
+	}
+	plan_input_from_config(&in, c->cfg, obs);
+	if (r->opt.policy >= 0)
+		in.policy = (enum model_policy)r->opt.policy;
+	err_clear(&e);
+	rc = plan_compute(&in, &c->plan, &e);
+	if (rc < 0) {
+		log_error("cannot plan: %s", e.msg);
+		strv_push(&r->status.cycle.errors, e.msg);
+		c->res.observed = false;
+		ev_timer_start(r->opt.loop, &c->finish);
+		return;
+	}
+	c->res.planned = c->plan->n_changes;
+	c->res.held = c->plan->n_held;
+	for (size_t i = 0; i < c->plan->n_held; i++)
+		c->res.waiting += c->plan->held[i].kind == PLAN_HOLD_WAITING;
+	for (size_t i = 0; i < c->plan->n_held; i++)
+		log_fields(LOG_NOTICE,
+			   LOG_FIELDS({"VPCESD_SERVICE", c->plan->held[i].name},
+				      {"VPCESD_SERVICE_ID", c->plan->held[i].service_id},
+				      {"VPCESD_ACTION", plan_hold_name(c->plan->held[i].kind)}),
+			   "held %s: %s", c->plan->held[i].name, c->plan->held[i].reason);
+	print_plan(r, c->plan);
+	if (r->opt.dry_run || c->plan->n_changes == 0) {
+		ev_timer_start(r->opt.loop, &c->finish);
+		return;
+	}
+	c->hold = calloc(c->plan->n_changes, sizeof(*c->hold));
+	if (c->hold == NULL) {
+		strv_push(&r->status.cycle.errors, "out of memory");
+		ev_timer_start(r->opt.loop, &c->finish);
+		return;
+	}
+	mark_backoff(r, c, wall_now(r));
+	err_clear(&e);
+	if (apply_start(r->opt.loop, r->opt.ec2, c->plan, c->hold, c->res.cycle, on_applied, r,
+			&c->apply, &e) < 0) {
+		log_error("cannot apply: %s", e.msg);
+		strv_push(&r->status.cycle.errors, e.msg);
+		ev_timer_start(r->opt.loop, &c->finish);
+	}
+}
+
+int
+reconciler_cycle(struct reconciler *r, const struct vpcesd_config *cfg, reconcile_done_fn *done,
+		 void *arg, struct err *e)
+{
+	struct vpcesd_config observed_cfg;
+	struct cycle *c;
+	int rc;
+
+	if (r->cur != NULL)
+		return err_set(e, -EBUSY, "a cycle is already running");
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return err_set(e, -ENOMEM, "out of memory");
+	c->cfg = cfg;
+	c->done = done;
+	c->arg = arg;
+	c->res.cycle = ++r->cycles;
+	c->res.services = cfg->n_services;
+	ev_timer_init(&c->finish, on_finish_timer, 0., 0.);
+	c->finish.data = r;
+	r->cur = c;
+	status_reset_cycle_api(&r->status);
+	strv_free(&r->status.cycle.errors);
+	r->status.cycle.started = wall_now(r);
+	set_str(&r->status.owner, cfg->owner);
+	set_str(&r->status.region, cfg->region);
+	/*
+	 * The observer reads the policy to decide whose connections to read
+	 * (deletes need them): it must see the --policy override too, or a
+	 * `--policy sync` over a config saying upsert-only would hold every
+	 * delete as incomplete.  observe_start() copies what it keeps.
+	 */
+	observed_cfg = *cfg;
+	if (r->opt.policy >= 0)
+		observed_cfg.policy = (enum model_policy)r->opt.policy;
+	rc = observe_start(r->opt.ec2, &observed_cfg, on_observed, r, &c->observe, e);
+	if (rc < 0) {
+		r->cur = NULL;
+		cycle_free(r, c);
+		return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * reconcile: one cycle of vpcesd — observe → plan → apply → publish — and
+ * the state that lives from one cycle to the next.
+ *
+ * A cycle reads live state (observe.h), computes the plan (plan.h, pure),
+ * holds the changes of services that are backing off after failures,
+ * applies the rest (apply.h) or, in dry-run mode, only prints the plan, and
+ * publishes the outcome: the status and metrics files (status.h) and the
+ * per-cycle summary the caller turns into sd_notify STATUS= and exit codes.
+ *
+ * Per-service backoff: a service whose change failed is not retried before
+ * interval × 2^(failures−1), capped at RECONCILE_BACKOFF_MAX; its last error
+ * stays in the status file and its `held` says until when it waits.  A
+ * service whose changes all went through, or that has nothing left to do,
+ * ends its backoff and clears its last error.  One failing service never
+ * delays the others.
+ *
+ * The status shows each service as observed at the start of the cycle plus
+ * what the cycle did to it (a service created in this cycle appears with its
+ * new id and name, state Pending); the next cycle observes the result.
+ *
+ * Threading: loop thread only.  The config passed to a cycle must stay alive
+ * until its callback ran (the daemon swaps configs only between cycles).
+ */
+#ifndef VPCESD_RECONCILE_H
+#define VPCESD_RECONCILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "aws.h"
+#include "err.h"
+#include "model.h"
+#include "status.h"
+
+struct ev_loop;
+struct reconciler;
+
+#define RECONCILE_BACKOFF_MAX (30 * 60)
+
+enum reconcile_output {
+	RECONCILE_OUTPUT_NONE, /* do not print the plan */
+	RECONCILE_OUTPUT_TEXT, /* terraform-like text */
+	RECONCILE_OUTPUT_JSON, /* plan_to_json() */
+};
+
+struct reconciler_options {
+	struct ev_loop *loop;
+	struct aws_client *ec2; /* borrowed */
+	bool dry_run;           /* observe and plan only; change nothing */
+	int policy;             /* -1: the config's; else an enum model_policy (--policy) */
+	enum reconcile_output plan_output;
+	FILE *plan_out;           /* where plans are printed; NULL: stdout */
+	time_t (*now)(void *arg); /* wall clock for status times; NULL: time() */
+	void *now_arg;
+};
+
+struct reconcile_result {
+	unsigned long cycle;
+	bool observed;   /* the owned listing was complete */
+	size_t planned;  /* changes in the plan */
+	size_t applied;  /* changes done */
+	size_t failed;   /* changes failed */
+	size_t skipped;  /* changes skipped after an earlier failure of their service */
+	size_t held;     /* held by the plan or by backoff (waiting included) */
+	size_t waiting;  /* of which: services Pending/Deleting in EC2 */
+	size_t services; /* desired services */
+	size_t converged_services;
+	const char *first_error; /* one line, NULL if none; valid during the callback */
+};
+
+typedef void reconcile_done_fn(void *arg, const struct reconcile_result *res);
+
+/* -EINVAL without loop or ec2 client; -ENOMEM.  Free with reconciler_free(). */
+int reconciler_new(const struct reconciler_options *opt, struct reconciler **ret, struct err *e);
+
+/* Cancel a cycle in progress (its callback does not run) and free.  NULL-safe. */
+void reconciler_free(struct reconciler *r);
+
+/*
+ * Start a cycle for `cfg`.  -EBUSY while a cycle runs; -ENOMEM.  The callback
+ * runs from the loop when the cycle is published.
+ */
+int reconciler_cycle(struct reconciler *r, const struct vpcesd_config *cfg, reconcile_done_fn *done,
+		     void *arg, struct err *e);
+
+bool reconciler_busy(const struct reconciler *r);
+
+/*
+ * Use another EC2 client from the next cycle on (after a reload rebuilt the
+ * client stack); the status and backoff state are kept.  Only between cycles.
+ */
+void reconciler_set_ec2(struct reconciler *r, struct aws_client *ec2);
+
+/* The published state (read-only for callers). */
+const struct status *reconciler_status(const struct reconciler *r);
+
+/*
+ * aws.h observe hook: counts the call into the status (API calls by action
+ * and code) and logs it at debug level.  `arg` is the reconciler.
+ */
+void reconciler_observe_call(void *arg, const struct aws_call_record *rec);
+
+/* Exit code of `vpcesd --once` for a result: 0 converged, 1 error, 2 failures or held. */
+int reconcile_exit_code(const struct reconcile_result *res);
+
+#endif

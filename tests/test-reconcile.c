@@ -1,0 +1,1645 @@
+/*
+ * Integration tests of the reconciler (observe → plan → apply → publish)
+ * against ec2sim over HTTPS, run through tests/with-ec2sim.sh.
+ *
+ * Each test writes a configuration as YAML files, loads it with conf_load()
+ * like the daemon does, drives cycles with reconciler_cycle() and then
+ * checks three things that must agree: the cycle's result, what vpcesd
+ * called (the sim's request log: exact numbers of mutating calls per action
+ * and per service id) and what the account holds afterwards (GET
+ * /_sim/state).  Time for backoff is the injected reconciler clock; sim time
+ * is driven with its settings, never by sleeping.
+ *
+ * The crash between a create request and its answer (`vpcesd --once` killed
+ * with SIGKILL) needs the daemon binary and is tested with it, not here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ev.h>
+
+#include "aws.h"
+#include "conf.h"
+#include "creds.h"
+#include "creds_provider.h"
+#include "ec2.h"
+#include "ec2_xml.h"
+#include "http.h"
+#include "log.h"
+#include "model.h"
+#include "reconcile.h"
+#include "status.h"
+#include "support/sim.h"
+
+#define LB_PREFIX "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/"
+#define NLB_A     LB_PREFIX "net/nlb-a/0123456789abcdef"
+#define NLB_B     LB_PREFIX "net/nlb-b/1123456789abcdef" /* dualstack */
+#define NLB_C     LB_PREFIX "net/nlb-c/2123456789abcdef" /* dualstack */
+#define NLB_D     LB_PREFIX "net/nlb-d/3123456789abcdef"
+#define GWLB_A    LB_PREFIX "gwy/gwlb-a/4123456789abcdef"
+#define P_ROOT    "arn:aws:iam::111122223333:root"
+#define P_ROLE    "arn:aws:iam::444455556666:role/consumer"
+#define P_OTHER   "arn:aws:iam::999988887777:root"
+#define KEY_ID    "AKIDEXAMPLE"
+#define SECRET    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define OWNER     "test"
+#define T0        1800000000 /* the injected wall clock starts here */
+#define ID_MAX    64
+
+#define CREATE   "CreateVpcEndpointServiceConfiguration"
+#define MODIFY   "ModifyVpcEndpointServiceConfiguration"
+#define PERMS    "ModifyVpcEndpointServicePermissions"
+#define TAG      "CreateTags"
+#define UNTAG    "DeleteTags"
+#define REJECT   "RejectVpcEndpointConnections"
+#define DELETE   "DeleteVpcEndpointServiceConfigurations"
+#define DESCRIBE "DescribeVpcEndpointServiceConfigurations"
+
+/* Three specs: NLB with principals + private DNS + tags, GWLB, NLB dualstack. */
+#define THREE_SPECS                                          \
+	"services:\n"                                        \
+	"  - name: api-a\n"                                  \
+	"    network_load_balancer_arns: [" NLB_A "]\n"      \
+	"    acceptance_required: false\n"                   \
+	"    allowed_principals: [" P_ROOT ", " P_ROLE "]\n" \
+	"    private_dns_name: api.example.com\n"            \
+	"    tags: {team: core, env: prod}\n"                \
+	"  - name: gw\n"                                     \
+	"    gateway_load_balancer_arns: [" GWLB_A "]\n"     \
+	"  - name: dual\n"                                   \
+	"    network_load_balancer_arns: [" NLB_B "]\n"      \
+	"    supported_ip_address_types: [ipv4, ipv6]\n"
+
+struct fixture {
+	struct ev_loop *loop;
+	struct sim sim;
+	struct http_client *http;
+	struct creds_cache *creds;
+	struct aws_client *aws;
+	struct reconciler *rec;
+	struct vpcesd_config *cfg;
+	time_t now; /* the reconciler's wall clock */
+	char dir[256];
+	/* JSON plan output of a dry run (open_memstream). */
+	FILE *plan_out;
+	char *plan_text;
+	size_t plan_len;
+	/* The last cycle. */
+	bool done;
+	struct reconcile_result res;
+	char first_error[512];
+};
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static double
+no_jitter(void *arg)
+{
+	(void)arg;
+	return 0.0;
+}
+
+static time_t
+fake_now(void *arg)
+{
+	return ((struct fixture *)arg)->now;
+}
+
+/* The aws observe hook, forwarded to the reconciler once there is one. */
+static void
+on_call(void *arg, const struct aws_call_record *rec)
+{
+	struct fixture *f = arg;
+
+	if (f->rec)
+		reconciler_observe_call(f->rec, rec);
+}
+
+static struct creds_cache *
+make_creds(struct ev_loop *loop)
+{
+	struct creds c = {0};
+	struct creds_provider *p = NULL;
+	struct creds_cache *cc = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(creds_set(&c, KEY_ID, SECRET, NULL, 0, "test", NULL, "test", &e), 0);
+	assert_int_equal(creds_provider_new_static(&c, "test", &p), 0);
+	creds_free(&c);
+	assert_int_equal(creds_cache_new(loop, p, NULL, NULL, &cc), 0);
+	return cc;
+}
+
+static void
+new_reconciler(struct fixture *f, bool dry_run, int policy)
+{
+	struct reconciler_options o = {
+		.loop = f->loop,
+		.ec2 = f->aws,
+		.dry_run = dry_run,
+		.policy = policy,
+		.plan_output = f->plan_out ? RECONCILE_OUTPUT_JSON : RECONCILE_OUTPUT_NONE,
+		.plan_out = f->plan_out,
+		.now = fake_now,
+		.now_arg = f,
+	};
+	struct err e;
+
+	reconciler_free(f->rec);
+	f->rec = NULL;
+	err_clear(&e);
+	if (reconciler_new(&o, &f->rec, &e) < 0)
+		fail_msg("reconciler_new: %s", e.msg);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct http_client_options ho = {0};
+	struct aws_client_options ao = {
+		.endpoint = getenv("EC2SIM_ENDPOINT"),
+		.region = "us-east-1",
+		.service = "ec2",
+		.version = EC2_API_VERSION,
+		.max_attempts = 3,
+		.concurrency = 8,
+		.random01 = no_jitter,
+		.observe = on_call,
+	};
+	const char *base = getenv("EC2SIM_DIR");
+	struct err e;
+
+	if (getenv("EC2SIM_ENDPOINT") == NULL || base == NULL) {
+		print_message("SKIP: run through tests/with-ec2sim.sh\n");
+		free(f);
+		return -1;
+	}
+	log_setup(LOG_TARGET_STDERR, LOG_WARNING);
+	f->loop = ev_default_loop(0);
+	f->now = T0;
+	assert_true(sim_open(&f->sim, f->loop));
+	assert_true(sim_do(&f->sim, "POST", "/_sim/reset", NULL));
+	/* Services are Available at once; the consistency test changes that. */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/settings",
+			   "{\"pending_seconds\": 0, \"consistency_seconds\": 0, "
+			   "\"ignore_tag_filters\": 0, \"time_scale\": 1}"));
+	ho.ca_file = getenv("EC2SIM_CA");
+	err_clear(&e);
+	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
+		fail_msg("http_client_new: %s", e.msg);
+	f->creds = make_creds(f->loop);
+	ao.http = f->http;
+	ao.creds = f->creds;
+	ao.observe_arg = f;
+	if (aws_client_new(f->loop, &ao, &f->aws, &e) < 0)
+		fail_msg("aws_client_new: %s", e.msg);
+	snprintf(f->dir, sizeof(f->dir), "%s/reconcile.XXXXXX", base);
+	assert_non_null(mkdtemp(f->dir));
+	new_reconciler(f, false, -1);
+	*state = f;
+	return 0;
+}
+
+static void
+remove_in(const char *dir, const char *name)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	(void)unlink(path);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char sub[300];
+
+	reconciler_free(f->rec);
+	model_config_free(f->cfg);
+	if (f->plan_out)
+		fclose(f->plan_out);
+	free(f->plan_text);
+	aws_client_free(f->aws);
+	creds_cache_free(f->creds);
+	http_client_free(f->http);
+	sim_close(&f->sim);
+	snprintf(sub, sizeof(sub), "%s/services.d", f->dir);
+	remove_in(sub, "services.yaml");
+	(void)rmdir(sub);
+	remove_in(f->dir, "vpcesd.yaml");
+	remove_in(f->dir, "status.json");
+	(void)rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * Write vpcesd.yaml (region, owner, status file + `settings`) and
+ * services.d/services.yaml (`services`, may be NULL), then load them.
+ */
+static void
+configure(struct fixture *f, const char *settings, const char *services)
+{
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *cfg = NULL;
+	char path[512], text[4096];
+
+	snprintf(text, sizeof(text),
+		 "region: us-east-1\nowner: " OWNER "\nstatus_file: %s/status.json\n%s", f->dir,
+		 settings ? settings : "");
+	snprintf(path, sizeof(path), "%s/vpcesd.yaml", f->dir);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/services.d", f->dir);
+	assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/services.d/services.yaml", f->dir);
+	write_file(path, services ? services : "services: []\n");
+	if (conf_load(f->dir, NULL, &cfg, &d) < 0) {
+		for (size_t i = 0; i < d.lines.n; i++)
+			print_error("%s\n", d.lines.v[i]);
+		conf_diags_free(&d);
+		fail_msg("the test configuration does not load");
+	}
+	conf_diags_free(&d);
+	model_config_free(f->cfg);
+	f->cfg = cfg;
+}
+
+/* ---- cycles --------------------------------------------------------------- */
+
+static void
+on_cycle(void *arg, const struct reconcile_result *res)
+{
+	struct fixture *f = arg;
+
+	f->res = *res;
+	snprintf(f->first_error, sizeof(f->first_error), "%s",
+		 res->first_error ? res->first_error : "");
+	f->res.first_error = NULL;
+	f->done = true;
+}
+
+static void
+cycle(struct fixture *f)
+{
+	struct err e;
+
+	err_clear(&e);
+	f->done = false;
+	if (reconciler_cycle(f->rec, f->cfg, on_cycle, f, &e) < 0)
+		fail_msg("reconciler_cycle: %s", e.msg);
+	assert_true(reconciler_busy(f->rec));
+	while (!f->done)
+		ev_run(f->loop, EVRUN_ONCE);
+	assert_false(reconciler_busy(f->rec));
+	assert_int_equal(aws_pending(f->aws), 0);
+}
+
+/* Assert the numbers of the last cycle. */
+static void
+expect_result(const struct fixture *f, size_t planned, size_t applied, size_t failed, size_t held)
+{
+	const struct reconcile_result *r = &f->res;
+
+	if (r->planned != planned || r->applied != applied || r->failed != failed ||
+	    r->held != held)
+		fail_msg("cycle %lu: planned %zu applied %zu failed %zu held %zu; expected %zu %zu "
+			 "%zu %zu (first error: %s)",
+			 r->cycle, r->planned, r->applied, r->failed, r->held, planned, applied,
+			 failed, held, f->first_error);
+	assert_true(r->observed);
+	assert_int_equal(r->skipped, 0);
+}
+
+/* ---- the sim's request log ----------------------------------------------- */
+
+static bool
+is_mutating(const char *action)
+{
+	return strncmp(action, "Describe", 8) != 0;
+}
+
+/* The last sequence number in the log (0 when empty). */
+static long
+log_mark(struct fixture *f)
+{
+	cJSON *log = sim_call(&f->sim, "GET", "/_sim/log", NULL);
+	const cJSON *last;
+	long seq = 0;
+
+	assert_non_null(log);
+	last = cJSON_GetArrayItem(log, cJSON_GetArraySize(log) - 1);
+	if (last)
+		seq = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(last, "seq"));
+	cJSON_Delete(log);
+	return seq;
+}
+
+static cJSON *
+log_since(struct fixture *f, long since)
+{
+	char path[64];
+	cJSON *log;
+
+	snprintf(path, sizeof(path), "/_sim/log?since=%ld", since);
+	log = sim_call(&f->sim, "GET", path, NULL);
+	assert_non_null(log);
+	return log;
+}
+
+static const char *
+entry_str(const cJSON *entry, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, key));
+}
+
+/* True when a request parameter of the entry has the value `id`. */
+static bool
+names_id(const cJSON *entry, const char *id)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(entry, "params"))
+	{
+		const char *v = cJSON_GetStringValue(p);
+
+		if (v && strcmp(v, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Mutating calls after `since`: of `action` (NULL: any), naming `id` (NULL:
+ * any), answered with `code` (NULL: any outcome, "OK": success).
+ */
+static int
+count_calls(struct fixture *f, long since, const char *action, const char *id, const char *code)
+{
+	cJSON *log = log_since(f, since);
+	const cJSON *entry;
+	int n = 0;
+
+	cJSON_ArrayForEach(entry, log)
+	{
+		const char *a = entry_str(entry, "action");
+		const char *c = entry_str(entry, "code");
+
+		if (a == NULL || (action ? strcmp(a, action) != 0 : !is_mutating(a)))
+			continue;
+		if (id && !names_id(entry, id))
+			continue;
+		if (code && strcmp(code, c ? c : "OK") != 0)
+			continue;
+		n++;
+	}
+	cJSON_Delete(log);
+	return n;
+}
+
+/* ---- the sim's state ----------------------------------------------------- */
+
+static cJSON *
+sim_state(struct fixture *f)
+{
+	cJSON *s = sim_call(&f->sim, "GET", "/_sim/state", NULL);
+
+	assert_non_null(s);
+	return s;
+}
+
+static const cJSON *
+svc_by_id(const cJSON *state, const char *id)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(state, "services"))
+	{
+		if (strcmp(entry_str(s, "id"), id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static const char *
+tag_of(const cJSON *svc, const char *key)
+{
+	return entry_str(cJSON_GetObjectItemCaseSensitive(svc, "tags"), key);
+}
+
+/* Services tagged with owner and name. */
+static int
+count_named(const cJSON *state, const char *owner, const char *name)
+{
+	const cJSON *s;
+	int n = 0;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(state, "services"))
+	{
+		const char *o = tag_of(s, "vpcesd:owner"), *nm = tag_of(s, "vpcesd:name");
+
+		n += o && nm && strcmp(o, owner) == 0 && strcmp(nm, name) == 0;
+	}
+	return n;
+}
+
+/* The one service owned by OWNER named `name` (fails unless exactly one). */
+static const cJSON *
+svc_named(const cJSON *state, const char *name)
+{
+	const cJSON *s;
+
+	if (count_named(state, OWNER, name) != 1)
+		fail_msg("expected exactly one service named %s, found %d", name,
+			 count_named(state, OWNER, name));
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(state, "services"))
+	{
+		const char *o = tag_of(s, "vpcesd:owner"), *nm = tag_of(s, "vpcesd:name");
+
+		if (o && nm && strcmp(o, OWNER) == 0 && strcmp(nm, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static int
+n_services(const cJSON *state)
+{
+	return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(state, "services"));
+}
+
+/* A JSON string array equals the NULL-terminated list, as sets. */
+static void
+expect_set(const cJSON *svc, const char *key, ...)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(svc, key);
+	const char *want;
+	va_list ap;
+	int n = 0;
+
+	assert_true(cJSON_IsArray(arr));
+	va_start(ap, key);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		const cJSON *item;
+		bool found = false;
+
+		cJSON_ArrayForEach(item, arr)
+		{
+			found = found || strcmp(cJSON_GetStringValue(item), want) == 0;
+		}
+		if (!found)
+			fail_msg("%s of %s lacks %s", key, entry_str(svc, "id"), want);
+		n++;
+	}
+	va_end(ap);
+	if (cJSON_GetArraySize(arr) != n)
+		fail_msg("%s of %s has %d entries, expected %d", key, entry_str(svc, "id"),
+			 cJSON_GetArraySize(arr), n);
+}
+
+/* The service's tags are exactly the NULL-terminated key, value, … list. */
+static void
+expect_tags(const cJSON *svc, ...)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(svc, "tags");
+	const char *key;
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, svc);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		const char *want = va_arg(ap, const char *), *have = entry_str(tags, key);
+
+		if (have == NULL || strcmp(have, want) != 0)
+			fail_msg("tag %s of %s is %s, expected %s", key, entry_str(svc, "id"),
+				 have ? have : "(absent)", want);
+		n++;
+	}
+	va_end(ap);
+	assert_int_equal(cJSON_GetArraySize(tags), n);
+}
+
+static bool
+acceptance(const cJSON *svc)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(svc, "acceptance_required"));
+}
+
+/* ---- sim set-up ------------------------------------------------------------ */
+
+/* A service made behind vpcesd's back (admin bulk create); its id into `id`. */
+static void
+sim_service(struct fixture *f, const char *lb, const char *tags_json, char id[ID_MAX])
+{
+	char body[1024];
+	cJSON *j;
+
+	snprintf(body, sizeof(body), "{\"network_load_balancer_arn\": \"%s\", \"tags\": %s}", lb,
+		 tags_json);
+	j = sim_call(&f->sim, "POST", "/_sim/services", body);
+	assert_non_null(j);
+	snprintf(id, ID_MAX, "%s",
+		 cJSON_GetStringValue(cJSON_GetArrayItem(
+			 cJSON_GetObjectItemCaseSensitive(j, "service_ids"), 0)));
+	cJSON_Delete(j);
+	assert_int_equal(strncmp(id, "vpce-svc-", 9), 0);
+}
+
+static void
+sim_owned(struct fixture *f, const char *lb, const char *name, char id[ID_MAX])
+{
+	char tags[256];
+
+	snprintf(tags, sizeof(tags), "{\"vpcesd:owner\": \"" OWNER "\", \"vpcesd:name\": \"%s\"}",
+		 name);
+	sim_service(f, lb, tags, id);
+}
+
+static void
+sim_patch(struct fixture *f, const char *id, const char *patch_json)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/_sim/services/%s", id);
+	assert_true(sim_do(&f->sim, "POST", path, patch_json));
+}
+
+static void
+sim_fault(struct fixture *f, const char *json)
+{
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults", json));
+}
+
+/* A consumer endpoint connected to service `id`. */
+static void
+sim_connection(struct fixture *f, const char *id, const char *state, char vpce[ID_MAX])
+{
+	char body[256];
+	cJSON *j;
+
+	snprintf(body, sizeof(body), "{\"service_id\": \"%s\", \"state\": \"%s\"}", id, state);
+	j = sim_call(&f->sim, "POST", "/_sim/connections", body);
+	assert_non_null(j);
+	snprintf(vpce, ID_MAX, "%s", entry_str(j, "vpc_endpoint_id"));
+	cJSON_Delete(j);
+}
+
+static void
+copy_id(const cJSON *svc, char id[ID_MAX])
+{
+	assert_non_null(svc);
+	snprintf(id, ID_MAX, "%s", entry_str(svc, "id"));
+}
+
+/* ---- 1, 12: converge from empty, then nothing to do; the status ---------- */
+
+static void
+check_three(const cJSON *st)
+{
+	const cJSON *a = svc_named(st, "api-a"), *g = svc_named(st, "gw"),
+		    *d = svc_named(st, "dual");
+
+	assert_string_equal(entry_str(a, "state"), "Available");
+	expect_set(a, "load_balancers", NLB_A, NULL);
+	assert_false(acceptance(a));
+	expect_set(a, "allowed_principals", P_ROOT, P_ROLE, NULL);
+	assert_string_equal(entry_str(a, "private_dns_name"), "api.example.com");
+	expect_set(a, "supported_ip_address_types", "ipv4", NULL);
+	expect_tags(a, "vpcesd:owner", OWNER, "vpcesd:name", "api-a", "env", "prod", "team", "core",
+		    NULL);
+
+	assert_string_equal(entry_str(g, "type"), "GatewayLoadBalancer");
+	expect_set(g, "load_balancers", GWLB_A, NULL);
+	assert_true(acceptance(g));
+	expect_set(g, "allowed_principals", NULL);
+	assert_null(entry_str(g, "private_dns_name"));
+	expect_tags(g, "vpcesd:owner", OWNER, "vpcesd:name", "gw", NULL);
+
+	expect_set(d, "load_balancers", NLB_B, NULL);
+	assert_true(acceptance(d));
+	expect_set(d, "supported_ip_address_types", "ipv4", "ipv6", NULL);
+	expect_tags(d, "vpcesd:owner", OWNER, "vpcesd:name", "dual", NULL);
+}
+
+static const struct status_service *
+status_of(const struct status *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_services; i++)
+		if (strcmp(st->services[i].name, name) == 0)
+			return &st->services[i];
+	fail_msg("no status for %s", name);
+	return NULL;
+}
+
+static void
+test_converge_from_empty(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = {"api-a", "dual", "gw"}; /* status order */
+	const struct status *st;
+	cJSON *sim, *json, *file;
+	char path[512], *text;
+	long mark;
+
+	configure(f, NULL, THREE_SPECS);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	assert_int_equal(f->res.services, 3);
+	assert_int_equal(f->res.converged_services, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 3);
+	assert_int_equal(count_calls(f, 0, PERMS, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 4);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 3);
+	check_three(sim);
+	assert_int_equal(count_calls(f, 0, PERMS, entry_str(svc_named(sim, "api-a"), "id"), "OK"),
+			 1);
+
+	/* The status right after the creates: new ids and names, Pending. */
+	st = reconciler_status(f->rec);
+	assert_int_equal(st->n_services, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct status_service *s = &st->services[i];
+
+		assert_string_equal(s->name, names[i]);
+		assert_string_equal(s->service_id, entry_str(svc_named(sim, names[i]), "id"));
+		assert_non_null(s->service_name);
+		assert_string_equal(s->state, "Pending");
+		assert_false(s->converged);
+		assert_non_null(s->last_change);
+	}
+	assert_int_equal(st->health, STATUS_PENDING);
+
+	/* Second cycle: nothing to do, not a single mutating call. */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(f->res.converged_services, 3);
+	assert_int_equal(reconcile_exit_code(&f->res), 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	/* 12: the status names every service as EC2 does. */
+	st = reconciler_status(f->rec);
+	assert_int_equal(st->health, STATUS_CONVERGED);
+	assert_int_equal(st->n_services, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct status_service *s = status_of(st, names[i]);
+		const char *id = entry_str(svc_named(sim, names[i]), "id");
+		char want[128];
+
+		assert_string_equal(s->service_id, id);
+		snprintf(want, sizeof(want), "com.amazonaws.vpce.us-east-1.%s", id);
+		assert_string_equal(s->service_name, want);
+		assert_string_equal(s->state, "Available");
+		assert_int_equal(s->base_endpoint_dns_names.n, 1);
+		snprintf(want, sizeof(want), "%s.us-east-1.vpce.amazonaws.com", id);
+		assert_string_equal(s->base_endpoint_dns_names.v[0], want);
+		assert_true(s->converged);
+		assert_null(s->held);
+		assert_null(s->last_error);
+		assert_int_equal(s->consecutive_failures, 0);
+	}
+	assert_true(status_of(st, "api-a")->principals_known);
+	assert_int_equal(status_of(st, "api-a")->allowed_principals.n, 2);
+	assert_string_equal(status_of(st, "api-a")->private_dns_name, "api.example.com");
+	assert_string_equal(status_of(st, "dual")->supported_ip_address_types.v[1], "ipv6");
+	assert_true(st->cycle.observed);
+	assert_true(st->n_api > 0);
+
+	json = status_to_json(st);
+	assert_non_null(json);
+	text = cJSON_PrintUnformatted(json);
+	assert_non_null(strstr(text, entry_str(svc_named(sim, "gw"), "id")));
+	free(text);
+	cJSON_Delete(json);
+
+	/* …and the status file the cycle wrote says the same. */
+	snprintf(path, sizeof(path), "%s/status.json", f->dir);
+	{
+		FILE *fp = fopen(path, "r");
+		char buf[65536];
+		size_t n;
+
+		assert_non_null(fp);
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		file = cJSON_Parse(buf);
+	}
+	assert_non_null(file);
+	assert_string_equal(entry_str(file, "health"), "converged");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(file, "services")), 3);
+	assert_string_equal(
+		entry_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(file, "services"), 0),
+			  "service_name"),
+		status_of(st, "api-a")->service_name);
+	cJSON_Delete(file);
+	cJSON_Delete(sim);
+}
+
+/* ---- 2: every field drifted out of band is repaired ---------------------- */
+
+struct op_wait {
+	bool done;
+	int r;
+};
+
+static void
+on_modified(void *arg, struct ec2_result *res, const struct aws_response *resp)
+{
+	struct op_wait *w = arg;
+
+	w->done = true;
+	w->r = resp->r;
+	if (res)
+		ec2_result_free(res);
+}
+
+static void
+test_drift_repaired(void **state)
+{
+	struct fixture *f = *state;
+	char a_id[ID_MAX], g_id[ID_MAX], d_id[ID_MAX], body[1024];
+	struct ec2_modify_service_params mp = {.remove_private_dns_name = true};
+	struct op_wait w = {0};
+	cJSON *sim;
+	struct err e;
+	long mark;
+
+	configure(f, NULL, THREE_SPECS);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "api-a"), a_id);
+	copy_id(svc_named(sim, "gw"), g_id);
+	copy_id(svc_named(sim, "dual"), d_id);
+	cJSON_Delete(sim);
+
+	/* Someone edits every field in the console… */
+	snprintf(body, sizeof(body),
+		 "{\"acceptance_required\": true, \"allowed_principals\": [\"" P_ROOT
+		 "\", \"" P_OTHER "\"], \"tags\": {\"vpcesd:owner\": \"" OWNER
+		 "\", \"vpcesd:name\": \"api-a\", \"env\": \"dev\", \"extra\": \"x\"}}");
+	sim_patch(f, a_id, body);
+	sim_patch(f, d_id, "{\"supported_ip_address_types\": [\"ipv4\"]}");
+	/* …removes the private DNS name with another tool… */
+	mp.service_id = a_id;
+	err_clear(&e);
+	assert_int_equal(ec2_modify_service(f->aws, &mp, on_modified, &w, NULL, &e), 0);
+	while (!w.done)
+		ev_run(f->loop, EVRUN_ONCE);
+	assert_int_equal(w.r, 0);
+	/* …and changes the GWLB service right while vpcesd lists. */
+	snprintf(body, sizeof(body),
+		 "{\"kind\": \"oob\", \"action\": \"" DESCRIBE "\", \"service_id\": \"%s\", "
+		 "\"patch\": {\"acceptance_required\": false}}",
+		 g_id);
+	sim_fault(f, body);
+
+	mark = log_mark(f);
+	cycle(f);
+	/* api-a: config, permissions, tags, untag; dual: ip types; gw: acceptance. */
+	expect_result(f, 6, 6, 0, 0);
+	assert_int_equal(count_calls(f, mark, MODIFY, a_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, MODIFY, d_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, MODIFY, g_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, PERMS, a_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, TAG, a_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, UNTAG, a_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 6);
+	sim = sim_state(f);
+	check_three(sim);
+	cJSON_Delete(sim);
+
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(f->res.converged_services, 3);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+}
+
+/* A failed change stops its service's chain, and only that chain. */
+static void
+test_chain_stops_at_failure(void **state)
+{
+	struct fixture *f = *state;
+	char a_id[ID_MAX], g_id[ID_MAX];
+	cJSON *sim;
+	long mark;
+
+	configure(f, NULL, THREE_SPECS);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "api-a"), a_id);
+	copy_id(svc_named(sim, "gw"), g_id);
+	cJSON_Delete(sim);
+	sim_patch(f, a_id,
+		  "{\"allowed_principals\": [\"" P_ROOT "\"], \"tags\": {\"vpcesd:owner\": "
+		  "\"" OWNER "\", \"vpcesd:name\": \"api-a\", \"env\": \"prod\", \"team\": "
+		  "\"core\", \"extra\": \"x\"}}");
+	sim_patch(f, g_id, "{\"acceptance_required\": false}");
+	sim_fault(f, "{\"kind\": \"error\", \"action\": \"" PERMS "\", \"code\": "
+		     "\"UnauthorizedOperation\", \"status\": 403, \"count\": 1}");
+	mark = log_mark(f);
+	cycle(f);
+	assert_true(f->res.observed);
+	assert_int_equal(f->res.planned, 3); /* api-a: permissions, untag; gw: modify */
+	assert_int_equal(f->res.applied, 1);
+	assert_int_equal(f->res.failed, 1);
+	assert_int_equal(f->res.skipped, 1);
+	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_int_equal(count_calls(f, mark, PERMS, a_id, "UnauthorizedOperation"), 1);
+	assert_int_equal(count_calls(f, mark, UNTAG, NULL, NULL), 0);
+	assert_int_equal(count_calls(f, mark, MODIFY, g_id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	sim = sim_state(f);
+	assert_true(acceptance(svc_by_id(sim, g_id)));
+	assert_string_equal(tag_of(svc_by_id(sim, a_id), "extra"), "x");
+	cJSON_Delete(sim);
+	assert_int_equal(status_of(reconciler_status(f->rec), "api-a")->consecutive_failures, 1);
+	assert_int_equal(status_of(reconciler_status(f->rec), "gw")->consecutive_failures, 0);
+}
+
+/* ---- 3: foreign and unowned services are never touched ------------------- */
+
+static void
+test_foreign_untouched(void **state)
+{
+	struct fixture *f = *state;
+	char foreign[ID_MAX], unowned[ID_MAX], nameonly[ID_MAX];
+	cJSON *sim, *settings;
+
+	/* A server that ignores the tag filter lists every service. */
+	settings = sim_call(&f->sim, "POST", "/_sim/settings", "{\"ignore_tag_filters\": 1}");
+	assert_non_null(settings);
+	assert_int_equal(cJSON_GetNumberValue(
+				 cJSON_GetObjectItemCaseSensitive(settings, "ignore_tag_filters")),
+			 1);
+	cJSON_Delete(settings);
+	sim_service(f, NLB_A, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"api-a\"}", foreign);
+	sim_service(f, NLB_A, "{}", unowned);
+	sim_service(f, NLB_A, "{\"vpcesd:name\": \"api-a\"}", nameonly);
+	configure(f, "policy: sync\n",
+		  "services:\n"
+		  "  - name: api-a\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    acceptance_required: false\n"
+		  "    allowed_principals: [" P_ROOT "]\n");
+
+	for (int i = 0; i < 2; i++) {
+		cycle(f);
+		if (i == 0)
+			expect_result(f, 1, 1, 0, 0);
+		else
+			expect_result(f, 0, 0, 0, 0);
+	}
+	assert_int_equal(f->res.converged_services, 1);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, foreign, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NULL, unowned, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NULL, nameonly, NULL), 0);
+	assert_int_equal(count_calls(f, 0, "DescribeVpcEndpointServicePermissions", foreign, NULL),
+			 0);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 4);
+	expect_tags(svc_by_id(sim, foreign), "vpcesd:owner", "other", "vpcesd:name", "api-a", NULL);
+	assert_true(acceptance(svc_by_id(sim, foreign)));
+	expect_tags(svc_by_id(sim, unowned), NULL);
+	expect_tags(svc_by_id(sim, nameonly), "vpcesd:name", "api-a", NULL);
+	assert_false(acceptance(svc_named(sim, "api-a")));
+	cJSON_Delete(sim);
+}
+
+/* ---- 4: adopt --------------------------------------------------------------- */
+
+static void
+test_adopt(void **state)
+{
+	struct fixture *f = *state;
+	char id[ID_MAX], services[1024];
+	cJSON *sim;
+	long mark;
+
+	sim_service(f, NLB_C, "{\"console\": \"yes\"}", id);
+	snprintf(services, sizeof(services),
+		 "services:\n"
+		 "  - name: adopted\n"
+		 "    adopt: %s\n"
+		 "    network_load_balancer_arns: [" NLB_C "]\n"
+		 "    allowed_principals: [" P_ROLE "]\n"
+		 "    tags: {team: core}\n",
+		 id);
+	configure(f, "policy: sync\n", services);
+	cycle(f);
+	/* Ownership tags, principals, user tags, the console's tag removed. */
+	expect_result(f, 4, 4, 0, 0);
+	assert_int_equal(count_calls(f, 0, TAG, id, "OK"), 2);
+	assert_int_equal(count_calls(f, 0, PERMS, id, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, UNTAG, id, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 4);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, NULL), 0);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	expect_tags(svc_by_id(sim, id), "vpcesd:owner", OWNER, "vpcesd:name", "adopted", "team",
+		    "core", NULL);
+	expect_set(svc_by_id(sim, id), "allowed_principals", P_ROLE, NULL);
+	cJSON_Delete(sim);
+
+	/* Adopted: listed as ours and looked up by id, still one service, nothing to do. */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(f->res.converged_services, 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_int_equal(count_calls(f, mark, "DescribeVpcEndpointServicePermissions", id, NULL),
+			 1);
+	assert_string_equal(status_of(reconciler_status(f->rec), "adopted")->service_id, id);
+}
+
+/* An owned service under the name of a spec that adopts another one: a duplicate. */
+static void
+test_adopt_replaces_owned(void **state)
+{
+	struct fixture *f = *state;
+	char target[ID_MAX], mine[ID_MAX], services[1024];
+	cJSON *sim;
+
+	sim_service(f, NLB_C, "{}", target);
+	sim_owned(f, NLB_C, "adopted", mine);
+	snprintf(services, sizeof(services),
+		 "services:\n"
+		 "  - name: adopted\n"
+		 "    adopt: %s\n"
+		 "    network_load_balancer_arns: [" NLB_C "]\n",
+		 target);
+	configure(f, "policy: sync\n", services);
+	cycle(f);
+	expect_result(f, 2, 2, 0, 0);
+	assert_int_equal(count_calls(f, 0, TAG, target, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, DELETE, mine, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 2);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	expect_tags(svc_by_id(sim, target), "vpcesd:owner", OWNER, "vpcesd:name", "adopted", NULL);
+	cJSON_Delete(sim);
+}
+
+static void
+test_adopt_foreign_refused(void **state)
+{
+	struct fixture *f = *state;
+	char id[ID_MAX], services[1024];
+	cJSON *sim;
+
+	sim_service(f, NLB_C, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"theirs\"}", id);
+	snprintf(services, sizeof(services),
+		 "services:\n"
+		 "  - name: stolen\n"
+		 "    adopt: %s\n"
+		 "    network_load_balancer_arns: [" NLB_C "]\n"
+		 "    acceptance_required: false\n",
+		 id);
+	configure(f, "policy: sync\n", services);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 1);
+	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	assert_non_null(status_of(reconciler_status(f->rec), "stolen")->held);
+	sim = sim_state(f);
+	expect_tags(svc_by_id(sim, id), "vpcesd:owner", "other", "vpcesd:name", "theirs", NULL);
+	assert_true(acceptance(svc_by_id(sim, id)));
+	cJSON_Delete(sim);
+}
+
+/* ---- 5: policies -------------------------------------------------------------- */
+
+#define KEEP_AND_NEW                                    \
+	"services:\n"                                   \
+	"  - name: keep\n"                              \
+	"    network_load_balancer_arns: [" NLB_A "]\n" \
+	"    acceptance_required: false\n"              \
+	"  - name: new\n"                               \
+	"    network_load_balancer_arns: [" NLB_B "]\n"
+
+/*
+ * An owned service no spec wants ("old"), an owned one drifted from its spec
+ * ("keep": acceptance true, spec false) and a spec with no service ("new").
+ */
+static void
+policy_scene(struct fixture *f, const char *settings, char old[ID_MAX], char keep[ID_MAX])
+{
+	sim_owned(f, NLB_D, "old", old);
+	sim_owned(f, NLB_A, "keep", keep);
+	configure(f, settings, KEEP_AND_NEW);
+}
+
+static void
+test_policy_sync(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], keep[ID_MAX];
+	cJSON *sim;
+
+	policy_scene(f, "policy: sync\n", old, keep);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	assert_int_equal(count_calls(f, 0, DELETE, old, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, MODIFY, keep, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 3);
+	sim = sim_state(f);
+	assert_null(svc_by_id(sim, old));
+	assert_false(acceptance(svc_by_id(sim, keep)));
+	assert_int_equal(count_named(sim, OWNER, "new"), 1);
+	assert_int_equal(n_services(sim), 2);
+	cJSON_Delete(sim);
+}
+
+static void
+test_policy_upsert_only(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], keep[ID_MAX];
+	cJSON *sim;
+
+	policy_scene(f, "policy: upsert-only\n", old, keep);
+	cycle(f);
+	expect_result(f, 2, 2, 0, 1);
+	assert_int_equal(count_calls(f, 0, DELETE, NULL, NULL), 0);
+	assert_int_equal(count_calls(f, 0, MODIFY, keep, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, old, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 2);
+	sim = sim_state(f);
+	assert_non_null(svc_by_id(sim, old));
+	assert_false(acceptance(svc_by_id(sim, keep)));
+	cJSON_Delete(sim);
+	/* The held delete keeps the cycle from counting as converged. */
+	assert_int_equal(reconcile_exit_code(&f->res), 2);
+}
+
+static void
+test_policy_create_only(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], keep[ID_MAX];
+	cJSON *sim;
+
+	policy_scene(f, "policy: create-only\n", old, keep);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 2);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 1);
+	sim = sim_state(f);
+	assert_non_null(svc_by_id(sim, old));
+	assert_true(acceptance(svc_by_id(sim, keep)));
+	cJSON_Delete(sim);
+}
+
+/* --policy overrides the configuration, both ways. */
+static void
+test_policy_override(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], keep[ID_MAX], old2[ID_MAX];
+	cJSON *sim;
+
+	policy_scene(f, "policy: upsert-only\n", old, keep);
+	new_reconciler(f, false, MODEL_POLICY_SYNC);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	assert_int_equal(count_calls(f, 0, DELETE, old, "OK"), 1);
+	sim = sim_state(f);
+	assert_null(svc_by_id(sim, old));
+	cJSON_Delete(sim);
+
+	sim_owned(f, NLB_D, "old2", old2);
+	configure(f, "policy: sync\n", KEEP_AND_NEW);
+	new_reconciler(f, false, MODEL_POLICY_CREATE_ONLY);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 1);
+	assert_int_equal(count_calls(f, 0, DELETE, old2, NULL), 0);
+}
+
+/*
+ * A Failed service: deleted under sync when no spec wants it (its
+ * connections must be read for that), held when a spec does.
+ */
+static void
+test_failed_services(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], bad[ID_MAX];
+	cJSON *sim;
+
+	sim_owned(f, NLB_D, "old", old);
+	sim_owned(f, NLB_A, "keep", bad);
+	sim_patch(f, old, "{\"state\": \"Failed\"}");
+	sim_patch(f, bad, "{\"state\": \"Failed\"}");
+	configure(f, "policy: sync\n",
+		  "services:\n"
+		  "  - name: keep\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    acceptance_required: false\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 1);
+	assert_int_equal(count_calls(f, 0, "DescribeVpcEndpointConnections", old, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, DELETE, old, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, bad, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 1);
+	assert_non_null(status_of(reconciler_status(f->rec), "keep")->held);
+	sim = sim_state(f);
+	assert_null(svc_by_id(sim, old));
+	assert_true(acceptance(svc_by_id(sim, bad)));
+	cJSON_Delete(sim);
+}
+
+/* ---- 6: delete guard, reject, valve ------------------------------------------ */
+
+static void
+test_delete_guard(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], vpce[ID_MAX];
+	cJSON *sim;
+	long mark;
+
+	sim_owned(f, NLB_D, "old", old);
+	sim_connection(f, old, "available", vpce);
+	configure(f, "policy: sync\n", NULL);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(count_calls(f, 0, "DescribeVpcEndpointConnections", old, "OK"), 1);
+	sim = sim_state(f);
+	assert_non_null(svc_by_id(sim, old));
+	cJSON_Delete(sim);
+
+	/* With reject_connections: reject the endpoint, then delete. */
+	configure(f, "policy: sync\ndelete:\n  reject_connections: true\n", NULL);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 2, 2, 0, 0);
+	assert_int_equal(count_calls(f, mark, REJECT, old, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, REJECT, vpce, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, DELETE, old, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	sim = sim_state(f);
+	assert_null(svc_by_id(sim, old));
+	assert_string_equal(
+		entry_str(
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(sim, "connections"), 0),
+			"state"),
+		"rejected");
+	cJSON_Delete(sim);
+}
+
+static void
+test_delete_valve(void **state)
+{
+	struct fixture *f = *state;
+	char old[3][ID_MAX];
+	cJSON *sim;
+	long mark;
+
+	sim_owned(f, NLB_D, "old-1", old[0]);
+	sim_owned(f, NLB_D, "old-2", old[1]);
+	sim_owned(f, NLB_D, "old-3", old[2]);
+	configure(f, "policy: sync\ndelete:\n  max_per_cycle: 2\n", NULL);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 3);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+
+	/* One of them goes to another owner: two deletes fit the valve. */
+	sim_patch(f, old[2],
+		  "{\"tags\": {\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"old-3\"}}");
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 2, 2, 0, 0);
+	assert_int_equal(count_calls(f, mark, DELETE, old[0], "OK"), 1);
+	assert_int_equal(count_calls(f, mark, DELETE, old[1], "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, old[2], NULL), 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	assert_non_null(svc_by_id(sim, old[2]));
+	cJSON_Delete(sim);
+}
+
+/* ---- 7: duplicates -------------------------------------------------------------- */
+
+static void
+test_duplicates(void **state)
+{
+	struct fixture *f = *state;
+	char a[ID_MAX], b[ID_MAX];
+	const char *keeper, *dup;
+	const char *spec = "services:\n"
+			   "  - name: dup\n"
+			   "    network_load_balancer_arns: [" NLB_A "]\n";
+	cJSON *sim;
+	long mark;
+
+	sim_owned(f, NLB_A, "dup", a);
+	sim_owned(f, NLB_A, "dup", b);
+	keeper = strcmp(a, b) < 0 ? a : b; /* both Available: the smaller id stays */
+	dup = keeper == a ? b : a;
+
+	configure(f, NULL, spec); /* upsert-only: reported, kept */
+	cycle(f);
+	expect_result(f, 0, 0, 0, 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	assert_string_equal(status_of(reconciler_status(f->rec), "dup")->service_id, keeper);
+
+	configure(f, "policy: sync\n", spec);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, DELETE, dup, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, keeper, NULL), 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	assert_non_null(svc_by_id(sim, keeper));
+	cJSON_Delete(sim);
+
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+}
+
+/* ---- 8: eventual consistency ------------------------------------------------------ */
+
+static void
+test_eventual_consistency(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *sim;
+
+	/* A new id is unknown for 2 s of sim time = 0.1 s of real time. */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/settings",
+			   "{\"consistency_seconds\": 2, \"time_scale\": 20}"));
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: lagging\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    allowed_principals: [" P_ROLE "]\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_true(count_calls(f, 0, PERMS, NULL, "InvalidVpcEndpointServiceId.NotFound") >= 1);
+	assert_int_equal(count_calls(f, 0, PERMS, NULL, "OK"), 1);
+	sim = sim_state(f);
+	expect_set(svc_named(sim, "lagging"), "allowed_principals", P_ROLE, NULL);
+	cJSON_Delete(sim);
+}
+
+/*
+ * A service created in the last cycle but not listed yet is created again:
+ * the ClientToken makes that the same service, never a second one.
+ */
+static void
+test_create_while_unlisted(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *sim;
+	char id[ID_MAX];
+	long mark;
+
+	assert_true(sim_do(&f->sim, "POST", "/_sim/settings", "{\"consistency_seconds\": 600}"));
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: shy\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	snprintf(id, sizeof(id), "%s", status_of(reconciler_status(f->rec), "shy")->service_id);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 2);
+	assert_string_equal(status_of(reconciler_status(f->rec), "shy")->service_id, id);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	cJSON_Delete(sim);
+
+	assert_true(sim_do(&f->sim, "POST", "/_sim/clock", "{\"advance\": 600}"));
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_string_equal(status_of(reconciler_status(f->rec), "shy")->service_id, id);
+}
+
+/* ---- 9: a failure stays with its service; backoff ---------------------------------- */
+
+static void
+test_failure_isolation_backoff(void **state)
+{
+	struct fixture *f = *state;
+	const char *failed_name, *ok_name;
+	const struct status_service *s;
+	cJSON *sim;
+	long mark;
+
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: one\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "  - name: two\n"
+		  "    network_load_balancer_arns: [" NLB_B "]\n");
+	sim_fault(f, "{\"kind\": \"error\", \"action\": \"" CREATE "\", \"code\": "
+		     "\"UnauthorizedOperation\", \"status\": 403, \"message\": \"denied\", "
+		     "\"count\": 1}");
+	cycle(f);
+	expect_result(f, 2, 1, 1, 0);
+	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_non_null(strstr(f->first_error, "denied"));
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "UnauthorizedOperation"), 1);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	failed_name = count_named(sim, OWNER, "one") == 1 ? "two" : "one";
+	ok_name = strcmp(failed_name, "one") == 0 ? "two" : "one";
+	assert_int_equal(count_named(sim, OWNER, ok_name), 1);
+	cJSON_Delete(sim);
+	s = status_of(reconciler_status(f->rec), failed_name);
+	assert_int_equal(s->consecutive_failures, 1);
+	assert_int_equal(s->next_retry, T0 + 60); /* interval × 2^0 */
+	assert_non_null(s->last_error);
+	assert_null(s->service_id);
+	assert_int_equal(reconciler_status(f->rec)->health, STATUS_DEGRADED);
+
+	/* Within its backoff: held, not tried; the other one converges. */
+	f->now = T0 + 30;
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 0, 0, 1);
+	assert_int_equal(f->res.converged_services, 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	s = status_of(reconciler_status(f->rec), failed_name);
+	assert_non_null(s->held);
+	assert_int_equal(s->consecutive_failures, 1);
+	assert_true(status_of(reconciler_status(f->rec), ok_name)->converged);
+
+	/* After it: created, and the backoff ends. */
+	f->now = T0 + 61;
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	s = status_of(reconciler_status(f->rec), failed_name);
+	assert_int_equal(s->consecutive_failures, 0);
+	assert_int_equal(s->next_retry, 0);
+	assert_null(s->last_error);
+	assert_null(s->held);
+
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(f->res.converged_services, 2);
+	assert_int_equal(reconcile_exit_code(&f->res), 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	sim = sim_state(f);
+	assert_int_equal(count_named(sim, OWNER, "one"), 1);
+	assert_int_equal(count_named(sim, OWNER, "two"), 1);
+	cJSON_Delete(sim);
+}
+
+/* ---- 10: dry run ------------------------------------------------------------------- */
+
+static const char *
+api_action(const char *kind)
+{
+	static const char *const map[][2] = {
+		{"create", CREATE},
+		{"adopt", TAG},
+		{"modify_config", MODIFY},
+		{"modify_permissions", PERMS},
+		{"create_tags", TAG},
+		{"delete_tags", UNTAG},
+		{"reject_connections", REJECT},
+		{"delete", DELETE},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], kind) == 0)
+			return map[i][1];
+	fail_msg("unknown change kind %s", kind);
+	return NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+push_line(struct strv *sv, const char *action, const char *who)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s %s", action, who);
+	assert_int_equal(strv_push(sv, line), 0);
+}
+
+/* The id a mutating log entry acts on (NULL for a create). */
+static const char *
+entry_id(const cJSON *entry)
+{
+	static const char *const keys[] = {"ServiceId", "ServiceId.1", "ResourceId.1"};
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(entry, "params");
+
+	for (size_t i = 0; i < 3; i++)
+		if (entry_str(params, keys[i]))
+			return entry_str(params, keys[i]);
+	return NULL;
+}
+
+/* The vpcesd:name in a create's TagSpecification. */
+static const char *
+create_name(const cJSON *entry)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(entry, "params");
+	char key[64];
+
+	for (int i = 1; i <= 50; i++) {
+		const char *k;
+
+		snprintf(key, sizeof(key), "TagSpecification.1.Tag.%d.Key", i);
+		k = entry_str(params, key);
+		if (k && strcmp(k, "vpcesd:name") == 0) {
+			snprintf(key, sizeof(key), "TagSpecification.1.Tag.%d.Value", i);
+			return entry_str(params, key);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_dry_run(void **state)
+{
+	struct fixture *f = *state;
+	char old[ID_MAX], keep[ID_MAX];
+	struct strv planned = STRV_INIT, done = STRV_INIT, ids = STRV_INIT;
+	cJSON *plan, *log, *sim;
+	const cJSON *ch, *entry;
+
+	sim_owned(f, NLB_D, "old", old);
+	sim_owned(f, NLB_A, "keep", keep);
+	configure(f, "policy: sync\n",
+		  KEEP_AND_NEW "    allowed_principals: [" P_ROOT "]\n"
+			       "  - name: gw\n"
+			       "    gateway_load_balancer_arns: [" GWLB_A "]\n");
+	f->plan_out = open_memstream(&f->plan_text, &f->plan_len);
+	assert_non_null(f->plan_out);
+	new_reconciler(f, true, -1);
+	cycle(f);
+	expect_result(f, 4, 0, 0, 0);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(fflush(f->plan_out), 0);
+	plan = cJSON_Parse(f->plan_text);
+	assert_non_null(plan);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "changes")), 4);
+	assert_true(reconciler_status(f->rec)->cycle.dry_run);
+
+	/* What the plan says, as "<EC2 action> <service id, or name for a create>". */
+	cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(plan, "changes"))
+	{
+		const char *kind = entry_str(ch, "action"), *id = entry_str(ch, "service_id");
+		const cJSON *params = cJSON_GetObjectItemCaseSensitive(ch, "parameters");
+
+		push_line(&planned, api_action(kind), id ? id : entry_str(ch, "name"));
+		if (id)
+			assert_int_equal(strv_push(&ids, id), 0);
+		if (strcmp(kind, "create") == 0 &&
+		    cJSON_GetArraySize(
+			    cJSON_GetObjectItemCaseSensitive(params, "add_allowed_principals")) > 0)
+			push_line(&planned, PERMS, entry_str(ch, "name"));
+	}
+	cJSON_Delete(plan);
+
+	/* The real cycle does exactly that. */
+	new_reconciler(f, false, -1);
+	cycle(f);
+	expect_result(f, 4, 4, 0, 0);
+	log = log_since(f, 0);
+	sim = sim_state(f);
+	cJSON_ArrayForEach(entry, log)
+	{
+		const char *action = entry_str(entry, "action"), *id = entry_id(entry);
+
+		if (!is_mutating(action))
+			continue;
+		if (id == NULL) {
+			push_line(&done, action, create_name(entry));
+		} else if (strv_contains(&ids, id)) {
+			push_line(&done, action, id);
+		} else {
+			/* A create's follow-up on its new id: named by its tag. */
+			assert_non_null(svc_by_id(sim, id));
+			push_line(&done, action, tag_of(svc_by_id(sim, id), "vpcesd:name"));
+		}
+	}
+	cJSON_Delete(sim);
+	cJSON_Delete(log);
+	qsort(planned.v, planned.n, sizeof(*planned.v), cmp_str);
+	qsort(done.v, done.n, sizeof(*done.v), cmp_str);
+	assert_int_equal(planned.n, 5); /* 2 creates (+1 permissions), 1 modify, 1 delete */
+	assert_int_equal(done.n, planned.n);
+	for (size_t i = 0; i < planned.n; i++)
+		assert_string_equal(done.v[i], planned.v[i]);
+	strv_free(&planned);
+	strv_free(&done);
+	strv_free(&ids);
+}
+
+/* ---- 11: an observation that fails changes nothing --------------------------------- */
+
+static void
+test_observation_failure(void **state)
+{
+	struct fixture *f = *state;
+
+	configure(f, "policy: sync\n",
+		  "services:\n"
+		  "  - name: blind\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n");
+	sim_fault(f, "{\"kind\": \"error\", \"action\": \"" DESCRIBE "\", \"code\": "
+		     "\"UnauthorizedOperation\", \"status\": 403, \"message\": \"no describe\", "
+		     "\"count\": 1}");
+	cycle(f);
+	assert_false(f->res.observed);
+	assert_int_equal(f->res.planned, 0);
+	assert_int_equal(f->res.applied, 0);
+	assert_int_equal(reconcile_exit_code(&f->res), 1);
+	assert_non_null(strstr(f->first_error, "no describe"));
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(reconciler_status(f->rec)->health, STATUS_UNREACHABLE);
+	assert_false(status_of(reconciler_status(f->rec), "blind")->converged);
+
+	/* The fault is gone: the next cycle sees the account and creates. */
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_converge_from_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drift_repaired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_stops_at_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_replaces_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_foreign_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_upsert_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_create_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_services, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_guard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_valve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eventual_consistency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_while_unlisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_isolation_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
+	};
+
+	if (getenv("EC2SIM_ENDPOINT") == NULL) {
+		fprintf(stderr, "SKIP: run through tests/with-ec2sim.sh\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
