@@ -531,6 +531,78 @@ test_delete_reports_unsuccessful_items(void **state)
 }
 
 static void
+test_accept_connections_and_dns_verification(void **state)
+{
+	struct fixture *f = *state;
+	struct strv nlb = STRV_INIT, ids = STRV_INIT;
+	struct ec2_tag_kv tags[] = {{"vpcesd:owner", "test"}, {"vpcesd:name", "dns"}};
+	struct ec2_create_service_params p = {
+		.acceptance_required = true,
+		.nlb_arns = &nlb,
+		.private_dns_name = "api.example.com",
+		.tags = tags,
+		.n_tags = 2,
+		.client_token = "tok-dns",
+	};
+	struct wait wc = {0}, wa = {0}, wd = {0}, wl = {0};
+	struct ec2_create_service_result *created;
+	struct ec2_connection_page *cp;
+	cJSON *conn;
+	char body[256], *id;
+	struct err e;
+
+	err_clear(&e);
+	strv_push(&nlb, NLB_A);
+	assert_int_equal(ec2_create_service(f->aws, &p, on_created, &wc, NULL, &e), 0);
+	wait_for(f, &wc);
+	created = wc.res;
+	assert_non_null(created);
+	/* EC2 hands out the TXT record to publish with the new service. */
+	assert_string_equal(created->config.private_dns_name_configuration.state,
+			    "pendingVerification");
+	assert_non_null(created->config.private_dns_name_configuration.name);
+	assert_non_null(created->config.private_dns_name_configuration.value);
+	id = strdup(created->config.service_id);
+	ec2_create_service_result_free(created);
+	free(created);
+
+	snprintf(body, sizeof(body),
+		 "{\"service_id\": \"%s\", \"owner\": \"444455556666\", \"state\": "
+		 "\"pendingAcceptance\"}",
+		 id);
+	conn = sim_call(&f->sim, "POST", "/_sim/connections", body);
+	assert_non_null(conn);
+	strv_push(&ids, cJSON_GetStringValue(cJSON_GetObjectItem(conn, "vpc_endpoint_id")));
+	cJSON_Delete(conn);
+	assert_int_equal(ec2_decide_connections(f->aws, id, true, &ids, on_result, &wa, NULL, &e),
+			 0);
+	assert_int_equal(ec2_start_dns_verification(f->aws, id, on_result, &wd, NULL, &e), 0);
+	wait_for(f, &wa);
+	wait_for(f, &wd);
+	assert_int_equal(wa.r, 0);
+	assert_int_equal(((struct ec2_result *)wa.res)->n_unsuccessful, 0);
+	assert_int_equal(wd.r, 0);
+	ec2_result_free(wa.res);
+	ec2_result_free(wd.res);
+	free(wa.res);
+	free(wd.res);
+
+	assert_int_equal(ec2_list_connections(f->aws, id, on_connections, &wl, NULL, &e), 0);
+	wait_for(f, &wl);
+	cp = wl.res;
+	assert_int_equal(cp->n, 1);
+	assert_string_equal(cp->v[0].vpc_endpoint_state, "available");
+	ec2_connection_page_free(cp);
+	free(cp);
+	assert_int_equal(sim_counter(&f->sim, "AcceptVpcEndpointConnections", "OK"), 1);
+	assert_int_equal(
+		sim_counter(&f->sim, "StartVpcEndpointServicePrivateDnsVerification", "OK"), 1);
+	strv_free(&nlb);
+	strv_free(&ids);
+	free(id);
+}
+
+static void
 test_cancel_runs_no_callback(void **state)
 {
 	struct fixture *f = *state;
@@ -591,6 +663,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_auth_failure_refreshes_once_then_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delete_reports_unsuccessful_items, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_accept_connections_and_dns_verification, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_runs_no_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_endpoint_must_be_loopback, setup,
