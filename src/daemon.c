@@ -54,7 +54,8 @@ struct daemon {
 	ev_signal sighup, sigterm, sigint, sigusr1, sigusr2;
 	ev_timer cycle_timer; /* the next scheduled cycle */
 	ev_timer watchdog;
-	ev_timer stop_timer; /* bounds the grace period after SIGTERM */
+	ev_timer stop_timer;   /* bounds the grace period after SIGTERM */
+	ev_timer reload_timer; /* a reload deferred out of a cycle's completion */
 
 	bool reload_requested;
 	bool cycle_requested;
@@ -334,7 +335,13 @@ on_cycle_done(void *arg, const struct reconcile_result *res)
 		return;
 	}
 	if (d->reload_requested) {
-		do_reload(d);
+		/*
+		 * Not from here: this callback runs inside the completion of the
+		 * cycle's last EC2 call, and a reload frees the client that call
+		 * belongs to.  The loop runs the reload once the stack unwound.
+		 */
+		ev_timer_set(&d->reload_timer, 0., 0.);
+		ev_timer_start(d->loop, &d->reload_timer);
 		return;
 	}
 	schedule_next(d, d->cycle_requested);
@@ -349,7 +356,7 @@ start_cycle(struct daemon *d)
 
 	if (d->stopping)
 		return;
-	if (d->cycle_running) {
+	if (d->cycle_running || ev_is_active(&d->reload_timer)) {
 		d->cycle_requested = true; /* coalesced: one more cycle after this one */
 		return;
 	}
@@ -430,9 +437,22 @@ do_reload(struct daemon *d)
 		return;
 	}
 	notify_ready();
-	if (!d->cycle_running && !ev_is_active(&d->cycle_timer))
-		schedule_next(d, false);
+	if (!d->cycle_running && !ev_is_active(&d->cycle_timer)) {
+		schedule_next(d, d->cycle_requested);
+		d->cycle_requested = false;
+	}
 	publish_status_line(d);
+}
+
+static void
+on_reload_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!d->stopping && !d->cycle_running)
+		do_reload(d);
 }
 
 static void
@@ -442,8 +462,8 @@ on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (d->stopping)
-		return;
+	if (d->stopping || ev_is_active(&d->reload_timer))
+		return; /* a reload is already on its way */
 	if (d->cycle_running) {
 		if (!d->reload_requested)
 			log_info("reload requested: after the cycle in progress");
@@ -513,6 +533,7 @@ on_sigterm(struct ev_loop *loop, ev_signal *w, int revents)
 	notify_stopping();
 	ev_timer_stop(d->loop, &d->cycle_timer);
 	ev_timer_stop(d->loop, &d->watchdog);
+	ev_timer_stop(d->loop, &d->reload_timer);
 	if (!d->cycle_running) {
 		finish_stop(d);
 		return;
@@ -553,6 +574,8 @@ watchers_init(struct daemon *d)
 	d->cycle_timer.data = d;
 	ev_init(&d->stop_timer, on_stop_timer);
 	d->stop_timer.data = d;
+	ev_init(&d->reload_timer, on_reload_timer);
+	d->reload_timer.data = d;
 	ev_init(&d->watchdog, on_watchdog);
 	if (wd > 0) {
 		double period = (double)wd / 2e6;
@@ -572,6 +595,7 @@ watchers_stop(struct daemon *d)
 	ev_signal_stop(d->loop, &d->sigusr2);
 	ev_timer_stop(d->loop, &d->cycle_timer);
 	ev_timer_stop(d->loop, &d->stop_timer);
+	ev_timer_stop(d->loop, &d->reload_timer);
 	ev_timer_stop(d->loop, &d->watchdog);
 }
 
