@@ -62,12 +62,23 @@ action_of(const struct plan_change *ch, bool principals_step)
 		return "CreateTags";
 	case PLAN_MODIFY_CONFIG:
 		return "ModifyVpcEndpointServiceConfiguration";
+	case PLAN_MODIFY_PAYER:
+		return "ModifyVpcEndpointServicePayerResponsibility";
 	case PLAN_MODIFY_PERMISSIONS:
 		return "ModifyVpcEndpointServicePermissions";
 	case PLAN_DELETE_TAGS:
 		return "DeleteTags";
+	case PLAN_ACCEPT_CONNECTIONS:
+		return "AcceptVpcEndpointConnections";
+	case PLAN_DENY_CONNECTIONS:
 	case PLAN_REJECT_CONNECTIONS:
 		return "RejectVpcEndpointConnections";
+	case PLAN_START_DNS_VERIFICATION:
+		return "StartVpcEndpointServicePrivateDnsVerification";
+	case PLAN_DELETE_NOTIFICATIONS:
+		return "DeleteVpcEndpointConnectionNotifications";
+	case PLAN_CREATE_NOTIFICATION:
+		return "CreateVpcEndpointConnectionNotification";
 	case PLAN_DELETE:
 		return "DeleteVpcEndpointServiceConfigurations";
 	}
@@ -215,11 +226,14 @@ tolerated_unsuccessful(enum plan_kind kind, const char *code)
 {
 	if (code == NULL)
 		return false;
-	/* Deleting what is already gone, rejecting an endpoint that left: done. */
+	/* Deleting what is already gone, deciding on an endpoint that left: done. */
 	if (kind == PLAN_DELETE)
 		return strcmp(code, "InvalidVpcEndpointService.NotFound") == 0 ||
 		       strcmp(code, "InvalidVpcEndpointServiceId.NotFound") == 0;
-	if (kind == PLAN_REJECT_CONNECTIONS)
+	if (kind == PLAN_DELETE_NOTIFICATIONS)
+		return strcmp(code, "InvalidConnectionNotification") == 0;
+	if (kind == PLAN_REJECT_CONNECTIONS || kind == PLAN_DENY_CONNECTIONS ||
+	    kind == PLAN_ACCEPT_CONNECTIONS)
 		return strcmp(code, "InvalidVpcEndpointId.NotFound") == 0 ||
 		       strcmp(code, "InvalidVpcEndpoint.NotFound") == 0;
 	return false;
@@ -251,6 +265,21 @@ on_result(void *arg, struct ec2_result *res, const struct aws_response *resp)
 	}
 	step_done(ch, res->request_id);
 	ec2_result_free(res);
+}
+
+static void
+on_notification_created(void *arg, struct ec2_create_notification_result *res,
+			const struct aws_response *resp)
+{
+	struct chain *ch = arg;
+
+	ch->op = NULL;
+	if (res == NULL) {
+		step_call_failed(ch, resp);
+		return;
+	}
+	step_done(ch, res->request_id);
+	ec2_create_notification_result_free(res);
 }
 
 static void
@@ -441,9 +470,29 @@ chain_run(struct chain *ch)
 		r = ec2_modify_principals(ch->a->c, ch->service_id, &c->add_principals,
 					  &c->remove_principals, on_permissions, ch, &ch->op, &e);
 		break;
+	case PLAN_ACCEPT_CONNECTIONS:
+	case PLAN_DENY_CONNECTIONS:
 	case PLAN_REJECT_CONNECTIONS:
-		r = ec2_decide_connections(ch->a->c, ch->service_id, false, &c->endpoint_ids,
+		r = ec2_decide_connections(ch->a->c, ch->service_id,
+					   c->kind == PLAN_ACCEPT_CONNECTIONS, &c->endpoint_ids,
 					   on_result, ch, &ch->op, &e);
+		break;
+	case PLAN_MODIFY_PAYER:
+		r = ec2_modify_payer(ch->a->c, ch->service_id, c->payer, on_result, ch, &ch->op,
+				     &e);
+		break;
+	case PLAN_DELETE_NOTIFICATIONS:
+		r = ec2_delete_notifications(ch->a->c, &c->notification_ids, on_result, ch, &ch->op,
+					     &e);
+		break;
+	case PLAN_CREATE_NOTIFICATION:
+		r = ec2_create_notification(ch->a->c, ch->service_id, c->notification.topic_arn,
+					    &c->notification.events, c->notification.client_token,
+					    on_notification_created, ch, &ch->op, &e);
+		break;
+	case PLAN_START_DNS_VERIFICATION:
+		r = ec2_start_dns_verification(ch->a->c, ch->service_id, on_result, ch, &ch->op,
+					       &e);
 		break;
 	case PLAN_DELETE:
 		r = strv_push(&one, ch->service_id);

@@ -39,8 +39,9 @@
 #include "log.h"
 #include "validate.h"
 
-#define LIST_MAX      1000 /* entries in any list of a service */
-#define USER_TAGS_MAX 48   /* 50 per resource, minus vpcesd:owner and vpcesd:name */
+#define LIST_MAX          1000 /* entries in any list of a service */
+#define NOTIFICATIONS_MAX 100  /* connection notifications of one service */
+#define USER_TAGS_MAX     48   /* 50 per resource, minus vpcesd:owner and vpcesd:name */
 
 /* --- diagnostics ---------------------------------------------------------- */
 
@@ -916,9 +917,10 @@ take_charset(struct loader *l, const struct ynode *n, const char *what, const ch
 
 /* What vpcesd.yaml may hold: the settings, plus "services", reported on its own. */
 static const char *const daemon_file_keys[] = {
-	"region",      "endpoint",     "sts_endpoint", "ca_file",  "owner",       "policy",
-	"interval",    "jitter",       "min_interval", "api",      "credentials", "delete",
-	"status_file", "metrics_file", "log",          "services", NULL,
+	"region", "endpoint",    "sts_endpoint", "ca_file",      "owner",
+	"policy", "interval",    "jitter",       "min_interval", "private_dns_verify_interval",
+	"api",    "credentials", "delete",       "status_file",  "metrics_file",
+	"log",    "services",    NULL,
 };
 static const char *const api_keys[] = {"rate",    "burst",           "concurrency",  "max_attempts",
 				       "timeout", "connect_timeout", "bucket_share", NULL};
@@ -1109,7 +1111,7 @@ load_log(struct loader *l, const struct ynode *n)
 /* vpcesd.yaml: the whole tree (NULL for an empty file). */
 /*
  * Under systemd, RuntimeDirectory= names where the status file belongs
- * (/run/vpcesd, or /run/vpcesd/<instance> for vpcesd@.service).  Only the
+ * (/run/vpcesd, or /run/vpcesd-<instance> for vpcesd@.service).  Only the
  * first entry counts; a relative or oversized value is ignored.
  */
 static void
@@ -1195,6 +1197,9 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 		get_percent(l, v, "jitter", 0, 50, &c->jitter_pct);
 	if ((mv = map_get(root, skip, "min_interval", NULL)))
 		get_duration(l, mv, "min_interval", 1, 3600, &c->min_interval_s);
+	if ((v = map_get(root, skip, "private_dns_verify_interval", NULL)))
+		get_duration(l, v, "private_dns_verify_interval", 60, 24 * 3600,
+			     &c->dns_verify_interval_s);
 	if (c->min_interval_s > c->interval_s)
 		diag(l, mv ? mv : iv, "%s: min_interval must not be longer than interval",
 		     mv ? "min_interval" : "interval");
@@ -1254,7 +1259,11 @@ static const char *const service_keys[] = {
 	"gateway_load_balancer_arns",
 	"acceptance_required",
 	"allowed_principals",
+	"connections",
 	"private_dns_name",
+	"verify_private_dns",
+	"notifications",
+	"payer_responsibility",
 	"supported_ip_address_types",
 	"supported_regions",
 	"tags",
@@ -1267,6 +1276,7 @@ enum list_item {
 	ITEM_NLB,
 	ITEM_GWLB,
 	ITEM_PRINCIPAL,
+	ITEM_ACCEPT,
 	ITEM_IP_TYPE,
 	ITEM_REGION,
 };
@@ -1290,6 +1300,9 @@ check_item(struct loader *l, const struct ynode *n, const char *what, enum list_
 		break;
 	case ITEM_PRINCIPAL:
 		r = validate_principal(s, partition, &e);
+		break;
+	case ITEM_ACCEPT:
+		r = validate_account_or_principal(s, partition, &e);
 		break;
 	case ITEM_IP_TYPE:
 		if (!text_in(s, ip_types)) {
@@ -1399,6 +1412,187 @@ load_tags(struct loader *l, const struct ynode *n, struct model_tags *tags)
 	free(skip);
 }
 
+static const char *const connections_keys[] = {
+	"accept",
+	"reject_unlisted",
+	"reject_on_principal_removal",
+	NULL,
+};
+
+/*
+ * connections: the endpoint connection policy.  Checked against the rest of
+ * the spec by the caller once every key is loaded.
+ */
+static void
+load_connections(struct loader *l, const struct ynode *n, struct service_spec *s)
+{
+	bool *skip = checked_map(l, n, connections_keys, "connections");
+	const struct ynode *v;
+
+	if (skip == NULL)
+		return;
+	s->connections_managed = true;
+	if ((v = map_get(n, skip, "accept", NULL)))
+		load_list(l, v, "connections.accept", ITEM_ACCEPT, false, &s->accept);
+	if ((v = map_get(n, skip, "reject_unlisted", NULL)))
+		get_bool(l, v, "connections.reject_unlisted", &s->reject_unlisted);
+	if ((v = map_get(n, skip, "reject_on_principal_removal", NULL)))
+		get_bool(l, v, "connections.reject_on_principal_removal",
+			 &s->reject_on_principal_removal);
+	free(skip);
+}
+
+static const char *const notification_keys[] = {"topic_arn", "events", NULL};
+static const char *const notification_events[] = {"Accept", "Connect", "Delete", "Reject", NULL};
+
+/* A topic ARN in the daemon's region into *dst; false after reporting. */
+static bool
+take_checked_sns(struct loader *l, const struct ynode *n, char **dst)
+{
+	const char *s = get_str(l, n, "notifications.topic_arn");
+	struct err e;
+
+	if (s == NULL)
+		return false;
+	err_clear(&e);
+	if (validate_sns_topic_arn(s, l->cfg->region, &e) < 0) {
+		diag(l, n, "notifications.topic_arn: %s", e.msg);
+		return false;
+	}
+	return set_str(l, dst, s);
+}
+
+static int
+notification_cmp(const void *a, const void *b)
+{
+	const struct model_notification *x = a, *y = b;
+
+	return strcmp(x->topic_arn, y->topic_arn);
+}
+
+/* One `notifications` entry; false after reporting when it is unusable. */
+static bool
+load_notification(struct loader *l, const struct ynode *n, struct model_notification *out)
+{
+	bool *skip = checked_map(l, n, notification_keys, "a notification");
+	const struct ynode *v, *ev;
+	bool ok = true;
+
+	if (skip == NULL)
+		return false;
+	if ((v = map_get(n, skip, "topic_arn", NULL)) == NULL) {
+		diag(l, n, "missing required key 'topic_arn' in a notification");
+		ok = false;
+	} else if (!take_checked_sns(l, v, &out->topic_arn)) {
+		ok = false;
+	}
+	if ((ev = map_get(n, skip, "events", NULL)) == NULL) {
+		diag(l, n, "missing required key 'events' in a notification");
+		ok = false;
+	} else if (want_kind(l, ev, Y_SEQ, "notifications.events")) {
+		if (ev->n == 0) {
+			diag(l, ev, "notifications.events: must not be empty");
+			ok = false;
+		}
+		for (size_t i = 0; i < ev->n; i++) {
+			const char *s = get_str(l, ev->kids[i], "notifications.events");
+
+			if (s == NULL) {
+				ok = false;
+			} else if (!text_in(s, notification_events)) {
+				const char *hint = validate_suggest(s, notification_events);
+
+				diag(l, ev->kids[i],
+				     "notifications.events: '%s' is not one of Accept, Connect, "
+				     "Delete, "
+				     "Reject%s%s%s",
+				     s, hint ? " (did you mean '" : "", hint ? hint : "",
+				     hint ? "'?)" : "");
+				ok = false;
+			} else if (strv_contains(&out->events, s)) {
+				diag(l, ev->kids[i], "notifications.events: duplicate entry '%s'",
+				     s);
+				ok = false;
+			} else if (strv_push(&out->events, s) < 0) {
+				oom(l);
+				ok = false;
+			}
+		}
+		strv_sort(&out->events);
+	} else {
+		ok = false;
+	}
+	free(skip);
+	return ok;
+}
+
+static void
+load_notifications(struct loader *l, const struct ynode *n, struct service_spec *s)
+{
+	if (!want_kind(l, n, Y_SEQ, "notifications"))
+		return;
+	if (n->n > NOTIFICATIONS_MAX) {
+		diag(l, n, "notifications: more than %d entries", NOTIFICATIONS_MAX);
+		return;
+	}
+	s->notifications_managed = true;
+	if (n->n == 0)
+		return;
+	s->notifications = calloc(n->n, sizeof(*s->notifications));
+	if (s->notifications == NULL) {
+		oom(l);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		struct model_notification *m = &s->notifications[s->n_notifications];
+		bool dup = false;
+
+		if (!load_notification(l, n->kids[i], m)) {
+			free(m->topic_arn);
+			strv_free(&m->events);
+			memset(m, 0, sizeof(*m));
+			continue;
+		}
+		for (size_t k = 0; k < s->n_notifications && !dup; k++)
+			dup = strcmp(s->notifications[k].topic_arn, m->topic_arn) == 0;
+		if (dup) {
+			diag(l, n->kids[i],
+			     "notifications: topic '%s' appears twice (list all its events in one "
+			     "entry)",
+			     m->topic_arn);
+			free(m->topic_arn);
+			strv_free(&m->events);
+			memset(m, 0, sizeof(*m));
+			continue;
+		}
+		s->n_notifications++;
+	}
+	qsort(s->notifications, s->n_notifications, sizeof(*s->notifications), notification_cmp);
+}
+
+/*
+ * payer_responsibility: ServiceOwner is the only value EC2 accepts, and
+ * once set it cannot go back to the endpoint owner.
+ */
+static void
+load_payer(struct loader *l, const struct ynode *n, struct service_spec *s)
+{
+	const char *v = get_str(l, n, "payer_responsibility");
+
+	if (v == NULL)
+		return;
+	if (strcmp(v, "ServiceOwner") != 0) {
+		diag(l, n,
+		     "payer_responsibility: '%s' is not possible: ServiceOwner is the only value "
+		     "(the endpoint owner pays while the key is absent, and EC2 cannot set the "
+		     "payer back once the service owner pays)%s",
+		     v,
+		     strcasecmp(v, "ServiceOwner") == 0 ? " (did you mean 'ServiceOwner'?)" : "");
+		return;
+	}
+	set_str(l, &s->payer_responsibility, v);
+}
+
 /* A new slot in cfg->services, zeroed; NULL on OOM (reported). */
 static struct service_spec *
 new_service(struct loader *l)
@@ -1424,7 +1618,7 @@ static void
 load_service(struct loader *l, const struct ynode *n)
 {
 	struct service_spec *s;
-	const struct ynode *v, *nlb, *gwlb, *gwlb_key = NULL, *dns;
+	const struct ynode *v, *nlb, *gwlb, *gwlb_key = NULL, *dns, *conn;
 	bool *skip;
 
 	if (++l->services_seen == CONF_SERVICES_MAX + 1)
@@ -1465,6 +1659,18 @@ load_service(struct loader *l, const struct ynode *n)
 		load_list(l, v, "allowed_principals", ITEM_PRINCIPAL, false,
 			  &s->allowed_principals);
 	}
+	if ((conn = map_get(n, skip, "connections", NULL))) {
+		load_connections(l, conn, s);
+		if (s->connections_managed && !s->acceptance_required &&
+		    (s->accept.n > 0 || s->reject_unlisted))
+			diag(l, conn,
+			     "connections: accept and reject_unlisted decide pending "
+			     "connections, which only exist with acceptance_required: true");
+		if (s->reject_on_principal_removal && !s->principals_managed)
+			diag(l, conn,
+			     "connections.reject_on_principal_removal: needs allowed_principals "
+			     "(the principals whose removal rejects connections)");
+	}
 	if ((dns = map_get(n, skip, "private_dns_name", NULL))) {
 		if (gwlb != NULL && nlb == NULL)
 			diag(l, dns,
@@ -1475,6 +1681,14 @@ load_service(struct loader *l, const struct ynode *n)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c + ('a' - 'A'));
 	}
+	if ((v = map_get(n, skip, "verify_private_dns", NULL)) &&
+	    get_bool(l, v, "verify_private_dns", &s->verify_private_dns) && s->verify_private_dns &&
+	    dns == NULL)
+		diag(l, v, "verify_private_dns: needs private_dns_name (the name to verify)");
+	if ((v = map_get(n, skip, "notifications", NULL)))
+		load_notifications(l, v, s);
+	if ((v = map_get(n, skip, "payer_responsibility", NULL)))
+		load_payer(l, v, s);
 	if ((v = map_get(n, skip, "supported_ip_address_types", NULL)))
 		load_list(l, v, "supported_ip_address_types", ITEM_IP_TYPE, true,
 			  &s->ip_address_types);
@@ -1489,6 +1703,7 @@ load_service(struct loader *l, const struct ynode *n)
 	strv_sort(&s->nlb_arns);
 	strv_sort(&s->gwlb_arns);
 	strv_sort(&s->allowed_principals);
+	strv_sort(&s->accept);
 	strv_sort(&s->ip_address_types);
 	strv_sort(&s->supported_regions);
 	model_tags_sort(&s->tags);

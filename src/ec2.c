@@ -23,6 +23,8 @@ enum op_kind {
 	OP_CREATE_SERVICE,
 	OP_MODIFY_PRINCIPALS,
 	OP_RESULT,
+	OP_LIST_NOTIFICATIONS,
+	OP_CREATE_NOTIFICATION,
 };
 
 struct ec2_op {
@@ -44,6 +46,8 @@ struct ec2_op {
 		struct ec2_create_service_result created;
 		struct ec2_modify_permissions_result permissions;
 		struct ec2_result result;
+		struct ec2_notification_page notifications;
+		struct ec2_create_notification_result created_notification;
 	} page, all;
 	bool parsed;
 	size_t cap; /* allocated items in `all` */
@@ -70,6 +74,12 @@ op_page_free(enum op_kind kind, void *page)
 		break;
 	case OP_RESULT:
 		ec2_result_free(page);
+		break;
+	case OP_LIST_NOTIFICATIONS:
+		ec2_notification_page_free(page);
+		break;
+	case OP_CREATE_NOTIFICATION:
+		ec2_create_notification_result_free(page);
 		break;
 	}
 }
@@ -126,6 +136,12 @@ on_parse(void *arg, const char *body, size_t len, struct err *e)
 		break;
 	case OP_RESULT:
 		r = ec2_xml_result(op->action, body, len, &op->page.result, e);
+		break;
+	case OP_LIST_NOTIFICATIONS:
+		r = ec2_xml_notification_page(body, len, &op->page.notifications, e);
+		break;
+	case OP_CREATE_NOTIFICATION:
+		r = ec2_xml_create_notification(body, len, &op->page.created_notification, e);
 		break;
 	}
 	op->parsed = r == 0;
@@ -190,6 +206,12 @@ accumulate(struct ec2_op *op, const char **next_token)
 				 sizeof(*op->page.connections.v));
 		*next_token = op->page.connections.next_token;
 		break;
+	case OP_LIST_NOTIFICATIONS:
+		r = append_items((void **)&op->all.notifications.v, &op->all.notifications.n,
+				 &op->cap, (void **)&op->page.notifications.v,
+				 &op->page.notifications.n, sizeof(*op->page.notifications.v));
+		*next_token = op->page.notifications.next_token;
+		break;
 	default:
 		*next_token = NULL;
 		break;
@@ -243,6 +265,12 @@ op_complete(struct ec2_op *op, const struct aws_response *resp)
 	case OP_RESULT:
 		((ec2_result_fn *)op->done)(op->arg, res, resp);
 		break;
+	case OP_LIST_NOTIFICATIONS:
+		((ec2_notifications_fn *)op->done)(op->arg, res, resp);
+		break;
+	case OP_CREATE_NOTIFICATION:
+		((ec2_notification_created_fn *)op->done)(op->arg, res, resp);
+		break;
 	}
 	/*
 	 * On success the callback took over the contents of `all`; zero it so
@@ -287,7 +315,7 @@ on_done(void *arg, const struct aws_response *resp)
 	}
 	op->pages++;
 	if (op->kind != OP_LIST_SERVICES && op->kind != OP_LIST_PRINCIPALS &&
-	    op->kind != OP_LIST_CONNECTIONS) {
+	    op->kind != OP_LIST_CONNECTIONS && op->kind != OP_LIST_NOTIFICATIONS) {
 		/* A single answer: the parsed page is the result. */
 		op->all = op->page;
 		op->parsed = false;
@@ -655,6 +683,86 @@ ec2_start_dns_verification(struct aws_client *c, const char *service_id, ec2_res
 
 	NEW_OP_OR_FAIL(op, c, OP_RESULT, action, done, arg, e);
 	if ((r = query_add(&op->base, "ServiceId", service_id, e)) < 0) {
+		op_free(op);
+		return r;
+	}
+	return op_start(op, ret_op, e);
+}
+
+/* ---- connection notifications, payer responsibility (issue 7) ------------------- */
+
+int
+ec2_list_notifications(struct aws_client *c, const char *service_id, ec2_notifications_fn *done,
+		       void *arg, struct ec2_op **ret_op, struct err *e)
+{
+	static const char action[] = "DescribeVpcEndpointConnectionNotifications";
+	const char *values[] = {service_id};
+	struct ec2_op *op;
+	int r;
+
+	NEW_OP_OR_FAIL(op, c, OP_LIST_NOTIFICATIONS, action, done, arg, e);
+	if ((r = query_add_filter(&op->base, 1, "service-id", values, 1, e)) < 0 ||
+	    (r = query_add_int(&op->base, "MaxResults", EC2_PAGE_SIZE, e)) < 0) {
+		op_free(op);
+		return r;
+	}
+	return op_start(op, ret_op, e);
+}
+
+int
+ec2_create_notification(struct aws_client *c, const char *service_id, const char *topic_arn,
+			const struct strv *events, const char *client_token,
+			ec2_notification_created_fn *done, void *arg, struct ec2_op **ret_op,
+			struct err *e)
+{
+	static const char action[] = "CreateVpcEndpointConnectionNotification";
+	struct ec2_op *op;
+	int r;
+
+	if (!strv_nonempty(events))
+		return err_set(e, -EINVAL, "%s: no connection events", action);
+	if (client_token == NULL || client_token[0] == '\0')
+		return err_set(e, -EINVAL, "%s: a ClientToken is required", action);
+	NEW_OP_OR_FAIL(op, c, OP_CREATE_NOTIFICATION, action, done, arg, e);
+	if ((r = query_add(&op->base, "ServiceId", service_id, e)) < 0 ||
+	    (r = query_add(&op->base, "ConnectionNotificationArn", topic_arn, e)) < 0 ||
+	    (r = query_add_strv(&op->base, "ConnectionEvents", events, e)) < 0 ||
+	    (r = query_add(&op->base, "ClientToken", client_token, e)) < 0) {
+		op_free(op);
+		return r;
+	}
+	return op_start(op, ret_op, e);
+}
+
+int
+ec2_delete_notifications(struct aws_client *c, const struct strv *ids, ec2_result_fn *done,
+			 void *arg, struct ec2_op **ret_op, struct err *e)
+{
+	static const char action[] = "DeleteVpcEndpointConnectionNotifications";
+	struct ec2_op *op;
+	int r;
+
+	if (!strv_nonempty(ids))
+		return err_set(e, -EINVAL, "%s: no notification ids", action);
+	NEW_OP_OR_FAIL(op, c, OP_RESULT, action, done, arg, e);
+	if ((r = query_add_strv(&op->base, "ConnectionNotificationId", ids, e)) < 0) {
+		op_free(op);
+		return r;
+	}
+	return op_start(op, ret_op, e);
+}
+
+int
+ec2_modify_payer(struct aws_client *c, const char *service_id, const char *payer,
+		 ec2_result_fn *done, void *arg, struct ec2_op **ret_op, struct err *e)
+{
+	static const char action[] = "ModifyVpcEndpointServicePayerResponsibility";
+	struct ec2_op *op;
+	int r;
+
+	NEW_OP_OR_FAIL(op, c, OP_RESULT, action, done, arg, e);
+	if ((r = query_add(&op->base, "ServiceId", service_id, e)) < 0 ||
+	    (r = query_add(&op->base, "PayerResponsibility", payer, e)) < 0) {
 		op_free(op);
 		return r;
 	}

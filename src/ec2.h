@@ -151,4 +151,33 @@ int ec2_start_dns_verification(struct aws_client *c, const char *service_id, ec2
 /* Abandon an operation: its callback will not run.  NULL-safe. */
 void ec2_op_cancel(struct ec2_op *op);
 
+/* ---- connection notifications, payer responsibility (issue 7) ----------- */
+
+typedef void ec2_notifications_fn(void *arg, struct ec2_notification_page *all,
+				  const struct aws_response *resp);
+typedef void ec2_notification_created_fn(void *arg, struct ec2_create_notification_result *res,
+					 const struct aws_response *resp);
+
+/* DescribeVpcEndpointConnectionNotifications filtered on service-id, every page. */
+int ec2_list_notifications(struct aws_client *c, const char *service_id, ec2_notifications_fn *done,
+			   void *arg, struct ec2_op **ret_op, struct err *e);
+
+/*
+ * CreateVpcEndpointConnectionNotification for a service: an SNS topic and
+ * ConnectionEvents.N (≥ 1); client_token (≤ 64 ASCII) is required so a
+ * retried create cannot make a second notification.
+ */
+int ec2_create_notification(struct aws_client *c, const char *service_id, const char *topic_arn,
+			    const struct strv *events, const char *client_token,
+			    ec2_notification_created_fn *done, void *arg, struct ec2_op **ret_op,
+			    struct err *e);
+
+/* DeleteVpcEndpointConnectionNotifications of `ids` (≥ 1); per-id failures in `unsuccessful`. */
+int ec2_delete_notifications(struct aws_client *c, const struct strv *ids, ec2_result_fn *done,
+			     void *arg, struct ec2_op **ret_op, struct err *e);
+
+/* ModifyVpcEndpointServicePayerResponsibility (`payer`: "ServiceOwner"). */
+int ec2_modify_payer(struct aws_client *c, const char *service_id, const char *payer,
+		     ec2_result_fn *done, void *arg, struct ec2_op **ret_op, struct err *e);
+
 #endif

@@ -117,7 +117,14 @@ model_service_clear(struct service_spec *s)
 	strv_free(&s->nlb_arns);
 	strv_free(&s->gwlb_arns);
 	strv_free(&s->allowed_principals);
+	strv_free(&s->accept);
+	for (size_t i = 0; i < s->n_notifications; i++) {
+		free(s->notifications[i].topic_arn);
+		strv_free(&s->notifications[i].events);
+	}
+	free(s->notifications);
 	free(s->private_dns_name);
+	free(s->payer_responsibility);
 	strv_free(&s->ip_address_types);
 	strv_free(&s->supported_regions);
 	model_tags_free(&s->tags);
@@ -143,6 +150,7 @@ model_config_new(void)
 	c->interval_s = 60;
 	c->jitter_pct = 5;
 	c->min_interval_s = 5;
+	c->dns_verify_interval_s = 600;
 	c->api.rate = 10;
 	c->api.burst = 20;
 	c->api.concurrency = 8;
@@ -275,7 +283,34 @@ model_service_to_json(const struct service_spec *s)
 	ok = ok && add_bool(o, "acceptance_required", s->acceptance_required);
 	if (ok && s->principals_managed)
 		ok = add_set(o, "allowed_principals", &s->allowed_principals);
+	if (ok && s->connections_managed) {
+		cJSON *conn = cJSON_AddObjectToObject(o, "connections");
+
+		ok = conn != NULL && add_set(conn, "accept", &s->accept) &&
+		     add_bool(conn, "reject_unlisted", s->reject_unlisted) &&
+		     add_bool(conn, "reject_on_principal_removal", s->reject_on_principal_removal);
+	}
 	ok = ok && add_opt_str(o, "private_dns_name", s->private_dns_name);
+	/* Only with a name (the only case it may be set), so older tokens stay. */
+	if (ok && s->private_dns_name)
+		ok = add_bool(o, "verify_private_dns", s->verify_private_dns);
+	ok = ok && add_opt_str(o, "payer_responsibility", s->payer_responsibility);
+	if (ok && s->notifications_managed) {
+		cJSON *arr = cJSON_AddArrayToObject(o, "notifications");
+
+		ok = arr != NULL;
+		for (size_t i = 0; ok && i < s->n_notifications; i++) {
+			cJSON *n = cJSON_CreateObject();
+
+			ok = n != NULL && cJSON_AddItemToArray(arr, n);
+			if (!ok) {
+				cJSON_Delete(n);
+				break;
+			}
+			ok = add_str(n, "topic_arn", s->notifications[i].topic_arn) &&
+			     add_set(n, "events", &s->notifications[i].events);
+		}
+	}
 	ok = ok && add_set(o, "supported_ip_address_types", &s->ip_address_types);
 	ok = ok && add_set(o, "supported_regions", &s->supported_regions);
 	ok = ok && (tags = cJSON_AddObjectToObject(o, "tags")) != NULL;
@@ -315,7 +350,8 @@ model_config_to_json(const struct vpcesd_config *c)
 	     add_str(o, "policy", model_policy_name(c->policy)) &&
 	     add_duration(o, "interval", c->interval_s) &&
 	     add_percent(o, "jitter", c->jitter_pct) &&
-	     add_duration(o, "min_interval", c->min_interval_s);
+	     add_duration(o, "min_interval", c->min_interval_s) &&
+	     add_duration(o, "private_dns_verify_interval", c->dns_verify_interval_s);
 	ok = ok && (api = cJSON_AddObjectToObject(o, "api")) != NULL &&
 	     add_num(api, "rate", c->api.rate) && add_num(api, "burst", c->api.burst) &&
 	     add_num(api, "concurrency", c->api.concurrency) &&

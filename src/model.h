@@ -58,6 +58,12 @@ void model_tags_sort(struct model_tags *t);
 /* Free all pairs; leaves an empty list.  NULL-safe. */
 void model_tags_free(struct model_tags *t);
 
+/* One connection notification: an SNS topic and its events. */
+struct model_notification {
+	char *topic_arn;    /* arn:<partition>:sns:<home region>:<account>:<name> */
+	struct strv events; /* non-empty subset of Accept, Connect, Delete, Reject; sorted */
+};
+
 /* One endpoint service as the user wants it. */
 struct service_spec {
 	char *name; /* [A-Za-z0-9._-]{1,64}, unique; tag vpcesd:name */
@@ -72,7 +78,29 @@ struct service_spec {
 	 */
 	bool principals_managed;
 	struct strv allowed_principals;
-	char *private_dns_name;        /* lower-case, NULL when unset (NLB only) */
+	/*
+	 * connections: when !connections_managed vpcesd never accepts or
+	 * rejects an endpoint connection of the service (key absent).
+	 * accept: 12-digit accounts and principal ARNs, sorted; a connection
+	 * matches when its owner account is one of the accounts or the
+	 * account of one of the ARNs.
+	 */
+	bool connections_managed;
+	struct strv accept;
+	bool reject_unlisted;             /* default false */
+	bool reject_on_principal_removal; /* default false; needs allowed_principals */
+	char *private_dns_name;           /* lower-case, NULL when unset (NLB only) */
+	bool verify_private_dns;          /* default false; needs private_dns_name */
+	/*
+	 * notifications: when !notifications_managed vpcesd leaves the
+	 * service's connection notifications alone (key absent); when
+	 * managed, the list is authoritative and may be empty.  Sorted by
+	 * topic, topics unique.
+	 */
+	char *payer_responsibility; /* "ServiceOwner" or NULL (unset: the endpoint owner pays) */
+	bool notifications_managed;
+	struct model_notification *notifications;
+	size_t n_notifications;
 	struct strv ip_address_types;  /* supported_ip_address_types, sorted; default ipv4 */
 	struct strv supported_regions; /* sorted; empty = none */
 	struct model_tags tags;        /* user tags, sorted by key, ≤ 48 */
@@ -121,6 +149,7 @@ struct vpcesd_config {
 	unsigned interval_s;
 	unsigned jitter_pct;
 	unsigned min_interval_s;
+	unsigned dns_verify_interval_s; /* private_dns_verify_interval, default 600 */
 	struct model_api api;
 	struct model_credentials credentials;
 	struct model_delete del;

@@ -29,6 +29,7 @@ observed_service_clear(struct observed_service *s)
 	for (size_t i = 0; i < s->n_connections; i++)
 		ec2_endpoint_connection_free(&s->connections[i]);
 	free(s->connections);
+	ec2_notification_page_free(&s->notifications);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -299,6 +300,15 @@ fail:
 		ec2_endpoint_connection_free(&copy[i]);
 	free(copy);
 	return -ENOMEM;
+}
+
+void
+observation_set_notifications_take(struct observed_service *s, struct ec2_notification_page *page)
+{
+	ec2_notification_page_free(&s->notifications);
+	s->notifications = *page;
+	memset(page, 0, sizeof(*page));
+	s->notifications_known = true;
 }
 
 int

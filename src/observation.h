@@ -12,8 +12,9 @@
  *     every page.  Creates and deletes need it (a missing page could hide
  *     the service we are about to create again, or keep alive one we would
  *     delete).
- *   - per service, `permissions_known` and `connections_known`: its allowed
- *     principals and its endpoint connections were read (every page).
+ *   - per service, `permissions_known`, `connections_known` and
+ *     `notifications_known`: its allowed principals, its endpoint
+ *     connections and its connection notifications were read (every page).
  *   - `adopt_lookups`: the outcome of looking up each service named by an
  *     `adopt:` spec (found, not found, unreadable).
  *
@@ -57,6 +58,9 @@ struct observed_service {
 	struct ec2_endpoint_connection *connections;
 	size_t n_connections;
 	size_t cap_connections;
+	/* Connection notifications (notifications.v/.n), valid only when notifications_known. */
+	bool notifications_known;
+	struct ec2_notification_page notifications;
 };
 
 enum observation_lookup_result {
@@ -119,6 +123,13 @@ int observation_set_principals(struct observed_service *s, const struct strv *pr
  */
 int observation_set_connections(struct observed_service *s, const struct ec2_endpoint_connection *v,
 				size_t n);
+
+/*
+ * Replace the service's connection notifications with the items of *page,
+ * moved (*page is zeroed), and mark them known.  Cannot fail.
+ */
+void observation_set_notifications_take(struct observed_service *s,
+					struct ec2_notification_page *page);
 
 /*
  * Append one connection, moving it (*c is zeroed on success), for an

@@ -25,6 +25,7 @@ enum read_kind {
 	READ_ADOPT,
 	READ_PRINCIPALS,
 	READ_CONNECTIONS,
+	READ_NOTIFICATIONS,
 };
 
 struct read {
@@ -42,6 +43,8 @@ struct observe {
 	bool sync;
 	struct strv names;         /* every spec name, one entry per spec */
 	struct strv managed_names; /* specs whose allowed_principals are managed */
+	struct strv conn_names;    /* specs whose connection policy needs the connections */
+	struct strv notif_names;   /* specs that manage connection notifications */
 	struct strv adopt_ids;
 	struct strv adopt_names;   /* the spec name of each adopt id, same order */
 	struct strv adopt_managed; /* adopt ids whose spec manages principals */
@@ -84,6 +87,8 @@ observe_free(struct observe *o)
 	free(o->adopted);
 	strv_free(&o->names);
 	strv_free(&o->managed_names);
+	strv_free(&o->conn_names);
+	strv_free(&o->notif_names);
 	strv_free(&o->adopt_ids);
 	strv_free(&o->adopt_names);
 	strv_free(&o->adopt_managed);
@@ -147,6 +152,17 @@ adopts_other(const struct observe *o, const char *name, const char *id)
 		if (strcmp(o->adopt_names.v[i], name) == 0)
 			return strcmp(o->adopt_ids.v[i], id) != 0;
 	return false;
+}
+
+/*
+ * The spec has a `connections:` policy: its connections are read, for the
+ * planner's decisions (plan.h) and for the status file, even when the
+ * policy decides nothing (`connections: {}` only publishes them).
+ */
+static bool
+observe_wants_connections(const struct service_spec *s)
+{
+	return s->connections_managed;
 }
 
 static void phase_step(struct observe *o);
@@ -279,6 +295,23 @@ on_connections(void *arg, struct ec2_connection_page *all, const struct aws_resp
 	phase_step(o);
 }
 
+static void
+on_notifications(void *arg, struct ec2_notification_page *all, const struct aws_response *resp)
+{
+	struct read *rd = arg;
+	struct observe *o = rd->o;
+	struct observed_service *s = &o->obs->services[rd->index];
+
+	if (all != NULL) {
+		observation_set_notifications_take(s, all);
+		ec2_notification_page_free(all);
+	} else {
+		note_error(o, resp, s->cfg.service_id);
+	}
+	read_unlink(rd);
+	phase_step(o);
+}
+
 /* Start one phase-2 read; a failure to start is recorded like a failed read. */
 static void
 start_detail(struct observe *o, enum read_kind kind, size_t index)
@@ -295,8 +328,11 @@ start_detail(struct observe *o, enum read_kind kind, size_t index)
 	}
 	if (kind == READ_PRINCIPALS)
 		r = ec2_list_principals(o->c, s->cfg.service_id, on_principals, rd, &rd->op, &e);
-	else
+	else if (kind == READ_CONNECTIONS)
 		r = ec2_list_connections(o->c, s->cfg.service_id, on_connections, rd, &rd->op, &e);
+	else
+		r = ec2_list_notifications(o->c, s->cfg.service_id, on_notifications, rd, &rd->op,
+					   &e);
 	if (r < 0) {
 		struct aws_response resp = {.r = r, .e = &e};
 
@@ -328,7 +364,7 @@ start_phase2(struct observe *o)
 	for (size_t i = 0; i < o->obs->n_services; i++) {
 		const struct observed_service *s = &o->obs->services[i];
 		const char *name = observation_tag(&s->cfg.tags, NAME_TAG);
-		bool want_principals = false, want_connections = false;
+		bool want_principals = false, want_connections = false, want_notifications = false;
 		bool available = in_state(&s->cfg, "Available");
 
 		/*
@@ -345,11 +381,17 @@ start_phase2(struct observe *o)
 			want_connections = o->sync && (!strv_contains(&o->names, name) ||
 						       count_name(&listed_names, name) > 1 ||
 						       adopts_other(o, name, s->cfg.service_id));
+			/* The connection policy acts on owned Available services only. */
+			want_connections = want_connections ||
+					   (available && strv_contains(&o->conn_names, name));
+			want_notifications = available && strv_contains(&o->notif_names, name);
 		}
 		if (want_principals && available)
 			start_detail(o, READ_PRINCIPALS, i);
 		if (want_connections)
 			start_detail(o, READ_CONNECTIONS, i);
+		if (want_notifications)
+			start_detail(o, READ_NOTIFICATIONS, i);
 	}
 	strv_free(&listed_names);
 }
@@ -398,6 +440,8 @@ observe_start(struct aws_client *c, const struct vpcesd_config *cfg, observe_don
 
 		if (strv_push(&o->names, s->name) < 0 ||
 		    (s->principals_managed && strv_push(&o->managed_names, s->name) < 0) ||
+		    (observe_wants_connections(s) && strv_push(&o->conn_names, s->name) < 0) ||
+		    (s->notifications_managed && strv_push(&o->notif_names, s->name) < 0) ||
 		    (s->adopt && strv_push(&o->adopt_ids, s->adopt) < 0) ||
 		    (s->adopt && strv_push(&o->adopt_names, s->name) < 0) ||
 		    (s->adopt && s->principals_managed &&

@@ -9,7 +9,11 @@
  *      - allowed principals of services whose spec manages them;
  *      - endpoint connections of services that may be deleted under
  *        `policy: sync` (no longer desired, or a duplicate name), in state
- *        Available or Failed (the states plan.h may delete).
+ *        Available or Failed (the states plan.h may delete);
+ *      - endpoint connections of owned Available services whose spec has
+ *        a `connections:` policy (for the planner and the status file);
+ *      - connection notifications of owned Available services whose spec
+ *        has `notifications:`.
  *   An adopt target that the owned listing also returns appears once (the
  *   listing's entry).
  *

@@ -33,6 +33,7 @@
 #include <openssl/evp.h>
 
 #include "plan.h"
+#include "validate.h"
 
 /* A reason line never needs more; longer ones are truncated by buf (-E2BIG). */
 #define PLAN_LINE_MAX (1024u * 1024u)
@@ -49,12 +50,24 @@ plan_kind_name(enum plan_kind k)
 		return "adopt";
 	case PLAN_MODIFY_CONFIG:
 		return "modify_config";
+	case PLAN_MODIFY_PAYER:
+		return "modify_payer";
 	case PLAN_MODIFY_PERMISSIONS:
 		return "modify_permissions";
 	case PLAN_CREATE_TAGS:
 		return "create_tags";
 	case PLAN_DELETE_TAGS:
 		return "delete_tags";
+	case PLAN_ACCEPT_CONNECTIONS:
+		return "accept_connections";
+	case PLAN_DENY_CONNECTIONS:
+		return "deny_connections";
+	case PLAN_DELETE_NOTIFICATIONS:
+		return "delete_notifications";
+	case PLAN_CREATE_NOTIFICATION:
+		return "create_notification";
+	case PLAN_START_DNS_VERIFICATION:
+		return "start_dns_verification";
 	case PLAN_REJECT_CONNECTIONS:
 		return "reject_connections";
 	case PLAN_DELETE:
@@ -100,6 +113,7 @@ plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
 	in->specs = c->services;
 	in->n_specs = c->n_services;
 	in->obs = obs;
+	in->dns_verify_interval_s = c->dns_verify_interval_s;
 }
 
 /* ---- freeing --------------------------------------------------------------- */
@@ -132,6 +146,10 @@ change_clear(struct plan_change *c)
 	model_tags_free(&c->tags);
 	strv_free(&c->tag_keys);
 	strv_free(&c->endpoint_ids);
+	free(c->payer);
+	strv_free(&c->notification_ids);
+	free(c->notification.topic_arn);
+	strv_free(&c->notification.events);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -753,7 +771,10 @@ fail:
 
 /* The parts of a convergence, built before anything is pushed. */
 struct conv {
-	struct plan_change adopt, modify, perms, set_tags, del_tags;
+	struct plan_change adopt, modify, payer, perms, set_tags, del_tags, accept, deny, dns;
+	struct plan_change notif_del;
+	struct plan_change *notif_new; /* one per topic to create */
+	size_t n_notif_new;
 };
 
 static void
@@ -761,9 +782,17 @@ conv_clear(struct conv *v)
 {
 	change_clear(&v->adopt);
 	change_clear(&v->modify);
+	change_clear(&v->payer);
 	change_clear(&v->perms);
 	change_clear(&v->set_tags);
 	change_clear(&v->del_tags);
+	change_clear(&v->accept);
+	change_clear(&v->deny);
+	change_clear(&v->dns);
+	change_clear(&v->notif_del);
+	for (size_t i = 0; i < v->n_notif_new; i++)
+		change_clear(&v->notif_new[i]);
+	free(v->notif_new);
 }
 
 static int
@@ -882,6 +911,296 @@ conv_tags(const struct service_spec *spec, const struct ec2_service_config *cfg,
 	return r < 0 ? -ENOMEM : 0;
 }
 
+static int
+cmp_conn_id(const void *a, const void *b)
+{
+	const struct ec2_endpoint_connection *const *x = a, *const *y = b;
+
+	return strcmp((*x)->vpc_endpoint_id, (*y)->vpc_endpoint_id);
+}
+
+/* True when `account` is one of the accounts named by `list` ("*" too when `star`). */
+static bool
+account_listed(const struct strv *list, const char *account, bool star)
+{
+	char acct[13];
+
+	for (size_t i = 0; i < list->n; i++) {
+		if (star && strcmp(list->v[i], "*") == 0)
+			return true;
+		if (validate_principal_account(list->v[i], acct) && strcmp(acct, account) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+conn_state_is(const struct ec2_endpoint_connection *c, const char *state)
+{
+	return c->vpc_endpoint_state && strcasecmp(c->vpc_endpoint_state, state) == 0;
+}
+
+/*
+ * The connection policy of `spec` for the owned service `r`: fills
+ * v->accept and v->deny (plan.h).  *unknown is set when the policy needs
+ * the connections and they could not be read.
+ */
+static int
+conv_connections(const struct service_spec *spec, const struct ref *r, struct conv *v,
+		 bool *unknown)
+{
+	bool pending_policy =
+		spec->acceptance_required && (spec->accept.n > 0 || spec->reject_unlisted);
+	bool removal = spec->reject_on_principal_removal && spec->principals_managed;
+	const struct observed_service *s = r->s;
+	const struct ec2_endpoint_connection **sorted = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*unknown = false;
+	if (!spec->connections_managed || !r->owned || (!pending_policy && !removal))
+		return 0;
+	if (!s->connections_known) {
+		*unknown = true;
+		return 0;
+	}
+	if (s->n_connections > 0 && (sorted = malloc(s->n_connections * sizeof(*sorted))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_connections; i++)
+		if (s->connections[i].vpc_endpoint_id && s->connections[i].vpc_endpoint_owner)
+			sorted[n++] = &s->connections[i];
+	if (n > 1)
+		qsort(sorted, n, sizeof(*sorted), cmp_conn_id);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct ec2_endpoint_connection *c = sorted[i];
+		const char *id = c->vpc_endpoint_id, *owner = c->vpc_endpoint_owner;
+		bool pending = conn_state_is(c, "pendingAcceptance");
+		bool live = pending || conn_state_is(c, "available");
+
+		if (i > 0 && strcmp(sorted[i - 1]->vpc_endpoint_id, id) == 0)
+			continue;
+		if (removal && live && !account_listed(&spec->allowed_principals, owner, true)) {
+			rc = strv_push(&v->deny.endpoint_ids, id);
+			if (rc == 0)
+				rc = diff_line(&v->deny.diffs,
+					       "reject %s (owner %s, %s): owner no longer in "
+					       "allowed_principals",
+					       id, owner, c->vpc_endpoint_state);
+		} else if (pending && pending_policy &&
+			   account_listed(&spec->accept, owner, false)) {
+			rc = strv_push(&v->accept.endpoint_ids, id);
+			if (rc == 0)
+				rc = diff_line(&v->accept.diffs,
+					       "accept %s (owner %s): listed in connections.accept",
+					       id, owner);
+		} else if (pending && pending_policy && spec->reject_unlisted) {
+			rc = strv_push(&v->deny.endpoint_ids, id);
+			if (rc == 0)
+				rc = diff_line(&v->deny.diffs,
+					       "reject %s (owner %s): not listed in "
+					       "connections.accept (reject_unlisted)",
+					       id, owner);
+		}
+	}
+	free(sorted);
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+/* SHA-256 of `in` as "vpcesd-" + 48 hex digits. */
+static int
+token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	if (EVP_Digest(in->data, in->len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24)
+		return -EIO;
+	memcpy(out, "vpcesd-", 7);
+	for (size_t i = 0; i < 24; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
+	return 0;
+}
+
+/* The ClientToken of a notification create (plan.h). */
+static int
+notification_token(const struct plan_input *in, const char *service_id,
+		   const struct model_notification *n, char out[PLAN_CLIENT_TOKEN_SIZE])
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, PLAN_LINE_MAX);
+	r = buf_append(&b, in->owner, strlen(in->owner) + 1);
+	if (r == 0)
+		r = buf_append(&b, service_id, strlen(service_id) + 1);
+	if (r == 0)
+		r = buf_append(&b, n->topic_arn, strlen(n->topic_arn) + 1);
+	for (size_t i = 0; i < n->events.n && r == 0; i++)
+		r = buf_printf(&b, "%s%s", i ? "," : "", n->events.v[i]);
+	if (r == 0)
+		r = buf_printf(&b, "%c%lld", '\0', (long long)in->now);
+	if (r == 0)
+		r = token_of(&b, out);
+	buf_free(&b);
+	return r;
+}
+
+/* The observed events equal the desired ones, as sets, in any case. */
+static bool
+events_equal(const struct strv *have, const struct strv *want)
+{
+	for (size_t i = 0; i < have->n; i++)
+		if (!strv_contains_nocase(want, have->v[i]))
+			return false;
+	for (size_t i = 0; i < want->n; i++)
+		if (!strv_contains_nocase(have, want->v[i]))
+			return false;
+	return true;
+}
+
+static int
+cmp_notification_id(const void *a, const void *b)
+{
+	const struct ec2_connection_notification *const *x = a, *const *y = b;
+
+	return strcmp((*x)->connection_notification_id, (*y)->connection_notification_id);
+}
+
+/*
+ * The notifications of `spec` for the owned service `r` (plan.h): fills
+ * v->notif_del and v->notif_new.  *unknown when they could not be read.
+ */
+static int
+conv_notifications(const struct plan_input *in, const struct service_spec *spec,
+		   const struct ref *r, struct conv *v, bool *unknown)
+{
+	const struct ec2_notification_page *np = &r->s->notifications;
+	const struct ec2_connection_notification **obs = NULL;
+	bool *kept = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*unknown = false;
+	if (!spec->notifications_managed || !r->owned)
+		return 0;
+	if (!r->s->notifications_known) {
+		*unknown = true;
+		return 0;
+	}
+	if (np->n > 0 && ((obs = malloc(np->n * sizeof(*obs))) == NULL ||
+			  (kept = calloc(np->n, sizeof(*kept))) == NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < np->n; i++) {
+		const struct ec2_connection_notification *cn = &np->v[i];
+
+		/* Only this service's own (not an endpoint's) notifications. */
+		if (cn->connection_notification_id == NULL || cn->vpc_endpoint_id != NULL ||
+		    (cn->service_id != NULL && strcmp(cn->service_id, r->id) != 0))
+			continue;
+		obs[n++] = cn;
+	}
+	if (n > 1)
+		qsort(obs, n, sizeof(*obs), cmp_notification_id);
+	for (size_t d = 0; d < spec->n_notifications && rc == 0; d++) {
+		const struct model_notification *want = &spec->notifications[d];
+		bool have = false;
+		struct plan_change *c, *grown;
+
+		for (size_t i = 0; i < n && !have; i++)
+			if (!kept[i] && obs[i]->connection_notification_arn &&
+			    strcmp(obs[i]->connection_notification_arn, want->topic_arn) == 0 &&
+			    events_equal(&obs[i]->connection_events, &want->events))
+				have = kept[i] = true;
+		if (have)
+			continue;
+		grown = realloc(v->notif_new, (v->n_notif_new + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		v->notif_new = grown;
+		c = &grown[v->n_notif_new];
+		if (change_init(c, PLAN_CREATE_NOTIFICATION, spec->name, r->id) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		v->n_notif_new++;
+		c->notification.topic_arn = strdup(want->topic_arn);
+		rc = c->notification.topic_arn ? strv_copy(&c->notification.events, &want->events)
+					       : -ENOMEM;
+		if (rc == 0)
+			rc = notification_token(in, r->id, want, c->notification.client_token);
+		if (rc == 0) {
+			char *events = join(&want->events, ", ");
+
+			rc = events ? diff_line(&c->diffs, "notification %s: create (%s)",
+						want->topic_arn, events)
+				    : -ENOMEM;
+			free(events);
+		}
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *arn = obs[i]->connection_notification_arn;
+		char *events;
+		bool desired = false;
+
+		if (kept[i])
+			continue;
+		for (size_t d = 0; arn && d < spec->n_notifications && !desired; d++)
+			desired = strcmp(spec->notifications[d].topic_arn, arn) == 0;
+		events = join(&obs[i]->connection_events, ", ");
+		if (events == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = strv_push(&v->notif_del.notification_ids, obs[i]->connection_notification_id);
+		if (rc == 0)
+			rc = diff_line(&v->notif_del.diffs, "notification %s (%s: %s): delete (%s)",
+				       obs[i]->connection_notification_id, show_value(arn), events,
+				       desired ? "events differ or repeated; replaced"
+					       : "topic not in the spec");
+		free(events);
+	}
+out:
+	free(obs);
+	free(kept);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * START_DNS_VERIFICATION when plan.h says so: fills v->dns's diffs (none
+ * when there is nothing to start).
+ */
+static int
+conv_dns(const struct plan_input *in, const struct service_spec *spec,
+	 const struct ec2_service_config *cfg, const struct plan_modify *m, struct conv *v)
+{
+	const struct ec2_private_dns_config *d = &cfg->private_dns_name_configuration;
+	const char *state = d->state;
+
+	if (!spec->verify_private_dns || spec->private_dns_name == NULL ||
+	    m->private_dns_name != NULL || m->remove_private_dns || cfg->private_dns_name == NULL ||
+	    strcasecmp(cfg->private_dns_name, spec->private_dns_name) != 0 || state == NULL ||
+	    (strcasecmp(state, "pendingVerification") != 0 && strcasecmp(state, "failed") != 0))
+		return 0;
+	for (size_t i = 0; i < in->n_dns_starts; i++) {
+		const struct plan_dns_start *ds = &in->dns_starts[i];
+
+		if (ds->service_id && strcmp(ds->service_id, cfg->service_id) == 0 &&
+		    in->now - ds->at < (time_t)in->dns_verify_interval_s)
+			return 0;
+	}
+	return diff_line(&v->dns.diffs,
+			 "private DNS verification of %s: %s \u2192 start (TXT %s = %s)",
+			 cfg->private_dns_name, state, show_value(d->name), show_value(d->value));
+}
+
 static bool
 modify_empty(const struct plan_modify *m)
 {
@@ -906,7 +1225,8 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 		       strv_contains_nocase(&cfg->service_types, "Interface");
 	struct conv v;
 	struct strv all = STRV_INIT;
-	struct plan_change *parts[4];
+	struct plan_change *parts[9];
+	bool conn_unknown = false, notif_unknown = false;
 	int rc;
 
 	if (state_is(r, "Pending") || state_is(r, "Deleting"))
@@ -932,7 +1252,12 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 	    change_init(&v.modify, PLAN_MODIFY_CONFIG, spec->name, r->id) < 0 ||
 	    change_init(&v.perms, PLAN_MODIFY_PERMISSIONS, spec->name, r->id) < 0 ||
 	    change_init(&v.set_tags, PLAN_CREATE_TAGS, spec->name, r->id) < 0 ||
-	    change_init(&v.del_tags, PLAN_DELETE_TAGS, spec->name, r->id) < 0)
+	    change_init(&v.del_tags, PLAN_DELETE_TAGS, spec->name, r->id) < 0 ||
+	    change_init(&v.accept, PLAN_ACCEPT_CONNECTIONS, spec->name, r->id) < 0 ||
+	    change_init(&v.deny, PLAN_DENY_CONNECTIONS, spec->name, r->id) < 0 ||
+	    change_init(&v.dns, PLAN_START_DNS_VERIFICATION, spec->name, r->id) < 0 ||
+	    change_init(&v.notif_del, PLAN_DELETE_NOTIFICATIONS, spec->name, r->id) < 0 ||
+	    change_init(&v.payer, PLAN_MODIFY_PAYER, spec->name, r->id) < 0)
 		goto nomem;
 	if (need_adopt) {
 		/* Both tags are always written (they are one claim); only changes are shown. */
@@ -960,20 +1285,63 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 	}
 	if (conv_tags(spec, cfg, &v) < 0)
 		goto nomem;
+	if (conv_connections(spec, r, &v, &conn_unknown) < 0 ||
+	    conv_dns(x->in, spec, cfg, &v.modify.modify, &v) < 0)
+		goto nomem;
+	if ((rc = conv_notifications(x->in, spec, r, &v, &notif_unknown)) < 0) {
+		if (rc != -ENOMEM)
+			err_set(x->e, rc, "plan: notification ClientToken: SHA-256 failed");
+		goto fail;
+	}
+	if (spec->payer_responsibility &&
+	    (cfg->payer_responsibility == NULL ||
+	     strcasecmp(cfg->payer_responsibility, spec->payer_responsibility) != 0) &&
+	    ((v.payer.payer = strdup(spec->payer_responsibility)) == NULL ||
+	     diff_line(&v.payer.diffs, "payer_responsibility: %s \u2192 %s",
+		       cfg->payer_responsibility ? cfg->payer_responsibility : "(endpoint owner)",
+		       spec->payer_responsibility) < 0))
+		goto nomem;
+	if (spec->payer_responsibility == NULL && cfg->payer_responsibility &&
+	    strcasecmp(cfg->payer_responsibility, "ServiceOwner") == 0 &&
+	    (rc = add_held(x, PLAN_HOLD_REFUSED, spec->name, r->id,
+			   "payer_responsibility is ServiceOwner in EC2 and cannot be set back "
+			   "to the endpoint owner; write payer_responsibility: ServiceOwner in "
+			   "the spec")) < 0)
+		goto fail;
+	if (notif_unknown &&
+	    (rc = add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
+			   "connection notifications could not be read; not changing them")) < 0)
+		goto fail;
+	if (conn_unknown &&
+	    (rc = add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
+			   "endpoint connections could not be read; not accepting or "
+			   "rejecting any")) < 0)
+		goto fail;
 
 	if (need_adopt && (rc = push_change(x, &v.adopt)) < 0)
 		goto fail;
 	parts[0] = &v.modify;
-	parts[1] = &v.perms;
-	parts[2] = &v.set_tags;
-	parts[3] = &v.del_tags;
+	parts[1] = &v.payer;
+	parts[2] = &v.perms;
+	parts[3] = &v.set_tags;
+	parts[4] = &v.del_tags;
+	parts[5] = &v.accept;
+	parts[6] = &v.deny;
+	parts[7] = &v.notif_del;
+	parts[8] = &v.dns;
 	if (x->in->policy == MODEL_POLICY_CREATE_ONLY) {
 		char *joined;
 
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < 9; i++) {
 			for (size_t k = 0; k < parts[i]->diffs.n; k++)
 				if (strv_push(&all, parts[i]->diffs.v[k]) < 0)
 					goto nomem;
+			/* The creates come after the deletes, as they would run. */
+			for (size_t j = 0; i == 7 && j < v.n_notif_new; j++)
+				for (size_t k = 0; k < v.notif_new[j].diffs.n; k++)
+					if (strv_push(&all, v.notif_new[j].diffs.v[k]) < 0)
+						goto nomem;
+		}
 		if (all.n > 0) {
 			joined = join(&all, "; ");
 			if (joined == NULL)
@@ -990,12 +1358,25 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 	}
 	if (!modify_empty(&v.modify.modify) && (rc = push_change(x, &v.modify)) < 0)
 		goto fail;
+	if (v.payer.payer && (rc = push_change(x, &v.payer)) < 0)
+		goto fail;
 	if ((v.perms.add_principals.n > 0 || v.perms.remove_principals.n > 0) &&
 	    (rc = push_change(x, &v.perms)) < 0)
 		goto fail;
 	if (v.set_tags.tags.n > 0 && (rc = push_change(x, &v.set_tags)) < 0)
 		goto fail;
 	if (v.del_tags.tag_keys.n > 0 && (rc = push_change(x, &v.del_tags)) < 0)
+		goto fail;
+	if (v.accept.endpoint_ids.n > 0 && (rc = push_change(x, &v.accept)) < 0)
+		goto fail;
+	if (v.deny.endpoint_ids.n > 0 && (rc = push_change(x, &v.deny)) < 0)
+		goto fail;
+	if (v.notif_del.notification_ids.n > 0 && (rc = push_change(x, &v.notif_del)) < 0)
+		goto fail;
+	for (size_t i = 0; i < v.n_notif_new; i++)
+		if ((rc = push_change(x, &v.notif_new[i])) < 0)
+			goto fail;
+	if (v.dns.diffs.n > 0 && (rc = push_change(x, &v.dns)) < 0)
 		goto fail;
 	conv_clear(&v);
 	return 0;
@@ -1569,8 +1950,19 @@ json_params(cJSON *o, const struct plan_change *c)
 		       json_strv(o, "remove_allowed_principals", &c->remove_principals);
 	case PLAN_DELETE_TAGS:
 		return json_strv(o, "keys", &c->tag_keys);
+	case PLAN_ACCEPT_CONNECTIONS:
+	case PLAN_DENY_CONNECTIONS:
 	case PLAN_REJECT_CONNECTIONS:
 		return json_strv(o, "vpc_endpoint_ids", &c->endpoint_ids);
+	case PLAN_MODIFY_PAYER:
+		return json_str(o, "payer_responsibility", c->payer);
+	case PLAN_DELETE_NOTIFICATIONS:
+		return json_strv(o, "connection_notification_ids", &c->notification_ids);
+	case PLAN_CREATE_NOTIFICATION:
+		return json_str(o, "topic_arn", c->notification.topic_arn) &&
+		       json_strv(o, "events", &c->notification.events) &&
+		       json_str(o, "client_token", c->notification.client_token);
+	case PLAN_START_DNS_VERIFICATION:
 	case PLAN_DELETE:
 		return true;
 	}

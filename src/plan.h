@@ -22,7 +22,10 @@
  * service's modifications need its configuration (always present) and, when
  * the spec manages allowed_principals, permissions_known; otherwise the
  * whole service is HELD_INCOMPLETE.  Deletes and rejects need
- * connections_known.  Nothing is inferred from a failed read.
+ * connections_known; the connection policy needs connections_known and
+ * the notifications need notifications_known (each held on its own, the
+ * service's other modifications still go).  Nothing is inferred from a
+ * failed read.
  *
  * States.  Available services converge.  Pending and Deleting are WAITING,
  * Failed is FAILED (a desired service) — none of them blocks other services.
@@ -55,6 +58,48 @@
  *     values, DELETE_TAGS with the explicit keys of extra ones (never an
  *     empty key list: that would delete every tag).
  *
+ * Connection policy (spec `connections:`, owned services only — never an
+ * adopt target before it is ours, never a service of another owner).  It
+ * is decided only for an Available keeper whose other modifications may go
+ * (the same holds apply), and needs connections_known, else one
+ * HELD_INCOMPLETE item says so while the other modifications still go.
+ * Per connection with an endpoint id and an owner account, first id wins:
+ *   - reject_on_principal_removal: an available or pendingAcceptance
+ *     connection whose owner account is not covered by the *desired*
+ *     allowed_principals (`*` covers every account; an ARN covers its
+ *     account, whatever the user or role) is rejected — in the same cycle
+ *     as the MODIFY_PERMISSIONS that removes the principal.  This wins over
+ *     `accept`.
+ *   - otherwise, with acceptance_required, a pendingAcceptance connection
+ *     whose owner is listed in `accept` (an account, or the account of an
+ *     ARN) is accepted; an unlisted one is rejected with reject_unlisted,
+ *     else left pending for a human (nothing planned).
+ * ACCEPT_CONNECTIONS and DENY_CONNECTIONS (RejectVpcEndpointConnections)
+ * follow DELETE_TAGS, endpoint ids sorted, one diff line per endpoint.
+ * Under create-only they are HELD_POLICY like every other modification.
+ *
+ * Connection notifications (spec `notifications:`, owned keepers only,
+ * authoritative per service; needs notifications_known, else one
+ * HELD_INCOMPLETE item while the other modifications go).  Observed
+ * notifications of the service, by id: per desired topic the first one
+ * with the same topic ARN and the same events (as sets, any case) is kept;
+ * every other one — unknown topic, other events, a second one of a topic —
+ * goes into one DELETE_NOTIFICATIONS; each desired topic without a kept
+ * one gets a CREATE_NOTIFICATION (so changed events are a delete plus a
+ * create).  A notification's ClientToken is "vpcesd-" + 48 hex digits of
+ * SHA-256(owner NUL service id NUL topic NUL events NUL now): a retry of
+ * the call is idempotent, a later re-create (after a delete) is not
+ * answered with the deleted one.  Under create-only they are HELD_POLICY.
+ *
+ * Private DNS verification (spec `verify_private_dns`).  For a keeper whose
+ * other modifications may go, when EC2 shows the spec's private DNS name
+ * (not changed or removed by this cycle's MODIFY_CONFIG: the new name gets
+ * a new record, decided next cycle) in state pendingVerification or failed
+ * (any case), START_DNS_VERIFICATION — unless the last start for that
+ * service id is less than dns_verify_interval_s before `now`, then nothing
+ * (not held: waiting for DNS is the normal case).  It comes last among the
+ * service's changes; under create-only it is HELD_POLICY.
+ *
  * Create: CREATE carries every create parameter, the ownership + user tags
  * (TagSpecification) and the ClientToken; the principals to add once the id
  * exists ride along in `create.add_principals`.
@@ -80,8 +125,17 @@
  * max_per_cycle services would be deleted, every delete (and its reject) of
  * the cycle is HELD_VALVE with the counts in the reason.
  *
- * Order.  Changes: per service ADOPT, MODIFY_CONFIG, MODIFY_PERMISSIONS,
- * CREATE_TAGS, DELETE_TAGS; services (and creates) in spec-name order; then
+ * Payer responsibility (spec `payer_responsibility: ServiceOwner`, the only
+ * value).  When EC2 shows anything else (or nothing: the endpoint owner
+ * pays), MODIFY_PAYER — once: the next cycle sees ServiceOwner.  A spec
+ * without the key for a service whose payer is ServiceOwner (any case) is
+ * HELD_REFUSED ("cannot be set back"), never a call EC2 would refuse each
+ * cycle; the service's other changes still go.  Under create-only
+ * MODIFY_PAYER is HELD_POLICY.  A created service gets it next cycle.
+ *
+ * Order.  Changes: per service ADOPT, MODIFY_CONFIG, MODIFY_PAYER, MODIFY_PERMISSIONS,
+ * CREATE_TAGS, DELETE_TAGS, ACCEPT_CONNECTIONS, DENY_CONNECTIONS,
+ * DELETE_NOTIFICATIONS, CREATE_NOTIFICATION (by topic), START_DNS_VERIFICATION; services (and creates) in spec-name order; then
  * every REJECT_CONNECTIONS/DELETE pair sorted by (name, id).  Held items are
  * sorted by (name, id).  Sets inside a change are sorted (strcmp).
  *
@@ -92,6 +146,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -108,6 +163,12 @@
 #define PLAN_CLIENT_TOKEN_LEN  55
 #define PLAN_CLIENT_TOKEN_SIZE (PLAN_CLIENT_TOKEN_LEN + 1)
 
+/* When StartVpcEndpointServicePrivateDnsVerification was last sent for a service. */
+struct plan_dns_start {
+	const char *service_id;
+	time_t at;
+};
+
 struct plan_input {
 	const char *owner;  /* vpcesd:owner value, required */
 	const char *region; /* home region, required */
@@ -117,6 +178,15 @@ struct plan_input {
 	const struct service_spec *specs;
 	size_t n_specs;
 	const struct observation *obs; /* required */
+	/*
+	 * Private DNS verification pacing (the planner reads no clock): the
+	 * cycle's time, private_dns_verify_interval, and the last start per
+	 * service id that the reconciler remembers (none: never started).
+	 */
+	time_t now;
+	unsigned dns_verify_interval_s;
+	const struct plan_dns_start *dns_starts;
+	size_t n_dns_starts;
 };
 
 /* Fill *in from a loaded config (policy may be overridden afterwards). */
@@ -127,10 +197,16 @@ enum plan_kind {
 	PLAN_CREATE,
 	PLAN_ADOPT,
 	PLAN_MODIFY_CONFIG,
+	PLAN_MODIFY_PAYER, /* ModifyVpcEndpointServicePayerResponsibility ServiceOwner */
 	PLAN_MODIFY_PERMISSIONS,
 	PLAN_CREATE_TAGS,
 	PLAN_DELETE_TAGS,
-	PLAN_REJECT_CONNECTIONS,
+	PLAN_ACCEPT_CONNECTIONS, /* connection policy: accept pending endpoints */
+	PLAN_DENY_CONNECTIONS,   /* connection policy: reject endpoints */
+	PLAN_DELETE_NOTIFICATIONS,
+	PLAN_CREATE_NOTIFICATION,
+	PLAN_START_DNS_VERIFICATION,
+	PLAN_REJECT_CONNECTIONS, /* before a DELETE */
 	PLAN_DELETE,
 };
 
@@ -174,6 +250,13 @@ struct plan_modify {
 	struct strv remove_regions;
 };
 
+/* CreateVpcEndpointConnectionNotification for the change's service. */
+struct plan_notification {
+	char *topic_arn;
+	struct strv events; /* sorted */
+	char client_token[PLAN_CLIENT_TOKEN_SIZE];
+};
+
 /*
  * One change.  Only the members of its kind are filled, the others are
  * empty (zero).  All strings and sets are owned by the plan.
@@ -186,11 +269,14 @@ struct plan_change {
 	struct strv diffs;             /* one human line per field diff */
 	struct plan_create create;     /* CREATE */
 	struct plan_modify modify;     /* MODIFY_CONFIG */
+	char *payer;                   /* MODIFY_PAYER: "ServiceOwner" */
 	struct strv add_principals;    /* MODIFY_PERMISSIONS */
 	struct strv remove_principals; /* MODIFY_PERMISSIONS */
 	struct model_tags tags;        /* ADOPT (ownership tags), CREATE_TAGS */
 	struct strv tag_keys;          /* DELETE_TAGS: never empty */
-	struct strv endpoint_ids;      /* REJECT_CONNECTIONS */
+	struct strv endpoint_ids;      /* ACCEPT/DENY/REJECT_CONNECTIONS */
+	struct strv notification_ids;  /* DELETE_NOTIFICATIONS: never empty */
+	struct plan_notification notification; /* CREATE_NOTIFICATION */
 };
 
 struct plan_held {
@@ -219,8 +305,9 @@ int plan_compute(const struct plan_input *in, struct plan **ret, struct err *e);
 /* Free a plan.  NULL-safe. */
 void plan_free(struct plan *p);
 
-/* "create", "adopt", "modify_config", "modify_permissions", "create_tags", "delete_tags",
- * "reject_connections", "delete". */
+/* "create", "adopt", "modify_config", "modify_payer", "modify_permissions", "create_tags", "delete_tags",
+ * "accept_connections", "deny_connections", "delete_notifications", "create_notification",
+ * "start_dns_verification", "reject_connections", "delete". */
 const char *plan_kind_name(enum plan_kind k);
 
 /* "waiting", "failed", "policy", "valve", "connected", "incomplete", "refused", "duplicate". */

@@ -33,8 +33,15 @@ struct cycle {
 	struct apply *apply;
 	reconcile_done_fn *done;
 	void *arg;
-	ev_timer finish; /* publishes from the loop when no apply runs */
+	ev_timer finish;   /* publishes from the loop when no apply runs */
+	time_t planned_at; /* wall clock given to the planner */
 	struct reconcile_result res;
+};
+
+/* The last StartVpcEndpointServicePrivateDnsVerification per service id. */
+struct dns_start {
+	char *service_id;
+	time_t at;
 };
 
 struct reconciler {
@@ -42,7 +49,12 @@ struct reconciler {
 	struct status status;
 	unsigned long cycles;
 	struct cycle *cur;
+	struct dns_start *dns_starts; /* bounded by the services seen; never shrinks below them */
+	size_t n_dns_starts;
 };
+
+static void dns_starts_prune(struct reconciler *r, const struct observation *obs);
+static void dns_start_record(struct reconciler *r, const char *id, time_t at);
 
 static time_t
 wall_now(const struct reconciler *r)
@@ -89,6 +101,9 @@ reconciler_free(struct reconciler *r)
 		return;
 	cycle_free(r, r->cur);
 	status_free(&r->status);
+	for (size_t i = 0; i < r->n_dns_starts; i++)
+		free(r->dns_starts[i].service_id);
+	free(r->dns_starts);
 	free(r);
 }
 
@@ -205,6 +220,47 @@ find_observed(const struct observation *obs, const struct service_spec *spec, co
 	return best;
 }
 
+static int
+cmp_status_conn(const void *a, const void *b)
+{
+	const struct status_connection *x = a, *y = b;
+
+	return strcmp(x->endpoint_id ? x->endpoint_id : "", y->endpoint_id ? y->endpoint_id : "");
+}
+
+/* The service's connections as read this cycle (none when they were not read). */
+static void
+fill_connections(struct status_service *svc, const struct observed_service *s)
+{
+	struct status_connection *v = NULL;
+
+	if (s->connections_known && s->n_connections > 0 &&
+	    (v = calloc(s->n_connections, sizeof(*v))) == NULL)
+		return; /* keep the previous cycle's view rather than none */
+	for (size_t i = 0; i < svc->n_connections; i++) {
+		free(svc->connections[i].endpoint_id);
+		free(svc->connections[i].owner);
+		free(svc->connections[i].state);
+	}
+	free(svc->connections);
+	svc->connections = v;
+	svc->n_connections = 0;
+	svc->connections_known = s->connections_known;
+	if (!s->connections_known)
+		return;
+	for (size_t i = 0; i < s->n_connections; i++) {
+		const struct ec2_endpoint_connection *c = &s->connections[i];
+
+		set_str(&v[i].endpoint_id, c->vpc_endpoint_id);
+		set_str(&v[i].owner, c->vpc_endpoint_owner);
+		set_str(&v[i].state, c->vpc_endpoint_state);
+		v[i].since = c->has_creation_timestamp ? c->creation_timestamp : 0;
+	}
+	svc->n_connections = s->n_connections;
+	if (svc->n_connections > 1)
+		qsort(v, svc->n_connections, sizeof(*v), cmp_status_conn);
+}
+
 static void
 fill_from_observed(struct status_service *svc, const struct observed_service *s)
 {
@@ -243,6 +299,50 @@ fill_from_observed(struct status_service *svc, const struct observed_service *s)
 	svc->principals_known = s->permissions_known;
 	if (s->permissions_known)
 		set_strv(&svc->allowed_principals, &s->principals);
+	fill_connections(svc, s);
+}
+
+static bool
+str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/*
+ * Before the status takes the new observation: one journal record when the
+ * verification TXT record EC2 wants differs from the last one published
+ * (the first observation included), so an operator or DNS automation can
+ * create it; one when the verification state changes.
+ */
+static void
+announce_dns(const struct status_service *svc, const struct observed_service *o, const char *name,
+	     unsigned long cycle_no)
+{
+	const struct ec2_private_dns_config *d = &o->cfg.private_dns_name_configuration;
+	char cycle[32];
+
+	if (o->cfg.private_dns_name == NULL)
+		return;
+	snprintf(cycle, sizeof(cycle), "%lu", cycle_no);
+	if (d->name && d->value &&
+	    (str_differs(svc->private_dns_txt_name, d->name) ||
+	     str_differs(svc->private_dns_txt_value, d->value)))
+		log_fields(LOG_NOTICE,
+			   LOG_FIELDS({"VPCESD_SERVICE", name},
+				      {"VPCESD_SERVICE_ID", o->cfg.service_id},
+				      {"VPCESD_DNS_NAME", o->cfg.private_dns_name},
+				      {"VPCESD_DNS_TXT_NAME", d->name},
+				      {"VPCESD_DNS_TXT_VALUE", d->value}, {"VPCESD_CYCLE", cycle}),
+			   "private DNS name %s of %s: create TXT record %s with value %s",
+			   o->cfg.private_dns_name, name, d->name, d->value);
+	if (d->state && svc->private_dns_state && strcmp(svc->private_dns_state, d->state) != 0)
+		log_fields(LOG_NOTICE,
+			   LOG_FIELDS({"VPCESD_SERVICE", name},
+				      {"VPCESD_SERVICE_ID", o->cfg.service_id},
+				      {"VPCESD_DNS_NAME", o->cfg.private_dns_name},
+				      {"VPCESD_DNS_STATE", d->state}, {"VPCESD_CYCLE", cycle}),
+			   "private DNS verification of %s (%s): %s \u2192 %s",
+			   o->cfg.private_dns_name, name, svc->private_dns_state, d->state);
 }
 
 /* Apply outcomes of one change to its service's entry. */
@@ -359,8 +459,10 @@ publish(struct reconciler *r, const struct apply_report *rep)
 		strv_push(&keep, spec->name);
 		if (svc == NULL)
 			continue;
-		if (o)
+		if (o) {
+			announce_dns(svc, o, spec->name, c->res.cycle);
 			fill_from_observed(svc, o);
+		}
 		set_str(&svc->held, NULL);
 		for (size_t k = 0; c->plan && k < c->plan->n_changes; k++)
 			pending = pending || strcmp(c->plan->changes[k].name, spec->name) == 0;
@@ -384,8 +486,15 @@ publish(struct reconciler *r, const struct apply_report *rep)
 		strv_push(&keep, c->plan->changes[k].name);
 	for (size_t k = 0; c->plan && k < c->plan->n_held; k++)
 		strv_push(&keep, c->plan->held[k].name);
+	dns_starts_prune(r, c->obs);
 	if (rep != NULL) {
 		for (size_t k = 0; k < rep->n; k++) {
+			const struct plan_change *ch = &c->plan->changes[k];
+
+			if (ch->kind == PLAN_START_DNS_VERIFICATION && ch->service_id &&
+			    (rep->outcomes[k].status == APPLY_DONE ||
+			     rep->outcomes[k].status == APPLY_FAILED))
+				dns_start_record(r, ch->service_id, c->planned_at);
 			record_outcome(r, &c->plan->changes[k], &rep->outcomes[k], now);
 			if (rep->outcomes[k].status == APPLY_FAILED && c->res.first_error == NULL)
 				c->res.first_error = rep->outcomes[k].message;
@@ -516,6 +625,74 @@ mark_backoff(struct reconciler *r, struct cycle *c, time_t now)
 	return n;
 }
 
+/* A plan_dns_start array over r->dns_starts (borrowed strings); caller frees the array. */
+static int
+dns_starts_view(const struct reconciler *r, struct plan_input *in)
+{
+	struct plan_dns_start *v;
+
+	if (r->n_dns_starts == 0)
+		return 0;
+	v = calloc(r->n_dns_starts, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_dns_starts; i++)
+		v[i] = (struct plan_dns_start){r->dns_starts[i].service_id, r->dns_starts[i].at};
+	in->dns_starts = v;
+	in->n_dns_starts = r->n_dns_starts;
+	return 0;
+}
+
+/*
+ * Forget the starts of services the (complete) listing no longer shows, so
+ * the array stays bounded by the services that exist.
+ */
+static void
+dns_starts_prune(struct reconciler *r, const struct observation *obs)
+{
+	size_t w = 0;
+
+	if (obs == NULL || !obs->listing_complete)
+		return;
+	for (size_t i = 0; i < r->n_dns_starts; i++) {
+		bool live = false;
+
+		for (size_t k = 0; k < obs->n_services && !live; k++)
+			live = obs->services[k].cfg.service_id &&
+			       strcmp(obs->services[k].cfg.service_id,
+				      r->dns_starts[i].service_id) == 0;
+		if (live)
+			r->dns_starts[w++] = r->dns_starts[i];
+		else
+			free(r->dns_starts[i].service_id);
+	}
+	r->n_dns_starts = w;
+}
+
+/*
+ * Remember a verification start sent at `at` (done or failed: either way
+ * EC2 saw a mutating call, and the interval paces the next one).
+ */
+static void
+dns_start_record(struct reconciler *r, const char *id, time_t at)
+{
+	struct dns_start *grown;
+
+	for (size_t i = 0; i < r->n_dns_starts; i++)
+		if (strcmp(r->dns_starts[i].service_id, id) == 0) {
+			r->dns_starts[i].at = at;
+			return;
+		}
+	grown = realloc(r->dns_starts, (r->n_dns_starts + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return;
+	r->dns_starts = grown;
+	grown[r->n_dns_starts].service_id = strdup(id);
+	grown[r->n_dns_starts].at = at;
+	if (grown[r->n_dns_starts].service_id != NULL)
+		r->n_dns_starts++;
+}
+
 static void
 on_observed(void *arg, struct observation *obs, const struct strv *errors)
 {
@@ -536,10 +713,19 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 			   errors->v[i]);
 	}
 	plan_input_from_config(&in, c->cfg, obs);
+	c->planned_at = wall_now(r);
+	in.now = c->planned_at;
+	if (dns_starts_view(r, &in) < 0) {
+		strv_push(&r->status.cycle.errors, "out of memory");
+		c->res.observed = false;
+		ev_timer_start(r->opt.loop, &c->finish);
+		return;
+	}
 	if (r->opt.policy >= 0)
 		in.policy = (enum model_policy)r->opt.policy;
 	err_clear(&e);
 	rc = plan_compute(&in, &c->plan, &e);
+	free((void *)in.dns_starts);
 	if (rc < 0) {
 		log_error("cannot plan: %s", e.msg);
 		strv_push(&r->status.cycle.errors, e.msg);

@@ -156,6 +156,12 @@ status_service_clear(struct status_service *svc)
 	}
 	free(svc->regions);
 	strv_free(&svc->allowed_principals);
+	for (size_t i = 0; i < svc->n_connections; i++) {
+		free(svc->connections[i].endpoint_id);
+		free(svc->connections[i].owner);
+		free(svc->connections[i].state);
+	}
+	free(svc->connections);
 	free(svc->held);
 	free(svc->last_change);
 	free(svc->last_error);
@@ -589,6 +595,32 @@ add_private_dns(cJSON *o, const struct status_service *svc)
 }
 
 static bool
+add_connections(cJSON *o, const struct status_service *svc)
+{
+	cJSON *arr;
+
+	if (!svc->connections_known)
+		return cJSON_AddNullToObject(o, "connections") != NULL;
+	arr = cJSON_AddArrayToObject(o, "connections");
+	if (arr == NULL)
+		return false;
+	for (size_t i = 0; i < svc->n_connections; i++) {
+		const struct status_connection *c = &svc->connections[i];
+		cJSON *co = cJSON_CreateObject();
+
+		if (co == NULL || !cJSON_AddItemToArray(arr, co)) {
+			cJSON_Delete(co);
+			return false;
+		}
+		if (!add_str(co, "endpoint_id", c->endpoint_id) ||
+		    !add_str(co, "owner", c->owner) || !add_str(co, "state", c->state) ||
+		    !add_time(co, "since", c->since))
+			return false;
+	}
+	return true;
+}
+
+static bool
 add_service(cJSON *arr, const struct status_service *svc)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -627,6 +659,8 @@ add_service(cJSON *arr, const struct status_service *svc)
 	} else if (cJSON_AddNullToObject(o, "allowed_principals") == NULL) {
 		return false;
 	}
+	if (!add_connections(o, svc))
+		return false;
 	return add_bool(o, "converged", svc->converged) && add_str(o, "held", svc->held) &&
 	       add_event(o, "last_change", svc->last_change, svc->last_change_at) &&
 	       add_event(o, "last_error", svc->last_error, svc->last_error_at) &&
@@ -886,6 +920,46 @@ metrics_service_states(struct buf *b, const struct status *s)
 	return r;
 }
 
+/*
+ * One sample per distinct state among the service's connections, in order
+ * of first appearance.  Past STATUS_CONN_STATES_MAX distinct states (EC2 has
+ * eight) the rest count as "other", which keeps the label set bounded.
+ */
+#define STATUS_CONN_STATES_MAX 16
+
+static int
+metrics_service_connections(struct buf *b, const struct status_service *svc)
+{
+	const char *states[STATUS_CONN_STATES_MAX + 1];
+	unsigned long counts[STATUS_CONN_STATES_MAX + 1] = {0};
+	size_t n = 0;
+	int r = 0;
+
+	if (!svc->connections_known)
+		return 0;
+	for (size_t i = 0; i < svc->n_connections; i++) {
+		const char *state =
+			svc->connections[i].state ? svc->connections[i].state : "unknown";
+		size_t k = 0;
+
+		while (k < n && strcmp(states[k], state) != 0)
+			k++;
+		if (k == n && n < STATUS_CONN_STATES_MAX)
+			states[n++] = state;
+		else if (k == n)
+			k = STATUS_CONN_STATES_MAX;
+		counts[k]++;
+	}
+	states[STATUS_CONN_STATES_MAX] = "other";
+	for (size_t k = 0; r == 0 && k <= STATUS_CONN_STATES_MAX; k++) {
+		const char *labels[] = {"service", svc->name, "state", states[k], NULL};
+
+		if (k < n || (k == STATUS_CONN_STATES_MAX && counts[k] > 0))
+			r = put_ulong(b, "vpcesd_service_connections", labels, counts[k]);
+	}
+	return r;
+}
+
 static int
 metrics_services(struct buf *b, const struct status *s)
 {
@@ -923,6 +997,11 @@ metrics_services(struct buf *b, const struct status *s)
 		r = put_ulong(b, "vpcesd_service_consecutive_failures", labels,
 			      s->services[i].consecutive_failures);
 	}
+	if (r == 0)
+		r = put_family(b, "vpcesd_service_connections", "gauge",
+			       "Endpoint connections of the service by state (when read).");
+	for (size_t i = 0; r == 0 && i < s->n_services; i++)
+		r = metrics_service_connections(b, &s->services[i]);
 	return r;
 }
 

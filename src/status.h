@@ -33,6 +33,14 @@ struct status_region {
 	char *state;
 };
 
+/* One endpoint connection of a service. */
+struct status_connection {
+	char *endpoint_id; /* vpce-… */
+	char *owner;       /* account id */
+	char *state;       /* EC2 vpcEndpointState, e.g. pendingAcceptance */
+	time_t since;      /* creation timestamp, 0 if unknown */
+};
+
 /* One desired service (or an owned one being deleted), as last observed. */
 struct status_service {
 	char *name;         /* spec name (vpcesd:name) */
@@ -52,6 +60,10 @@ struct status_service {
 	size_t n_regions;
 	bool principals_known;
 	struct strv allowed_principals;
+	/* Endpoint connections, valid when connections_known; sorted by endpoint id. */
+	bool connections_known;
+	struct status_connection *connections;
+	size_t n_connections;
 	/*
 	 * Reconciler bookkeeping: converged = the last cycle planned no change
 	 * and held nothing for this service.
@@ -203,6 +215,8 @@ const char *status_health_name(int health);
  *                  "private_dns": {"name", "state", "txt_name", "txt_value"} | null,
  *                  "supported_regions": [{"region", "state"}],
  *                  "allowed_principals": [..] | null (not read yet),
+ *                  "connections": [{"endpoint_id", "owner", "state", "since"}]
+ *                                 | null (not read: no connection policy),
  *                  "converged", "held" (reason | null),
  *                  "last_change": {"text", "at"} | null,
  *                  "last_error": {"text", "at"} | null,
@@ -224,7 +238,9 @@ cJSON *status_to_json(const struct status *s);
  *   vpcesd_api_errors_total{action,code}, vpcesd_api_throttled_total{action},
  *   vpcesd_services{state} ("unknown" when not read yet), vpcesd_services_converged,
  *   vpcesd_services_held, vpcesd_services_failing,
- *   vpcesd_service_converged{service}, vpcesd_service_consecutive_failures{service}.
+ *   vpcesd_service_converged{service}, vpcesd_service_consecutive_failures{service},
+ *   vpcesd_service_connections{service,state} (services whose connections were read;
+ *   one sample per state present).
  */
 int status_metrics(const struct status *s, struct buf *out);
 

@@ -379,6 +379,90 @@ validate_principal(const char *s, const char *partition, struct err *e)
 }
 
 int
+validate_account_or_principal(const char *s, const char *partition, struct err *e)
+{
+	struct arn_parts p;
+	size_t n = strlen(s);
+
+	if (n == 12 && digits_exactly(s, n, 12))
+		return 0;
+	if (strcmp(s, "*") == 0)
+		return err_set(e, -EINVAL,
+			       "'*' is not an account: list the accounts or principal ARNs to "
+			       "accept");
+	if (n > 0 && s[0] >= '0' && s[0] <= '9')
+		return err_set(e, -EINVAL, "invalid account id '%s' (expected 12 digits)", s);
+	if (n > VALIDATE_ARN_MAX || !arn_split(s, &p) || !field_is(&p, 2, "iam"))
+		return err_set(e, -EINVAL,
+			       "invalid entry '%s' (expected a 12-digit account id or "
+			       "arn:<partition>:iam::<account>:root|user/<name>|role/<name>)",
+			       s);
+	return iam_arn(s, partition, false, e);
+}
+
+bool
+validate_principal_account(const char *s, char out[13])
+{
+	struct arn_parts p;
+	size_t n = strlen(s);
+
+	if (n == 12 && digits_exactly(s, n, 12)) {
+		memcpy(out, s, 13);
+		return true;
+	}
+	if (n > VALIDATE_ARN_MAX || !arn_split(s, &p) || !field_is(&p, 2, "iam") ||
+	    !digits_exactly(p.f[4], p.len[4], 12))
+		return false;
+	memcpy(out, p.f[4], 12);
+	out[12] = '\0';
+	return true;
+}
+
+int
+validate_sns_topic_arn(const char *s, const char *region, struct err *e)
+{
+	static const char expect[] = "arn:<partition>:sns:<region>:<account>:<topic name>";
+	struct arn_parts p;
+	char reg[33];
+
+	if (strlen(s) > VALIDATE_ARN_MAX || !arn_split(s, &p) || !field_is(&p, 2, "sns"))
+		return err_set(e, -EINVAL, "invalid SNS topic ARN '%s' (expected %s)", s, expect);
+	if (!partition_known(&p))
+		return err_set(e, -EINVAL, "invalid SNS topic ARN '%s': unknown partition '%.*s'",
+			       s, (int)p.len[1], p.f[1]);
+	if (p.len[3] == 0 || p.len[3] >= sizeof(reg))
+		return err_set(e, -EINVAL, "invalid SNS topic ARN '%s': no region", s);
+	memcpy(reg, p.f[3], p.len[3]);
+	reg[p.len[3]] = '\0';
+	if (validate_region(reg, NULL) < 0)
+		return err_set(e, -EINVAL, "invalid SNS topic ARN '%s': invalid region '%s'", s,
+			       reg);
+	if (!digits_exactly(p.f[4], p.len[4], 12))
+		return err_set(e, -EINVAL,
+			       "invalid SNS topic ARN '%s': the account id must be 12 digits", s);
+	if (p.len[5] == 0 || p.len[5] > 256)
+		return err_set(e, -EINVAL,
+			       "invalid SNS topic ARN '%s': the topic name must have 1 to 256 "
+			       "characters",
+			       s);
+	for (size_t i = 0; i < p.len[5]; i++)
+		if (!is_alnum(p.f[5][i]) && p.f[5][i] != '_' && p.f[5][i] != '-')
+			return err_set(e, -EINVAL,
+				       "invalid SNS topic ARN '%s': a topic name has only letters, "
+				       "digits, '_' and '-'",
+				       s);
+	if (region != NULL && strcmp(reg, region) != 0)
+		return err_set(e, -EINVAL,
+			       "SNS topic '%s' is in region '%s', but vpcesd runs in '%s' (EC2 "
+			       "notifies topics of the service's region)",
+			       s, reg, region);
+	if (region != NULL && !field_is(&p, 1, validate_region_partition(region)))
+		return err_set(e, -EINVAL, "SNS topic '%s' is in partition '%.*s', not '%s'", s,
+			       (int)p.len[1], p.f[1], validate_region_partition(region));
+	return 0;
+}
+
+int
 validate_role_arn(const char *s, const char *partition, struct err *e)
 {
 	return iam_arn(s, partition, true, e);

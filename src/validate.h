@@ -71,6 +71,28 @@ int validate_lb_arn(const char *s, const char *kind, const char *region, struct 
  */
 int validate_principal(const char *s, const char *partition, struct err *e);
 
+/*
+ * An entry of connections.accept: an account id (exactly 12 digits) or a
+ * principal ARN as for validate_principal ("*" is not an entry: list the
+ * accounts).
+ */
+int validate_account_or_principal(const char *s, const char *partition, struct err *e);
+
+/*
+ * The account a principal or accept entry names: the 12 digits themselves,
+ * or the account field of arn:<partition>:iam::<account>:….  Copies it into
+ * `out` and returns true; false (out untouched) for "*" or anything else.
+ */
+bool validate_principal_account(const char *s, char out[13]);
+
+/*
+ * An SNS topic for connection notifications:
+ * arn:<partition>:sns:<region>:<12 digits>:<1 to 256 of [A-Za-z0-9_-]>.
+ * When `region` is not NULL the topic must be in that region (EC2 sends
+ * the notifications of a service to a topic of its own region).
+ */
+int validate_sns_topic_arn(const char *s, const char *region, struct err *e);
+
 /* An IAM role ARN (credentials.role_arn); partition as for validate_principal. */
 int validate_role_arn(const char *s, const char *partition, struct err *e);
 

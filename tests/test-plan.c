@@ -204,6 +204,19 @@ obs_conn(struct observed_service *s, const char *vpce, const char *state)
 	assert_null(c.vpc_endpoint_id);
 }
 
+/* A connection of endpoint `vpce` owned by account `owner`. */
+static void
+obs_conn_owned(struct observed_service *s, const char *vpce, const char *owner, const char *state)
+{
+	struct ec2_endpoint_connection c = {0};
+
+	c.vpc_endpoint_id = strdup(vpce);
+	c.vpc_endpoint_owner = strdup(owner);
+	c.vpc_endpoint_state = strdup(state);
+	assert_int_equal(observation_add_connection_take(s, &c), 0);
+	assert_null(c.vpc_endpoint_id);
+}
+
 static void
 obs_principals(struct observed_service *s, ...)
 {
@@ -1442,6 +1455,528 @@ test_observation_copies(void **state)
 	observation_free(NULL);
 }
 
+/* ---- connection policy ------------------------------------------------------------- */
+
+#define ACCT_1 "111111111111"
+#define ACCT_2 "222222222222"
+#define ACCT_3 "333333333333"
+#define ACCT_9 "999999999999"
+
+static void
+test_connections_accept_listed_leave_unlisted(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->connections_managed = true;
+	set_strv(&s->accept, ACCT_1, USER_X, NULL); /* USER_X is in account 3333… */
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_conn_owned(o, "vpce-4", ACCT_3, "pendingAcceptance");
+	obs_conn_owned(o, "vpce-1", ACCT_1, "PendingAcceptance"); /* any case */
+	obs_conn_owned(o, "vpce-2", ACCT_9, "pendingAcceptance");
+	obs_conn_owned(o, "vpce-3", ACCT_1, "available");
+	obs_conn_owned(o, "vpce-5", ACCT_1, "rejected");
+	obs_conn_owned(o, "vpce-1", ACCT_9, "pendingAcceptance"); /* repeated id: first wins */
+	obs_conn(o, "vpce-6", "pendingAcceptance");               /* no owner: never decided */
+
+	/* Unlisted vpce-2 stays pending for a human. */
+	assert_string_equal(run(f),
+			    "accept_connections api vpce-svc-1: accept vpce-1 (owner " ACCT_1
+			    "): listed in connections.accept; accept vpce-4 (owner " ACCT_3
+			    "): listed in connections.accept\n");
+	assert_strv(&change(f, 0)->endpoint_ids, "vpce-1,vpce-4");
+
+	s->reject_unlisted = true;
+	assert_string_equal(run(f),
+			    "accept_connections api vpce-svc-1: accept vpce-1 (owner " ACCT_1
+			    "): listed in connections.accept; accept vpce-4 (owner " ACCT_3
+			    "): listed in connections.accept\n"
+			    "deny_connections api vpce-svc-1: reject vpce-2 (owner " ACCT_9
+			    "): not listed in connections.accept (reject_unlisted)\n");
+	assert_int_equal(change(f, 1)->kind, PLAN_DENY_CONNECTIONS);
+	assert_strv(&change(f, 1)->endpoint_ids, "vpce-2");
+
+	/* An empty accept list with reject_unlisted rejects every pending one. */
+	strv_free(&s->accept);
+	assert_string_equal(run(f), "deny_connections api vpce-svc-1: reject vpce-1 (owner " ACCT_1
+				    "): not listed in connections.accept (reject_unlisted); reject "
+				    "vpce-2 (owner " ACCT_9
+				    "): not listed in connections.accept (reject_unlisted); reject "
+				    "vpce-4 (owner " ACCT_3
+				    "): not listed in connections.accept (reject_unlisted)\n");
+
+	/* Without acceptance_required nothing is pending to decide. */
+	s->acceptance_required = false;
+	o = &f->obs->services[0];
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	assert_string_equal(run(f), "");
+
+	/* No policy at all: nothing. */
+	s->acceptance_required = true;
+	o->cfg.acceptance_required = EC2_BOOL_TRUE;
+	s->connections_managed = false;
+	s->reject_unlisted = false;
+	assert_string_equal(run(f), "");
+}
+
+static void
+test_connections_principal_removal(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->principals_managed = true;
+	set_strv(&s->allowed_principals, ROOT_1, NULL);
+	s->connections_managed = true;
+	s->reject_on_principal_removal = true;
+	set_strv(&s->accept, ACCT_2, NULL);
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_principals(o, ROOT_1, ROOT_2, NULL);
+	obs_conn_owned(o, "vpce-1", ACCT_2, "available");
+	obs_conn_owned(o, "vpce-2", ACCT_2, "pendingAcceptance"); /* listed, but removal wins */
+	obs_conn_owned(o, "vpce-3", ACCT_1, "available");
+	obs_conn_owned(o, "vpce-4", ACCT_2, "rejected");
+
+	/* The permissions change and the rejections go in the same cycle. */
+	assert_string_equal(
+		run(f),
+		"modify_permissions api vpce-svc-1: allowed_principals: \u2212" ROOT_2 "\n"
+		"deny_connections api vpce-svc-1: reject vpce-1 (owner " ACCT_2
+		", available): owner no longer in allowed_principals; reject vpce-2 "
+		"(owner " ACCT_2 ", pendingAcceptance): owner no longer in allowed_principals\n");
+	assert_strv(&change(f, 1)->endpoint_ids, "vpce-1,vpce-2");
+
+	/* Any principal of the account covers it (a user or role ARN too). */
+	set_strv(&s->allowed_principals, ROOT_1, "arn:aws:iam::222222222222:role/app", NULL);
+	obs_principals(&f->obs->services[0], ROOT_1, "arn:aws:iam::222222222222:role/app", NULL);
+	assert_string_equal(run(f),
+			    "accept_connections api vpce-svc-1: accept vpce-2 (owner " ACCT_2
+			    "): listed in connections.accept\n");
+
+	/* "*" covers every account. */
+	set_strv(&s->allowed_principals, "*", NULL);
+	obs_principals(&f->obs->services[0], "*", NULL);
+	strv_free(&s->accept);
+	assert_string_equal(run(f), "");
+
+	/* Off: removing a principal does not cut access. */
+	set_strv(&s->allowed_principals, ROOT_1, NULL);
+	s->reject_on_principal_removal = false;
+	assert_string_equal(run(f),
+			    "modify_permissions api vpce-svc-1: allowed_principals: +" ROOT_1
+			    " \u2212*\n");
+}
+
+static void
+test_connections_need_connections_known(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->connections_managed = true;
+	set_strv(&s->accept, ACCT_1, NULL);
+	spec_tag(s, "env", "prod");
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_conn_owned(o, "vpce-1", ACCT_1, "pendingAcceptance");
+	o->connections_known = false;
+	/* The other modifications still go; no connection is decided. */
+	assert_string_equal(run(f),
+			    "create_tags api vpce-svc-1: tag env: (none) \u2192 prod\n"
+			    "! incomplete api vpce-svc-1: endpoint connections could not be "
+			    "read; not accepting or rejecting any\n");
+
+	/* A policy with nothing to decide does not need them. */
+	strv_free(&s->accept);
+	assert_string_equal(run(f), "create_tags api vpce-svc-1: tag env: (none) \u2192 prod\n");
+}
+
+static void
+test_connections_only_owned(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api"), *t;
+	struct observed_service *o;
+
+	s->connections_managed = true;
+	s->reject_unlisted = true;
+	set_strv(&s->accept, ACCT_1, NULL);
+	/* Another owner's service with our spec's name: never touched. */
+	o = obs_add(f, "vpce-svc-2", "team-b", "api", "Available");
+	obs_conn_owned(o, "vpce-1", ACCT_1, "pendingAcceptance");
+	obs_conn_owned(o, "vpce-2", ACCT_9, "pendingAcceptance");
+	assert_string_equal(run(f), "create api -: acceptance_required: true; "
+				    "network_load_balancer_arns: " NLB_A
+				    "; supported_ip_address_types: ipv4\n");
+
+	/* An adopt target becomes ours this cycle; its connections wait for the next. */
+	t = spec_add(f, "adopted");
+	t->adopt = strdup("vpce-svc-3");
+	t->connections_managed = true;
+	t->reject_unlisted = true;
+	o = obs_add_src(f, "vpce-svc-3", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	obs_conn_owned(o, "vpce-3", ACCT_9, "pendingAcceptance");
+	assert_string_equal(run(f),
+			    "adopt adopted vpce-svc-3: tag vpcesd:name: (none) \u2192 adopted; tag "
+			    "vpcesd:owner: (none) \u2192 " OWNER "\n"
+			    "create api -: acceptance_required: true; "
+			    "network_load_balancer_arns: " NLB_A
+			    "; supported_ip_address_types: ipv4\n");
+}
+
+static void
+test_connections_policies_and_print(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+	struct plan_summary sum;
+	struct buf b;
+
+	s->connections_managed = true;
+	s->reject_unlisted = true;
+	set_strv(&s->accept, ACCT_1, NULL);
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_conn_owned(o, "vpce-1", ACCT_1, "pendingAcceptance");
+	obs_conn_owned(o, "vpce-2", ACCT_9, "pendingAcceptance");
+
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	run(f);
+	assert_int_equal(f->plan->n_changes, 2);
+	buf_init(&b, 1 << 16);
+	assert_int_equal(plan_print_text(f->plan, &b), 0);
+	assert_string_equal(buf_str(&b),
+			    "~ modify api (vpce-svc-1)\n"
+			    "    accept vpce-1 (owner " ACCT_1 "): listed in connections.accept\n"
+			    "    reject vpce-2 (owner " ACCT_9
+			    "): not listed in connections.accept (reject_unlisted)\n"
+			    "Plan: 0 to create, 1 to change, 0 to delete, 0 held.\n");
+	buf_free(&b);
+	plan_summarize(f->plan, &sum);
+	assert_int_equal(sum.change, 1);
+
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_string_equal(run(f),
+			    "! policy api vpce-svc-1: would modify: accept vpce-1 (owner " ACCT_1
+			    "): listed in connections.accept; reject vpce-2 (owner " ACCT_9
+			    "): not listed in connections.accept (reject_unlisted) (policy "
+			    "create-only)\n");
+
+	/* A service that is not Available decides nothing (it is held). */
+	f->in.policy = MODEL_POLICY_SYNC;
+	free(f->obs->services[0].cfg.service_state);
+	f->obs->services[0].cfg.service_state = strdup("Pending");
+	assert_string_equal(run(f), "! waiting api vpce-svc-1: service is Pending; waiting for it "
+				    "to settle\n");
+}
+
+/* ---- private DNS verification -------------------------------------------------------- */
+
+static void
+obs_dns(struct observed_service *o, const char *name, const char *state)
+{
+	struct ec2_private_dns_config *d = &o->cfg.private_dns_name_configuration;
+
+	free(o->cfg.private_dns_name);
+	free(d->state);
+	free(d->name);
+	free(d->value);
+	o->cfg.private_dns_name = strdup(name);
+	d->state = state ? strdup(state) : NULL;
+	d->name = strdup("_vpce-verify");
+	d->value = strdup("vpce:abc");
+	d->type = d->type ? d->type : strdup("TXT");
+}
+
+static void
+test_dns_verification(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+	struct plan_dns_start starts[2] = {{"vpce-svc-other", 0}, {"vpce-svc-1", 0}};
+
+	s->private_dns_name = strdup("api.example.com");
+	s->verify_private_dns = true;
+	f->in.now = 100000;
+	f->in.dns_verify_interval_s = 600;
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_dns(o, "API.example.com", "pendingVerification"); /* names compare in any case */
+	assert_string_equal(run(f), "start_dns_verification api vpce-svc-1: private DNS "
+				    "verification of API.example.com: pendingVerification \u2192 "
+				    "start (TXT _vpce-verify = vpce:abc)\n");
+	assert_int_equal(change(f, 0)->kind, PLAN_START_DNS_VERIFICATION);
+
+	/* At most once per interval, per service id. */
+	f->in.dns_starts = starts;
+	f->in.n_dns_starts = 2;
+	starts[1].at = f->in.now - 599;
+	starts[0].at = f->in.now - 100000; /* another service's start does not count */
+	assert_string_equal(run(f), "");
+	starts[1].at = f->in.now - 600;
+	obs_dns(&f->obs->services[0], "api.example.com", "Failed"); /* any case */
+	assert_string_equal(run(f), "start_dns_verification api vpce-svc-1: private DNS "
+				    "verification of api.example.com: Failed \u2192 start (TXT "
+				    "_vpce-verify = vpce:abc)\n");
+
+	/* Verified, unknown state, or not asked for: nothing. */
+	obs_dns(&f->obs->services[0], "api.example.com", "verified");
+	assert_string_equal(run(f), "");
+	obs_dns(&f->obs->services[0], "api.example.com", NULL);
+	assert_string_equal(run(f), "");
+	obs_dns(&f->obs->services[0], "api.example.com", "failed");
+	s->verify_private_dns = false;
+	assert_string_equal(run(f), "");
+
+	/* The name changes this cycle: the new record is verified next cycle. */
+	s->verify_private_dns = true;
+	obs_dns(&f->obs->services[0], "old.example.com", "failed");
+	assert_string_equal(run(f), "modify_config api vpce-svc-1: private_dns_name: "
+				    "old.example.com \u2192 api.example.com\n");
+
+	/* create-only holds it like any other modification. */
+	obs_dns(&f->obs->services[0], "api.example.com", "failed");
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_string_equal(run(f), "! policy api vpce-svc-1: would modify: private DNS "
+				    "verification of api.example.com: failed \u2192 start (TXT "
+				    "_vpce-verify = vpce:abc) (policy create-only)\n");
+}
+
+/* ---- connection notifications ---------------------------------------------------------- */
+
+#define TOPIC_A "arn:aws:sns:us-east-1:111122223333:a"
+#define TOPIC_B "arn:aws:sns:us-east-1:111122223333:b"
+#define TOPIC_C "arn:aws:sns:us-east-1:111122223333:c"
+
+static void
+spec_notification(struct service_spec *s, const char *topic, ...)
+{
+	struct model_notification *grown =
+		realloc(s->notifications, (s->n_notifications + 1) * sizeof(*grown));
+	struct model_notification *n;
+	const char *ev;
+	va_list ap;
+
+	assert_non_null(grown);
+	s->notifications = grown;
+	n = &grown[s->n_notifications++];
+	memset(n, 0, sizeof(*n));
+	n->topic_arn = strdup(topic);
+	va_start(ap, topic);
+	while ((ev = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(strv_push(&n->events, ev), 0);
+	va_end(ap);
+	strv_sort(&n->events);
+	s->notifications_managed = true;
+}
+
+/* Observe notification `id` of service `o` on `topic` with the events. */
+static void
+obs_notification(struct observed_service *o, const char *id, const char *topic, ...)
+{
+	struct ec2_notification_page *p = &o->notifications;
+	struct ec2_connection_notification *grown = realloc(p->v, (p->n + 1) * sizeof(*grown));
+	struct ec2_connection_notification *n;
+	const char *ev;
+	va_list ap;
+
+	assert_non_null(grown);
+	p->v = grown;
+	n = &grown[p->n++];
+	memset(n, 0, sizeof(*n));
+	n->connection_notification_id = strdup(id);
+	n->service_id = strdup(o->cfg.service_id);
+	n->connection_notification_arn = strdup(topic);
+	n->connection_notification_type = strdup("Topic");
+	va_start(ap, topic);
+	while ((ev = va_arg(ap, const char *)) != NULL)
+		assert_int_equal(strv_push(&n->connection_events, ev), 0);
+	va_end(ap);
+	o->notifications_known = true;
+}
+
+static void
+test_notifications(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+	const struct plan_change *c;
+	char token[PLAN_CLIENT_TOKEN_SIZE];
+
+	spec_notification(s, TOPIC_A, "Reject", "Accept", NULL);
+	spec_notification(s, TOPIC_B, "Connect", NULL);
+	f->in.now = 1000;
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_notification(o, "vpce-nfn-3", TOPIC_C, "Accept", NULL);            /* not desired */
+	obs_notification(o, "vpce-nfn-2", TOPIC_A, "accept", "Reject", NULL);  /* kept (any case) */
+	obs_notification(o, "vpce-nfn-1", TOPIC_B, "Connect", "Delete", NULL); /* other events */
+	obs_notification(o, "vpce-nfn-4", TOPIC_A, "Accept", "Reject", NULL);  /* a second one */
+	assert_string_equal(
+		run(f),
+		"delete_notifications api vpce-svc-1: notification vpce-nfn-1 (" TOPIC_B
+		": Connect, Delete): delete (events differ or repeated; replaced); "
+		"notification vpce-nfn-3 (" TOPIC_C ": Accept): delete (topic not in the "
+		"spec); notification vpce-nfn-4 (" TOPIC_A ": Accept, Reject): delete "
+		"(events differ or repeated; replaced)\n"
+		"create_notification api vpce-svc-1: notification " TOPIC_B ": create (Connect)\n");
+	assert_strv(&change(f, 0)->notification_ids, "vpce-nfn-1,vpce-nfn-3,vpce-nfn-4");
+	c = change(f, 1);
+	assert_string_equal(c->notification.topic_arn, TOPIC_B);
+	assert_strv(&c->notification.events, "Connect");
+	assert_int_equal(strlen(c->notification.client_token), PLAN_CLIENT_TOKEN_LEN);
+	memcpy(token, c->notification.client_token, sizeof(token));
+
+	/* The token is stable for one cycle time and differs for another. */
+	run(f);
+	assert_string_equal(change(f, 1)->notification.client_token, token);
+	f->in.now = 1001;
+	run(f);
+	assert_string_not_equal(change(f, 1)->notification.client_token, token);
+
+	/* Converged: nothing. */
+	o = &f->obs->services[0];
+	ec2_notification_page_free(&o->notifications);
+	obs_notification(o, "vpce-nfn-2", TOPIC_A, "Accept", "Reject", NULL);
+	obs_notification(o, "vpce-nfn-5", TOPIC_B, "Connect", NULL);
+	assert_string_equal(run(f), "");
+
+	/* An empty list deletes every one; an absent key leaves them alone. */
+	for (size_t i = 0; i < s->n_notifications; i++) {
+		free(s->notifications[i].topic_arn);
+		strv_free(&s->notifications[i].events);
+	}
+	s->n_notifications = 0;
+	assert_string_equal(run(f),
+			    "delete_notifications api vpce-svc-1: notification vpce-nfn-2 "
+			    "(" TOPIC_A ": Accept, Reject): delete (topic not in the spec); "
+			    "notification vpce-nfn-5 (" TOPIC_B
+			    ": Connect): delete (topic not in the spec)\n");
+	s->notifications_managed = false;
+	assert_string_equal(run(f), "");
+
+	/* Unknown notifications: held, the rest goes on. */
+	spec_notification(s, TOPIC_A, "Accept", NULL);
+	spec_tag(s, "env", "prod");
+	o->notifications_known = false;
+	assert_string_equal(run(f),
+			    "create_tags api vpce-svc-1: tag env: (none) \u2192 prod\n"
+			    "! incomplete api vpce-svc-1: connection notifications could not "
+			    "be read; not changing them\n");
+
+	/* create-only holds them. */
+	o->notifications_known = true;
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_non_null(strstr(run(f), "! policy api vpce-svc-1: would modify: tag env: (none) "
+				       "\u2192 prod; notification vpce-nfn-2"));
+}
+
+static void
+test_notifications_only_owned(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	spec_notification(s, TOPIC_A, "Accept", NULL);
+	s->adopt = strdup("vpce-svc-9");
+	/* Not ours yet: adopted this cycle, notifications from the next one. */
+	o = obs_add_src(f, "vpce-svc-9", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	obs_notification(o, "vpce-nfn-1", TOPIC_C, "Accept", NULL);
+	assert_string_equal(run(f), "adopt api vpce-svc-9: tag vpcesd:name: (none) \u2192 api; tag "
+				    "vpcesd:owner: (none) \u2192 " OWNER "\n");
+	/* Another owner's service: never. */
+	free(s->adopt);
+	s->adopt = NULL;
+	o = obs_add(f, "vpce-svc-2", "team-b", "api", "Available");
+	obs_notification(o, "vpce-nfn-2", TOPIC_C, "Accept", NULL);
+	assert_null(strstr(run(f), "notification"));
+	/* Endpoint-level notifications are not the service's. */
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_notification(o, "vpce-nfn-3", TOPIC_A, "Accept", NULL);
+	o->notifications.v[0].vpc_endpoint_id = strdup("vpce-1");
+	assert_string_equal(run(f), "create_notification api vpce-svc-1: notification " TOPIC_A
+				    ": create (Accept)\n");
+}
+
+/* ---- payer responsibility ------------------------------------------------------------ */
+
+static void
+test_payer_responsibility(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct observed_service *o;
+
+	s->payer_responsibility = strdup("ServiceOwner");
+	o = obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	/* EC2 says nothing: the endpoint owner pays.  Set it, once. */
+	assert_string_equal(run(f), "modify_payer api vpce-svc-1: payer_responsibility: (endpoint "
+				    "owner) \u2192 ServiceOwner\n");
+	assert_string_equal(change(f, 0)->payer, "ServiceOwner");
+	o->cfg.payer_responsibility = strdup("serviceowner"); /* any case */
+	assert_string_equal(run(f), "");
+
+	/* The key removed: EC2 cannot go back; held, not a failing call. */
+	free(s->payer_responsibility);
+	s->payer_responsibility = NULL;
+	spec_tag(s, "env", "prod");
+	assert_string_equal(run(f),
+			    "create_tags api vpce-svc-1: tag env: (none) \u2192 prod\n"
+			    "! refused api vpce-svc-1: payer_responsibility is ServiceOwner in "
+			    "EC2 and cannot be set back to the endpoint owner; write "
+			    "payer_responsibility: ServiceOwner in the spec\n");
+
+	/* Order: after MODIFY_CONFIG, before MODIFY_PERMISSIONS. */
+	free(o->cfg.payer_responsibility);
+	o->cfg.payer_responsibility = NULL;
+	s->payer_responsibility = strdup("ServiceOwner");
+	s->acceptance_required = false;
+	s->principals_managed = true;
+	set_strv(&s->allowed_principals, ROOT_1, NULL);
+	run(f);
+	assert_int_equal(f->plan->n_changes, 4);
+	assert_int_equal(change(f, 0)->kind, PLAN_MODIFY_CONFIG);
+	assert_int_equal(change(f, 1)->kind, PLAN_MODIFY_PAYER);
+	assert_int_equal(change(f, 2)->kind, PLAN_MODIFY_PERMISSIONS);
+	assert_int_equal(change(f, 3)->kind, PLAN_CREATE_TAGS);
+
+	/* The printer shows them under one header, the JSON with typed parameters. */
+	{
+		struct buf b;
+		cJSON *j, *params;
+		char *text;
+
+		buf_init(&b, 1 << 16);
+		assert_int_equal(plan_print_text(f->plan, &b), 0);
+		assert_string_equal(
+			buf_str(&b),
+			"~ modify api (vpce-svc-1)\n"
+			"    acceptance_required: true \u2192 false\n"
+			"    payer_responsibility: (endpoint owner) \u2192 ServiceOwner\n"
+			"    allowed_principals: +" ROOT_1 "\n"
+			"    tag env: (none) \u2192 prod\n"
+			"Plan: 0 to create, 1 to change, 0 to delete, 0 held.\n");
+		buf_free(&b);
+		j = plan_to_json(f->plan);
+		assert_non_null(j);
+		params = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "changes"), 1),
+			"parameters");
+		text = cJSON_PrintUnformatted(params);
+		assert_string_equal(text, "{\"payer_responsibility\":\"ServiceOwner\"}");
+		cJSON_free(text);
+		cJSON_Delete(j);
+	}
+
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	assert_non_null(
+		strstr(run(f), "payer_responsibility: (endpoint owner) \u2192 ServiceOwner"));
+	assert_int_equal(f->plan->n_changes, 0);
+}
+
 int
 main(void)
 {
@@ -1488,6 +2023,15 @@ main(void)
 		T(test_to_json_shape),
 		T(test_bad_input),
 		T(test_observation_copies),
+		T(test_connections_accept_listed_leave_unlisted),
+		T(test_connections_principal_removal),
+		T(test_connections_need_connections_known),
+		T(test_connections_only_owned),
+		T(test_connections_policies_and_print),
+		T(test_dns_verification),
+		T(test_notifications),
+		T(test_notifications_only_owned),
+		T(test_payer_responsibility),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

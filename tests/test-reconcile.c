@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,9 +62,16 @@
 #define PERMS    "ModifyVpcEndpointServicePermissions"
 #define TAG      "CreateTags"
 #define UNTAG    "DeleteTags"
+#define ACCEPT   "AcceptVpcEndpointConnections"
 #define REJECT   "RejectVpcEndpointConnections"
 #define DELETE   "DeleteVpcEndpointServiceConfigurations"
 #define DESCRIBE "DescribeVpcEndpointServiceConfigurations"
+#define VERIFY   "StartVpcEndpointServicePrivateDnsVerification"
+#define NFN_NEW  "CreateVpcEndpointConnectionNotification"
+#define PAYER    "ModifyVpcEndpointServicePayerResponsibility"
+#define NFN_DEL  "DeleteVpcEndpointConnectionNotifications"
+#define TOPIC    "arn:aws:sns:us-east-1:111122223333:privatelink-events"
+#define TOPIC_2  "arn:aws:sns:us-east-1:111122223333:alerts"
 
 /* Three specs: NLB with principals + private DNS + tags, GWLB, NLB dualstack. */
 #define THREE_SPECS                                          \
@@ -606,6 +614,41 @@ sim_connection(struct fixture *f, const char *id, const char *state, char vpce[I
 	assert_non_null(j);
 	snprintf(vpce, ID_MAX, "%s", entry_str(j, "vpc_endpoint_id"));
 	cJSON_Delete(j);
+}
+
+/* A consumer endpoint of account `owner` connected to service `id`. */
+static void
+sim_connection_of(struct fixture *f, const char *id, const char *owner, const char *state,
+		  char vpce[ID_MAX])
+{
+	char body[256];
+	cJSON *j;
+
+	snprintf(body, sizeof(body),
+		 "{\"service_id\": \"%s\", \"owner\": \"%s\", \"state\": \"%s\"}", id, owner,
+		 state);
+	j = sim_call(&f->sim, "POST", "/_sim/connections", body);
+	assert_non_null(j);
+	snprintf(vpce, ID_MAX, "%s", entry_str(j, "vpc_endpoint_id"));
+	cJSON_Delete(j);
+}
+
+/* The state of endpoint `vpce` in the sim. */
+static void
+expect_connection_state(struct fixture *f, const char *vpce, const char *want)
+{
+	cJSON *sim = sim_state(f);
+	const cJSON *c;
+	const char *have = NULL;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(sim, "connections"))
+	{
+		if (strcmp(entry_str(c, "vpc_endpoint_id"), vpce) == 0)
+			have = entry_str(c, "state");
+	}
+	if (have == NULL || strcmp(have, want) != 0)
+		fail_msg("endpoint %s is %s, expected %s", vpce, have ? have : "(absent)", want);
+	cJSON_Delete(sim);
 }
 
 static void
@@ -1611,6 +1654,453 @@ test_observation_failure(void **state)
 	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
 }
 
+/* ---- issue 7: endpoint connection policy -------------------------------------- */
+
+#define ACCT_ROLE  "444455556666" /* P_ROLE's account */
+#define ACCT_OTHER "999988887777"
+#define CONN_SPEC(principals, policy)                   \
+	"services:\n"                                   \
+	"  - name: conn\n"                              \
+	"    network_load_balancer_arns: [" NLB_A "]\n" \
+	"    allowed_principals: [" principals "]\n"    \
+	"    connections:\n"                            \
+	"      accept: [\"" ACCT_ROLE "\"]\n" policy
+
+static void
+test_connection_policy(void **state)
+{
+	struct fixture *f = *state;
+	char id[ID_MAX], foreign[ID_MAX], listed[ID_MAX], unlisted[ID_MAX], theirs[ID_MAX];
+	const struct status_service *ss;
+	cJSON *sim, *settings;
+	long mark;
+
+	/* Even a server that ignores the tag filter must not get us near the foreign one. */
+	settings = sim_call(&f->sim, "POST", "/_sim/settings", "{\"ignore_tag_filters\": 1}");
+	assert_non_null(settings);
+	cJSON_Delete(settings);
+	sim_service(f, NLB_D, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"conn\"}", foreign);
+	sim_connection_of(f, foreign, ACCT_ROLE, "pendingAcceptance", theirs);
+	configure(f, NULL, CONN_SPEC(P_ROOT ", " P_ROLE, ""));
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "conn"), id);
+	cJSON_Delete(sim);
+	sim_connection_of(f, id, ACCT_ROLE, "pendingAcceptance", listed);
+	sim_connection_of(f, id, ACCT_OTHER, "pendingAcceptance", unlisted);
+
+	/* Listed owner accepted; the unlisted one left pending for a human. */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, ACCEPT, id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, ACCEPT, listed, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	assert_int_equal(count_calls(f, mark, "DescribeVpcEndpointConnections", id, "OK"), 1);
+	expect_connection_state(f, listed, "available");
+	expect_connection_state(f, unlisted, "pendingAcceptance");
+	/* The status lists the connections as observed at the start of the cycle. */
+	ss = status_of(reconciler_status(f->rec), "conn");
+	assert_true(ss->connections_known);
+	assert_int_equal(ss->n_connections, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(ss->connections[i].state, "pendingAcceptance");
+		assert_string_equal(ss->connections[i].owner,
+				    strcmp(ss->connections[i].endpoint_id, listed) == 0
+					    ? ACCT_ROLE
+					    : ACCT_OTHER);
+		assert_true(ss->connections[i].since > 0);
+	}
+
+	/* Nothing left to decide: a quiet cycle. */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	/* reject_unlisted rejects the pending stranger. */
+	configure(f, NULL, CONN_SPEC(P_ROOT ", " P_ROLE, "      reject_unlisted: true\n"));
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, REJECT, unlisted, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	expect_connection_state(f, unlisted, "rejected");
+	expect_connection_state(f, listed, "available");
+
+	/* Removing the principal cuts the live connection of its account. */
+	configure(f, NULL,
+		  CONN_SPEC(P_ROOT, "      reject_unlisted: true\n"
+				    "      reject_on_principal_removal: true\n"));
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 2, 2, 0, 0);
+	assert_int_equal(count_calls(f, mark, PERMS, id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, REJECT, listed, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	expect_connection_state(f, listed, "rejected");
+
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	/* The foreign service's connection was never read nor decided. */
+	assert_int_equal(count_calls(f, 0, NULL, foreign, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NULL, theirs, NULL), 0);
+	assert_int_equal(count_calls(f, 0, "DescribeVpcEndpointConnections", foreign, NULL), 0);
+	expect_connection_state(f, theirs, "pendingAcceptance");
+}
+
+/* ---- issue 7: private DNS verification ------------------------------------------- */
+
+/* Log records go to stderr (write(2)); a cycle's records are captured in a file. */
+struct capture {
+	char path[300];
+	int saved;
+};
+
+static void
+capture_start(struct fixture *f, struct capture *cap)
+{
+	int fd;
+
+	snprintf(cap->path, sizeof(cap->path), "%s/log.txt", f->dir);
+	fd = open(cap->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	cap->saved = dup(STDERR_FILENO);
+	assert_true(cap->saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	close(fd);
+	log_set_max_priority(LOG_NOTICE);
+}
+
+/* Stop capturing; the number of captured lines containing every one of the strings. */
+static int
+capture_count(struct capture *cap, const char *a, const char *b)
+{
+	char line[4096];
+	FILE *fp;
+	int n = 0;
+
+	log_set_max_priority(LOG_WARNING);
+	assert_true(dup2(cap->saved, STDERR_FILENO) >= 0);
+	close(cap->saved);
+	fp = fopen(cap->path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp))
+		n += strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL);
+	fclose(fp);
+	unlink(cap->path);
+	return n;
+}
+
+static void
+test_dns_verification(void **state)
+{
+	struct fixture *f = *state;
+	const struct status_service *ss;
+	struct capture cap;
+	char id[ID_MAX], txt[128];
+	cJSON *sim;
+	long mark;
+
+	/* Results are due at once; wall time of the reconciler paces the starts. */
+	assert_true(sim_do(&f->sim, "POST", "/_sim/settings", "{\"dns_verify_seconds\": 0}"));
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: dnsv\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    private_dns_name: api.unverifiable.test\n"
+		  "    verify_private_dns: true\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "dnsv"), id);
+	cJSON_Delete(sim);
+
+	/* First sight: one record with the TXT to create, one start. */
+	mark = log_mark(f);
+	capture_start(f, &cap);
+	cycle(f);
+	ss = status_of(reconciler_status(f->rec), "dnsv");
+	snprintf(txt, sizeof(txt), "VPCESD_DNS_TXT_NAME=%s", ss->private_dns_txt_name);
+	assert_int_equal(capture_count(&cap, "VPCESD_DNS_TXT_VALUE=", txt), 1);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, VERIFY, id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	assert_string_equal(ss->private_dns_state, "pendingVerification");
+	assert_non_null(ss->private_dns_txt_value);
+
+	/* EC2 says failed; the interval has not passed: no call, one transition record. */
+	mark = log_mark(f);
+	capture_start(f, &cap);
+	cycle(f);
+	assert_int_equal(capture_count(&cap, "VPCESD_DNS_STATE=failed", NULL), 1);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_string_equal(status_of(reconciler_status(f->rec), "dnsv")->private_dns_state,
+			    "failed");
+	f->now += 599;
+	capture_start(f, &cap);
+	cycle(f);
+	assert_int_equal(capture_count(&cap, "VPCESD_DNS_", NULL), 0); /* nothing changed */
+	expect_result(f, 0, 0, 0, 0);
+
+	/* Once the interval passed: one more start. */
+	f->now += 1;
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, VERIFY, id, "OK"), 1);
+
+	/* Verified (the DNS record appeared): nothing more to do. */
+	sim_patch(f, id, "{\"private_dns_state\": \"verified\"}");
+	f->now += 3600;
+	mark = log_mark(f);
+	capture_start(f, &cap);
+	cycle(f);
+	assert_int_equal(capture_count(&cap, "VPCESD_DNS_STATE=verified", NULL), 1);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_int_equal(count_calls(f, 0, VERIFY, NULL, NULL), 2);
+
+	/* A new name is a new TXT record: announced again. */
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: dnsv\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    private_dns_name: api.example.com\n"
+		  "    verify_private_dns: true\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	f->now += 600;
+	mark = log_mark(f);
+	capture_start(f, &cap);
+	cycle(f);
+	assert_int_equal(capture_count(&cap, "VPCESD_DNS_TXT_NAME=", NULL), 1);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, VERIFY, id, "OK"), 1);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_string_equal(status_of(reconciler_status(f->rec), "dnsv")->private_dns_state,
+			    "verified");
+}
+
+/* ---- issue 7: connection notifications ---------------------------------------------- */
+
+/* The sim's notifications of service `id`: "topic=Ev,Ev;…" sorted by topic, into out. */
+static void
+notifications_of(struct fixture *f, const char *id, char *out, size_t size)
+{
+	cJSON *sim = sim_state(f);
+	const cJSON *n;
+	struct strv lines = STRV_INIT;
+	size_t len = 0;
+
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(sim, "notifications"))
+	{
+		const char *sid = entry_str(n, "service_id");
+		const cJSON *ev;
+		char line[512];
+		size_t k;
+
+		if (sid == NULL || strcmp(sid, id) != 0)
+			continue;
+		k = (size_t)snprintf(line, sizeof(line), "%s=", entry_str(n, "arn"));
+		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(n, "events"))
+		{
+			k += (size_t)snprintf(line + k, sizeof(line) - k, "%s%s",
+					      line[k - 1] == '=' ? "" : ",",
+					      cJSON_GetStringValue(ev));
+		}
+		assert_int_equal(strv_push(&lines, line), 0);
+	}
+	cJSON_Delete(sim);
+	strv_sort(&lines);
+	out[0] = '\0';
+	for (size_t i = 0; i < lines.n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ";" : "", lines.v[i]);
+	strv_free(&lines);
+}
+
+struct made {
+	bool done;
+	char id[ID_MAX];
+};
+
+static void
+on_made(void *arg, struct ec2_create_notification_result *res, const struct aws_response *resp)
+{
+	struct made *m = arg;
+
+	if (res == NULL)
+		fail_msg("CreateVpcEndpointConnectionNotification: %s",
+			 resp->e ? resp->e->msg : "failed");
+	snprintf(m->id, sizeof(m->id), "%s", res->notification.connection_notification_id);
+	ec2_create_notification_result_free(res);
+	m->done = true;
+}
+
+/* A notification made behind vpcesd's back, through the EC2 API; its id into `id`. */
+static void
+hand_notification(struct fixture *f, const char *service_id, const char *topic, const char *token,
+		  char id[ID_MAX])
+{
+	struct strv events = STRV_INIT;
+	struct made m = {0};
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(strv_push(&events, "Accept"), 0);
+	if (ec2_create_notification(f->aws, service_id, topic, &events, token, on_made, &m, NULL,
+				    &e) < 0)
+		fail_msg("ec2_create_notification: %s", e.msg);
+	strv_free(&events);
+	while (!m.done)
+		ev_run(f->loop, EVRUN_ONCE);
+	snprintf(id, ID_MAX, "%s", m.id);
+}
+
+#define NFN_SPEC(list)                                  \
+	"services:\n"                                   \
+	"  - name: nfn\n"                               \
+	"    network_load_balancer_arns: [" NLB_A "]\n" \
+	"    notifications:" list
+
+static void
+test_notifications(void **state)
+{
+	struct fixture *f = *state;
+	char id[ID_MAX], foreign[ID_MAX], theirs[ID_MAX], extra[ID_MAX], have[1024];
+	cJSON *sim;
+	long mark;
+
+	/* A notification of another owner's service: never touched. */
+	sim_service(f, NLB_D, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"nfn\"}", foreign);
+	configure(f, NULL,
+		  NFN_SPEC("\n"
+			   "      - topic_arn: " TOPIC "\n"
+			   "        events: [Connect, Accept, Reject, Delete]\n"));
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "nfn"), id);
+	cJSON_Delete(sim);
+	hand_notification(f, foreign, TOPIC_2, "test-foreign-1", theirs);
+
+	/* Created on the next cycle (the service exists now). */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, NFN_NEW, id, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	notifications_of(f, id, have, sizeof(have));
+	assert_string_equal(have, TOPIC "=Accept,Connect,Delete,Reject");
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	/* Events change: delete + create; a second topic: create. */
+	configure(f, NULL,
+		  NFN_SPEC("\n"
+			   "      - topic_arn: " TOPIC "\n"
+			   "        events: [Accept, Reject]\n"
+			   "      - topic_arn: " TOPIC_2 "\n"
+			   "        events: [Delete]\n"));
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 3, 3, 0, 0);
+	assert_int_equal(count_calls(f, mark, NFN_DEL, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NFN_NEW, id, "OK"), 2);
+	notifications_of(f, id, have, sizeof(have));
+	assert_string_equal(have, TOPIC_2 "=Delete;" TOPIC "=Accept,Reject");
+
+	/* One topic dropped from the spec, and one made by hand: both deleted in one call. */
+	hand_notification(f, id, TOPIC_2, "test-extra-1", extra);
+	configure(f, NULL,
+		  NFN_SPEC("\n"
+			   "      - topic_arn: " TOPIC "\n"
+			   "        events: [Accept, Reject]\n"));
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, NFN_DEL, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NFN_DEL, extra, "OK"), 1);
+	notifications_of(f, id, have, sizeof(have));
+	assert_string_equal(have, TOPIC "=Accept,Reject");
+
+	/* [] removes every one; then nothing more. */
+	configure(f, NULL, NFN_SPEC(" []\n"));
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	notifications_of(f, id, have, sizeof(have));
+	assert_string_equal(have, "");
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	/* The foreign service's notification: never read, never deleted. */
+	assert_int_equal(
+		count_calls(f, 0, "DescribeVpcEndpointConnectionNotifications", foreign, NULL), 0);
+	assert_int_equal(count_calls(f, 0, NFN_DEL, theirs, NULL), 0);
+	notifications_of(f, foreign, have, sizeof(have));
+	assert_string_equal(have, TOPIC_2 "=Accept");
+}
+
+/* ---- issue 7: payer responsibility ------------------------------------------------- */
+
+static void
+test_payer_responsibility(void **state)
+{
+	struct fixture *f = *state;
+	char id[ID_MAX];
+	cJSON *sim;
+	long mark;
+
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: pay\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n"
+		  "    payer_responsibility: ServiceOwner\n");
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "pay"), id);
+	assert_null(entry_str(svc_named(sim, "pay"), "payer_responsibility"));
+	cJSON_Delete(sim);
+
+	/* Applied once. */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, PAYER, id, "OK"), 1);
+	sim = sim_state(f);
+	assert_string_equal(entry_str(svc_by_id(sim, id), "payer_responsibility"), "ServiceOwner");
+	cJSON_Delete(sim);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	/* The key removed: one held item with the reason, every cycle, and no call. */
+	configure(f, NULL,
+		  "services:\n"
+		  "  - name: pay\n"
+		  "    network_load_balancer_arns: [" NLB_A "]\n");
+	for (int i = 0; i < 2; i++) {
+		mark = log_mark(f);
+		cycle(f);
+		expect_result(f, 0, 0, 0, 1);
+		assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+		assert_non_null(strstr(status_of(reconciler_status(f->rec), "pay")->held,
+				       "cannot be set back"));
+	}
+	assert_int_equal(count_calls(f, 0, PAYER, NULL, NULL), 1);
+}
+
 int
 main(void)
 {
@@ -1635,6 +2125,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_isolation_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_payer_responsibility, setup, teardown),
 	};
 
 	if (getenv("EC2SIM_ENDPOINT") == NULL) {

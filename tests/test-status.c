@@ -99,6 +99,20 @@ fill_small(struct status *s)
 	svc->regions[0].state = xstrdup("Available");
 	svc->principals_known = true;
 	push(&svc->allowed_principals, "arn:aws:iam::444455556666:root");
+	svc->connections_known = true;
+	svc->connections = calloc(3, sizeof(*svc->connections));
+	assert_non_null(svc->connections);
+	svc->n_connections = 3;
+	svc->connections[0].endpoint_id = xstrdup("vpce-0a");
+	svc->connections[0].owner = xstrdup("444455556666");
+	svc->connections[0].state = xstrdup("available");
+	svc->connections[0].since = T0 - 60;
+	svc->connections[1].endpoint_id = xstrdup("vpce-0b");
+	svc->connections[1].owner = xstrdup("777788889999");
+	svc->connections[1].state = xstrdup("pendingAcceptance");
+	svc->connections[2].endpoint_id = xstrdup("vpce-0c");
+	svc->connections[2].owner = xstrdup("444455556666");
+	svc->connections[2].state = xstrdup("available");
 	svc->last_change = xstrdup("created");
 	svc->last_change_at = T0 + 3;
 	svc->last_error = xstrdup(MODIFY ": UnauthorizedOperation");
@@ -150,6 +164,13 @@ static const char small_json[] =
 	"\"txt_name\":\"_vpce:abc\",\"txt_value\":\"vpce:xyz\"},"
 	"\"supported_regions\":[{\"region\":\"eu-west-1\",\"state\":\"Available\"}],"
 	"\"allowed_principals\":[\"arn:aws:iam::444455556666:root\"],"
+	"\"connections\":["
+	"{\"endpoint_id\":\"vpce-0a\",\"owner\":\"444455556666\",\"state\":\"available\","
+	"\"since\":\"2026-11-28T21:29:00Z\"},"
+	"{\"endpoint_id\":\"vpce-0b\",\"owner\":\"777788889999\","
+	"\"state\":\"pendingAcceptance\",\"since\":null},"
+	"{\"endpoint_id\":\"vpce-0c\",\"owner\":\"444455556666\",\"state\":\"available\","
+	"\"since\":null}],"
 	"\"converged\":false,\"held\":null,"
 	"\"last_change\":{\"text\":\"created\",\"at\":\"2026-11-28T21:30:03Z\"},"
 	"\"last_error\":{\"text\":\"" MODIFY ": UnauthorizedOperation\","
@@ -158,7 +179,8 @@ static const char small_json[] =
 	"{\"name\":\"api-b\",\"service_id\":null,\"service_name\":null,\"state\":null,"
 	"\"acceptance_required\":false,\"load_balancer_arns\":[],\"base_endpoint_dns_names\":[],"
 	"\"availability_zones\":[],\"supported_ip_address_types\":[],\"private_dns\":null,"
-	"\"supported_regions\":[],\"allowed_principals\":null,\"converged\":false,"
+	"\"supported_regions\":[],\"allowed_principals\":null,\"connections\":null,"
+	"\"converged\":false,"
 	"\"held\":\"waiting\",\"last_change\":null,\"last_error\":null,"
 	"\"consecutive_failures\":0,\"next_retry\":null}]}";
 
@@ -338,7 +360,12 @@ static const char small_metrics[] =
 	"# HELP vpcesd_service_consecutive_failures Failed changes in a row for the service.\n"
 	"# TYPE vpcesd_service_consecutive_failures gauge\n"
 	"vpcesd_service_consecutive_failures{service=\"api-a\"} 1\n"
-	"vpcesd_service_consecutive_failures{service=\"api-b\"} 0\n";
+	"vpcesd_service_consecutive_failures{service=\"api-b\"} 0\n"
+	"# HELP vpcesd_service_connections Endpoint connections of the service by state (when "
+	"read).\n"
+	"# TYPE vpcesd_service_connections gauge\n"
+	"vpcesd_service_connections{service=\"api-a\",state=\"available\"} 2\n"
+	"vpcesd_service_connections{service=\"api-a\",state=\"pendingAcceptance\"} 1\n";
 
 /*
  * A checker for the text exposition format 0.0.4, as much of it as we emit:

@@ -213,7 +213,7 @@ def render_service(world: World, svc: Service) -> str:
             text_items("baseEndpointDnsNameSet", [f"{svc.id}.{world.region}.vpce.amazonaws.com"]),
             opt("privateDnsName", svc.private_dns_name),
             dns,
-            el("payerResponsibility", svc.payer),
+            opt("payerResponsibility", svc.payer),
             tag_set(svc.tags),
             items("supportedRegionSet", (el("region", r) + el("serviceState", s[0]) for r, s in svc.regions.items()))
             if svc.regions

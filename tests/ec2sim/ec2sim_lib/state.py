@@ -60,7 +60,7 @@ class Service:
     dns_verify_result: Optional[str] = None
     regions: Dict[str, List] = field(default_factory=dict)  # region -> [state, ready_at, fails]
     principals: Dict[str, str] = field(default_factory=dict)  # principal -> permission id
-    payer: str = "ServiceOwner"
+    payer: Optional[str] = None  # the endpoint owner pays until ModifyVpcEndpointServicePayerResponsibility
 
     def public(self) -> dict:
         return {
