@@ -3,17 +3,23 @@
  *
  * Each call is a small state machine driven by libev callbacks:
  *
- *   QUEUED   waiting for a concurrency slot (FIFO in the client)
- *   PACING   holding a slot, waiting for the token buckets (ev_timer)
- *   CREDS    holding a slot, waiting for the credentials cache
- *   SENDING  holding a slot, the HTTP request is in flight
- *   BACKOFF  slot released, waiting to retry (ev_timer)
+ *   PACING        in its action class's FIFO, waiting for the token buckets
+ *   PACED         through pacing; starts for a slot from a zero timer
+ *   QUEUED        waiting for a concurrency slot (FIFO in the client)
+ *   SLOT_GRANTED  given a slot by a finishing call; starts from a zero timer
+ *   CREDS         holding a slot, waiting for the credentials cache
+ *   SENDING       holding a slot, the HTTP request is in flight
+ *   BACKOFF       waiting to (re)enter pacing (ev_timer); also the start
  *
- * The slot is held from pacing to the HTTP answer and released during
- * backoff, so a throttled or failing call never blocks the others.  The body
- * is encoded once per call; every attempt signs it afresh (new X-Amz-Date,
- * possibly refreshed credentials) and the signature lives only in the
- * request that http copies and wipes.
+ * Pacing comes before the slot, and each action class paces in its own
+ * queue where only the head asks the token buckets (one timer per class):
+ * a class that must wait (creates at one per second) never occupies the
+ * slots other classes need, and a thousand queued calls do not wake up a
+ * thousand times per token.  The slot is held from credentials to the HTTP
+ * answer and released during backoff.  The body is encoded once per call;
+ * every attempt signs it afresh (new X-Amz-Date, possibly refreshed
+ * credentials) and the signature lives only in the request that http copies
+ * and wipes.  Every retry is paced again: it is one more request.
  */
 #include "config.h"
 
@@ -44,11 +50,20 @@
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 enum call_state {
-	CALL_QUEUED,
 	CALL_PACING,
+	CALL_PACED,
+	CALL_QUEUED,
+	CALL_SLOT_GRANTED,
 	CALL_CREDS,
 	CALL_SENDING,
 	CALL_BACKOFF,
+};
+
+struct aws_call;
+
+/* An intrusive FIFO of calls (a call is in at most one at a time). */
+struct callq {
+	struct aws_call *head, *tail;
 };
 
 struct aws_call {
@@ -61,7 +76,8 @@ struct aws_call {
 	void *arg;
 
 	enum call_state state;
-	ev_timer timer; /* pacing and backoff */
+	ev_timer timer; /* backoff and zero-delay steps */
+	enum ratelimit_class klass;
 	struct creds_waiter waiter;
 	struct http_call *http;
 	struct retry_call retry;
@@ -70,7 +86,8 @@ struct aws_call {
 	double started;
 
 	struct aws_call *prev, *next;             /* every pending call */
-	struct aws_call *queue_prev, *queue_next; /* slot queue, while QUEUED */
+	struct callq *queue;                      /* the queue the call is in, or NULL */
+	struct aws_call *queue_prev, *queue_next; /* links in that queue */
 };
 
 struct aws_client {
@@ -86,11 +103,18 @@ struct aws_client {
 	unsigned pending;   /* calls not yet finished */
 	bool closing;
 	struct aws_call *calls;
-	struct aws_call *queue_head, *queue_tail;
+	struct callq slots; /* calls waiting for a concurrency slot */
+	struct {
+		struct callq q; /* calls of the class waiting for its buckets */
+		ev_timer timer; /* when the head may ask again */
+		struct aws_client *c;
+	} pace[RATELIMIT_N_CLASSES];
 };
 
-static void call_take_slot_or_queue(struct aws_call *call);
-static void call_pace(struct aws_call *call);
+static void pace_enter(struct aws_call *call);
+static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void slot_enter(struct aws_call *call);
+static void call_get_creds(struct aws_call *call);
 
 bool
 aws_host_is_loopback(const char *host)
@@ -229,6 +253,10 @@ aws_client_new(struct ev_loop *loop, const struct aws_client_options *opt, struc
 	r = parse_endpoint(c, opt->endpoint, e);
 	if (r < 0)
 		goto fail;
+	for (int k = 0; k < RATELIMIT_N_CLASSES; k++) {
+		ev_init(&c->pace[k].timer, on_pace_timer);
+		c->pace[k].timer.data = c;
+	}
 	if (c->opt.max_attempts == 0)
 		c->opt.max_attempts = AWS_DEFAULT_ATTEMPTS;
 	if (c->opt.concurrency == 0)
@@ -260,21 +288,46 @@ aws_pending(const struct aws_client *c)
 }
 
 static void
-queue_remove(struct aws_call *call)
+callq_push(struct callq *q, struct aws_call *call)
 {
-	struct aws_client *c = call->client;
+	call->queue = q;
+	call->queue_prev = q->tail;
+	call->queue_next = NULL;
+	if (q->tail)
+		q->tail->queue_next = call;
+	else
+		q->head = call;
+	q->tail = call;
+}
 
+/* Take `call` out of whatever queue it is in (no-op when in none). */
+static void
+callq_remove(struct aws_call *call)
+{
+	struct callq *q = call->queue;
+
+	if (q == NULL)
+		return;
 	if (call->queue_prev)
 		call->queue_prev->queue_next = call->queue_next;
-	else if (c->queue_head == call)
-		c->queue_head = call->queue_next;
 	else
-		return; /* not queued */
+		q->head = call->queue_next;
 	if (call->queue_next)
 		call->queue_next->queue_prev = call->queue_prev;
 	else
-		c->queue_tail = call->queue_prev;
+		q->tail = call->queue_prev;
+	call->queue = NULL;
 	call->queue_prev = call->queue_next = NULL;
+}
+
+/* Run a call's next step from the loop, not from the current stack. */
+static void
+call_defer(struct aws_call *call, enum call_state state)
+{
+	call->state = state;
+	ev_timer_stop(call->client->loop, &call->timer);
+	ev_timer_set(&call->timer, 0., 0.);
+	ev_timer_start(call->client->loop, &call->timer);
 }
 
 /*
@@ -285,16 +338,14 @@ queue_remove(struct aws_call *call)
 static void
 slot_put(struct aws_client *c)
 {
-	struct aws_call *next = c->queue_head;
+	struct aws_call *next = c->slots.head;
 
 	c->in_flight--;
 	if (next == NULL || c->closing || c->in_flight >= c->opt.concurrency)
 		return;
-	queue_remove(next);
+	callq_remove(next);
 	c->in_flight++;
-	next->state = CALL_PACING;
-	ev_timer_set(&next->timer, 0., 0.);
-	ev_timer_start(c->loop, &next->timer);
+	call_defer(next, CALL_SLOT_GRANTED);
 }
 
 /* Stop whatever the call is waiting for; the slot is released if held. */
@@ -305,8 +356,24 @@ call_detach(struct aws_call *call)
 
 	ev_timer_stop(c->loop, &call->timer);
 	switch (call->state) {
+	case CALL_PACING: {
+		struct callq *q = call->queue;
+		bool was_head = q && q->head == call;
+
+		callq_remove(call);
+		/* The next in line may ask the buckets now (from the loop). */
+		if (was_head && q->head) {
+			ev_timer_stop(c->loop, &c->pace[call->klass].timer);
+			ev_timer_set(&c->pace[call->klass].timer, 0., 0.);
+			ev_timer_start(c->loop, &c->pace[call->klass].timer);
+		}
+		break;
+	}
 	case CALL_QUEUED:
-		queue_remove(call);
+		callq_remove(call);
+		break;
+	case CALL_SLOT_GRANTED:
+		slot_put(c);
 		break;
 	case CALL_CREDS:
 		creds_cache_cancel(c->opt.creds, &call->waiter);
@@ -318,9 +385,7 @@ call_detach(struct aws_call *call)
 		call->http = NULL;
 		slot_put(c);
 		break;
-	case CALL_PACING:
-		slot_put(c);
-		break;
+	case CALL_PACED:
 	case CALL_BACKOFF:
 		break;
 	}
@@ -436,48 +501,87 @@ on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (call->state == CALL_BACKOFF)
-		call_take_slot_or_queue(call);
-	else
-		call_pace(call);
+	switch (call->state) {
+	case CALL_BACKOFF:
+		pace_enter(call);
+		break;
+	case CALL_PACED:
+		slot_enter(call);
+		break;
+	case CALL_SLOT_GRANTED:
+		call_get_creds(call);
+		break;
+	default:
+		break;
+	}
 }
 
-/* Holding a slot: wait for the token buckets, then for credentials. */
+/*
+ * Let the heads of class `k` through while the buckets allow; when the head
+ * must wait, arm the class timer.  Calls let through continue from a zero
+ * timer, so nothing here runs a later step on this stack.
+ */
 static void
-call_pace(struct aws_call *call)
+pace_pump(struct aws_client *c, enum ratelimit_class k)
+{
+	struct aws_call *head;
+
+	while ((head = c->pace[k].q.head) != NULL) {
+		double delay = ratelimit_acquire(c->opt.ratelimit, head->action, ev_now(c->loop));
+
+		if (delay > 0) {
+			ev_timer_stop(c->loop, &c->pace[k].timer);
+			ev_timer_set(&c->pace[k].timer, delay, 0.);
+			ev_timer_start(c->loop, &c->pace[k].timer);
+			return;
+		}
+		callq_remove(head);
+		call_defer(head, CALL_PACED);
+	}
+}
+
+static void
+on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct aws_client *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	for (int k = 0; k < RATELIMIT_N_CLASSES; k++)
+		if (w == &c->pace[k].timer)
+			pace_pump(c, (enum ratelimit_class)k);
+}
+
+/* Join the class's pacing queue (or skip pacing without a limiter). */
+static void
+pace_enter(struct aws_call *call)
 {
 	struct aws_client *c = call->client;
-	double delay = 0;
 
-	call->state = CALL_PACING;
-	if (c->opt.ratelimit)
-		delay = ratelimit_acquire(c->opt.ratelimit, call->action, ev_now(c->loop));
-	if (delay > 0) {
-		ev_timer_set(&call->timer, delay, 0.);
-		ev_timer_start(c->loop, &call->timer);
+	if (c->opt.ratelimit == NULL) {
+		slot_enter(call);
 		return;
 	}
-	call_get_creds(call);
+	call->state = CALL_PACING;
+	callq_push(&c->pace[call->klass].q, call);
+	/* A new head asks at once; behind a head, the class timer decides. */
+	if (c->pace[call->klass].q.head == call)
+		pace_pump(c, call->klass);
 }
 
+/* Take a free slot and go on, or wait in line for one. */
 static void
-call_take_slot_or_queue(struct aws_call *call)
+slot_enter(struct aws_call *call)
 {
 	struct aws_client *c = call->client;
 
-	if (c->in_flight < c->opt.concurrency && c->queue_head == NULL) {
+	if (c->in_flight < c->opt.concurrency && c->slots.head == NULL) {
 		c->in_flight++;
-		call_pace(call);
+		call_get_creds(call);
 		return;
 	}
 	call->state = CALL_QUEUED;
-	call->queue_prev = c->queue_tail;
-	call->queue_next = NULL;
-	if (c->queue_tail)
-		c->queue_tail->queue_next = call;
-	else
-		c->queue_head = call;
-	c->queue_tail = call;
+	callq_push(&c->slots, call);
 }
 
 /* Map a transport failure to the errno the caller sees. */
@@ -734,6 +838,7 @@ aws_call(struct aws_client *c, const char *action, struct query *params, unsigne
 	call->done = done;
 	call->arg = arg;
 	call->started = ev_now(c->loop);
+	call->klass = ratelimit_class_of(action);
 	retry_call_init(&call->retry);
 	ev_init(&call->timer, on_timer);
 	call->next = c->calls;
@@ -785,5 +890,7 @@ aws_client_free(struct aws_client *c)
 		call_detach(call);
 		call_fail(call, -ECANCELED, &e);
 	}
+	for (int k = 0; k < RATELIMIT_N_CLASSES; k++)
+		ev_timer_stop(c->loop, &c->pace[k].timer);
 	client_destroy(c);
 }

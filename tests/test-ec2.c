@@ -68,7 +68,7 @@ on_observe(void *arg, const struct aws_call_record *rec)
 }
 
 static struct aws_client *
-make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl)
+make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigned concurrency)
 {
 	struct aws_client_options o = {
 		.endpoint = getenv("EC2SIM_ENDPOINT"),
@@ -76,7 +76,7 @@ make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl)
 		.service = "ec2",
 		.version = EC2_API_VERSION,
 		.max_attempts = max_attempts,
-		.concurrency = 8,
+		.concurrency = concurrency,
 		.http = f->http,
 		.creds = f->creds,
 		.ratelimit = rl,
@@ -131,7 +131,7 @@ setup(void **state)
 	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
 		fail_msg("http_client_new: %s", e.msg);
 	f->creds = make_creds(f->loop, KEY_ID, SECRET);
-	f->aws = make_aws(f, 3, NULL);
+	f->aws = make_aws(f, 3, NULL, 8);
 	*state = f;
 	return 0;
 }
@@ -324,7 +324,7 @@ test_mid_listing_failure_fails_whole_listing(void **state)
 	int r;
 
 	aws_client_free(f->aws);
-	f->aws = make_aws(f, 1, NULL); /* no retries: the fault is final */
+	f->aws = make_aws(f, 1, NULL, 8); /* no retries: the fault is final */
 	assert_true(sim_do(&f->sim, "POST", "/_sim/services",
 			   "{\"count\": 1500, \"network_load_balancer_arn\": \"" NLB_B "\","
 			   " \"tags\": {\"vpcesd:owner\": \"test\"}}"));
@@ -475,7 +475,7 @@ test_auth_failure_refreshes_once_then_fails(void **state)
 	aws_client_free(f->aws);
 	creds_cache_free(f->creds);
 	f->creds = make_creds(f->loop, "AKIDUNKNOWN0000", "not-a-known-secret");
-	f->aws = make_aws(f, 5, NULL);
+	f->aws = make_aws(f, 5, NULL, 8);
 	p = list_owned(f, &r);
 	assert_null(p);
 	assert_int_equal(r, -EREMOTEIO);
@@ -602,6 +602,66 @@ test_accept_connections_and_dns_verification(void **state)
 	free(id);
 }
 
+/*
+ * A class that must wait for its bucket never holds the slots other classes
+ * need: with one slot and a create bucket of one token refilled at 0.1/s,
+ * a listing submitted after three creates completes while the second and
+ * third creates still wait for their tokens.
+ */
+static void
+test_pacing_does_not_block_other_classes(void **state)
+{
+	struct fixture *f = *state;
+	const struct ratelimit_options ro = {.share = 0.1, .rate = 100, .burst = 100};
+	const char *owner[] = {"test"};
+	struct ec2_filter filter = {"tag:vpcesd:owner", owner, 1};
+	struct strv nlb = STRV_INIT;
+	struct ec2_tag_kv tags[] = {{"vpcesd:owner", "test"}, {"vpcesd:name", "paced"}};
+	const char *tokens[] = {"tok-p1", "tok-p2", "tok-p3"};
+	struct wait wc[3] = {{0}}, wl = {0};
+	struct ec2_op *ops[3] = {NULL};
+	struct ratelimit *rl = NULL;
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(ratelimit_new(&ro, ev_now(f->loop), &rl, &e), 0);
+	aws_client_free(f->aws);
+	f->aws = make_aws(f, 3, rl, 1);
+	strv_push(&nlb, NLB_A);
+	for (int i = 0; i < 3; i++) {
+		struct ec2_create_service_params p = {
+			.acceptance_required = true,
+			.nlb_arns = &nlb,
+			.tags = tags,
+			.n_tags = 2,
+			.client_token = tokens[i],
+		};
+
+		assert_int_equal(ec2_create_service(f->aws, &p, on_created, &wc[i], &ops[i], &e),
+				 0);
+	}
+	/* Once create 1 is done, create 2 waits ten seconds for its token. */
+	wait_for(f, &wc[0]);
+	assert_int_equal(ec2_list_services(f->aws, &filter, 1, NULL, on_services, &wl, NULL, &e),
+			 0);
+	wait_for(f, &wl);
+	assert_int_equal(wl.r, 0);
+	assert_true(wc[0].done);
+	assert_false(wc[1].done);
+	assert_false(wc[2].done);
+	assert_int_equal(sim_counter(&f->sim, "CreateVpcEndpointServiceConfiguration", "total"), 1);
+	ec2_service_page_free(wl.res);
+	free(wl.res);
+	ec2_create_service_result_free(wc[0].res);
+	free(wc[0].res);
+	ec2_op_cancel(ops[1]);
+	ec2_op_cancel(ops[2]);
+	aws_client_free(f->aws);
+	f->aws = NULL;
+	ratelimit_free(rl);
+	strv_free(&nlb);
+}
+
 static void
 test_cancel_runs_no_callback(void **state)
 {
@@ -665,6 +725,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_reports_unsuccessful_items, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_accept_connections_and_dns_verification, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pacing_does_not_block_other_classes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_runs_no_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_endpoint_must_be_loopback, setup,
