@@ -51,6 +51,13 @@ struct reconciler {
 	struct cycle *cur;
 	struct dns_start *dns_starts; /* bounded by the services seen; never shrinks below them */
 	size_t n_dns_starts;
+	/*
+	 * The held items of the last cycle ("name\x1fid\x1fkind\x1freason"):
+	 * an item held again for the same reason is logged at debug only, so a
+	 * standing hold (say, 2,500 undesired services under upsert-only) is
+	 * one notice, not one per cycle.
+	 */
+	struct strv held_logged;
 };
 
 static void dns_starts_prune(struct reconciler *r, const struct observation *obs);
@@ -104,6 +111,7 @@ reconciler_free(struct reconciler *r)
 	for (size_t i = 0; i < r->n_dns_starts; i++)
 		free(r->dns_starts[i].service_id);
 	free(r->dns_starts);
+	strv_free(&r->held_logged);
 	free(r);
 }
 
@@ -693,6 +701,53 @@ dns_start_record(struct reconciler *r, const char *id, time_t at)
 		r->n_dns_starts++;
 }
 
+static int
+cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+/* Membership in a strv_sort()ed vector. */
+static bool
+sorted_contains(const struct strv *sv, const char *s)
+{
+	return sv->n > 0 && bsearch(s, sv->v, sv->n, sizeof(*sv->v), cmp_key) != NULL;
+}
+
+/*
+ * Log each held item once while it stays held for the same reason: at
+ * notice the first time, at debug in later cycles.
+ */
+static void
+log_held(struct reconciler *r, const struct plan *p)
+{
+	struct strv now = STRV_INIT;
+	struct buf key;
+
+	buf_init(&key, 64 * 1024);
+	for (size_t i = 0; i < p->n_held; i++) {
+		const struct plan_held *h = &p->held[i];
+		bool seen;
+
+		buf_reset(&key);
+		if (buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", h->name,
+			       h->service_id ? h->service_id : "", plan_hold_name(h->kind),
+			       h->reason ? h->reason : "") < 0)
+			continue;
+		seen = sorted_contains(&r->held_logged, buf_str(&key));
+		strv_push(&now, buf_str(&key));
+		log_fields(seen ? LOG_DEBUG : LOG_NOTICE,
+			   LOG_FIELDS({"VPCESD_SERVICE", h->name},
+				      {"VPCESD_SERVICE_ID", h->service_id},
+				      {"VPCESD_ACTION", plan_hold_name(h->kind)}),
+			   "held %s: %s", h->name, h->reason);
+	}
+	buf_free(&key);
+	strv_sort(&now);
+	strv_free(&r->held_logged);
+	r->held_logged = now;
+}
+
 static void
 on_observed(void *arg, struct observation *obs, const struct strv *errors)
 {
@@ -737,12 +792,7 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 	c->res.held = c->plan->n_held;
 	for (size_t i = 0; i < c->plan->n_held; i++)
 		c->res.waiting += c->plan->held[i].kind == PLAN_HOLD_WAITING;
-	for (size_t i = 0; i < c->plan->n_held; i++)
-		log_fields(LOG_NOTICE,
-			   LOG_FIELDS({"VPCESD_SERVICE", c->plan->held[i].name},
-				      {"VPCESD_SERVICE_ID", c->plan->held[i].service_id},
-				      {"VPCESD_ACTION", plan_hold_name(c->plan->held[i].kind)}),
-			   "held %s: %s", c->plan->held[i].name, c->plan->held[i].reason);
+	log_held(r, c->plan);
 	print_plan(r, c->plan);
 	if (r->opt.dry_run || c->plan->n_changes == 0) {
 		ev_timer_start(r->opt.loop, &c->finish);
