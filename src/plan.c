@@ -319,42 +319,38 @@ cmp_spec_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* bsearch() comparators: a string key against an element's id or name. */
+static int
+key_cmp_ref_id(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct ref *const *)elem)->id);
+}
+
+static int
+key_cmp_spec_name(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct service_spec *const *)elem)->name);
+}
+
 static struct ref *
 find_by_id(const struct ctx *x, const char *id)
 {
-	size_t lo = 0, hi = x->n_by_id;
+	struct ref **r =
+		x->n_by_id ? bsearch(id, x->by_id, x->n_by_id, sizeof(*x->by_id), key_cmp_ref_id)
+			   : NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(x->by_id[mid]->id, id);
-
-		if (c == 0)
-			return x->by_id[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return r ? *r : NULL;
 }
 
 static const struct service_spec *
 find_spec(const struct ctx *x, const char *name)
 {
-	size_t lo = 0, hi = x->in->n_specs;
+	const struct service_spec **s = x->in->n_specs
+						? bsearch(name, x->specs, x->in->n_specs,
+							  sizeof(*x->specs), key_cmp_spec_name)
+						: NULL;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(x->specs[mid]->name, name);
-
-		if (c == 0)
-			return x->specs[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return s ? *s : NULL;
 }
 
 /* First index in x->owned whose name is >= name. */
