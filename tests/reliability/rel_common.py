@@ -302,5 +302,16 @@ def vm_rss_kib(pid):
     return None
 
 
+def sanitized_daemon():
+    """True if $VPCESD was built with AddressSanitizer (--enable-sanitizers):
+    a slower daemon, for which the campaigns scale down their service count
+    (never their fault or kill counts)."""
+    try:
+        with open(env("VPCESD"), "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def seeded(seed, label):
     return random.Random(f"{seed}/{label}")
