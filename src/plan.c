@@ -618,6 +618,23 @@ diff_sets(struct strv *diffs, const char *field, const struct strv *add, const s
 	return r < 0 ? -ENOMEM : 0;
 }
 
+/*
+ * A set-valued field: add = want - have, remove = have - want, and one
+ * human diff line for both.
+ */
+static int
+set_diff(struct strv *diffs, const char *field, const struct strv *want, const struct strv *have,
+	 struct strv *add, struct strv *remove)
+{
+	int r = set_minus(want, have, add);
+
+	if (r == 0)
+		r = set_minus(have, want, remove);
+	if (r == 0)
+		r = diff_sets(diffs, field, add, remove);
+	return r;
+}
+
 /* "field: a, b" for a create parameter. */
 static int
 diff_list(struct strv *diffs, const char *field, const struct strv *v)
@@ -810,22 +827,13 @@ conv_modify(struct ctx *x, const struct service_spec *spec, const struct ec2_ser
 			      spec->acceptance_required ? "true" : "false");
 	}
 	if (r == 0 && nlb) {
-		r = set_minus(&spec->nlb_arns, &cfg->network_load_balancer_arns, &m->add_nlb_arns);
-		if (r == 0)
-			r = set_minus(&cfg->network_load_balancer_arns, &spec->nlb_arns,
-				      &m->remove_nlb_arns);
-		if (r == 0)
-			r = diff_sets(diffs, "network_load_balancer_arns", &m->add_nlb_arns,
-				      &m->remove_nlb_arns);
+		r = set_diff(diffs, "network_load_balancer_arns", &spec->nlb_arns,
+			     &cfg->network_load_balancer_arns, &m->add_nlb_arns,
+			     &m->remove_nlb_arns);
 	} else if (r == 0) {
-		r = set_minus(&spec->gwlb_arns, &cfg->gateway_load_balancer_arns,
-			      &m->add_gwlb_arns);
-		if (r == 0)
-			r = set_minus(&cfg->gateway_load_balancer_arns, &spec->gwlb_arns,
-				      &m->remove_gwlb_arns);
-		if (r == 0)
-			r = diff_sets(diffs, "gateway_load_balancer_arns", &m->add_gwlb_arns,
-				      &m->remove_gwlb_arns);
+		r = set_diff(diffs, "gateway_load_balancer_arns", &spec->gwlb_arns,
+			     &cfg->gateway_load_balancer_arns, &m->add_gwlb_arns,
+			     &m->remove_gwlb_arns);
 	}
 	if (r == 0 && nlb) {
 		const char *d = spec->private_dns_name, *o = cfg->private_dns_name;
@@ -843,25 +851,17 @@ conv_modify(struct ctx *x, const struct service_spec *spec, const struct ec2_ser
 		}
 	}
 	if (r == 0 && spec->ip_address_types.n > 0) {
-		r = set_minus(&spec->ip_address_types, &cfg->supported_ip_address_types,
-			      &m->add_ip_types);
-		if (r == 0)
-			r = set_minus(&cfg->supported_ip_address_types, &spec->ip_address_types,
-				      &m->remove_ip_types);
-		if (r == 0)
-			r = diff_sets(diffs, "supported_ip_address_types", &m->add_ip_types,
-				      &m->remove_ip_types);
+		r = set_diff(diffs, "supported_ip_address_types", &spec->ip_address_types,
+			     &cfg->supported_ip_address_types, &m->add_ip_types,
+			     &m->remove_ip_types);
 	}
 	if (r == 0)
 		r = regions_without_home(&spec->supported_regions, x->in->region, &want);
 	if (r == 0)
 		r = regions_present(cfg, x->in->region, &have);
 	if (r == 0)
-		r = set_minus(&want, &have, &m->add_regions);
-	if (r == 0)
-		r = set_minus(&have, &want, &m->remove_regions);
-	if (r == 0)
-		r = diff_sets(diffs, "supported_regions", &m->add_regions, &m->remove_regions);
+		r = set_diff(diffs, "supported_regions", &want, &have, &m->add_regions,
+			     &m->remove_regions);
 	strv_free(&want);
 	strv_free(&have);
 	return r < 0 ? -ENOMEM : 0;
@@ -1271,12 +1271,9 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 	if (conv_modify(x, spec, cfg, &v.modify.modify, &v.modify.diffs) < 0)
 		goto nomem;
 	if (spec->principals_managed) {
-		if (set_minus(&spec->allowed_principals, &r->s->principals,
-			      &v.perms.add_principals) < 0 ||
-		    set_minus(&r->s->principals, &spec->allowed_principals,
-			      &v.perms.remove_principals) < 0 ||
-		    diff_sets(&v.perms.diffs, "allowed_principals", &v.perms.add_principals,
-			      &v.perms.remove_principals) < 0)
+		if (set_diff(&v.perms.diffs, "allowed_principals", &spec->allowed_principals,
+			     &r->s->principals, &v.perms.add_principals,
+			     &v.perms.remove_principals) < 0)
 			goto nomem;
 	}
 	if (conv_tags(spec, cfg, &v) < 0)
