@@ -6,5 +6,7 @@ set -u
 : "${top_srcdir:?}" "${VPCESD:?}"
 PYTHON3=${PYTHON3:-/usr/bin/python3}
 export PYTHON3
+# Keep the source tree clean (and read-only under distcheck): no __pycache__.
+PYTHONDONTWRITEBYTECODE=1; export PYTHONDONTWRITEBYTECODE
 # shellcheck disable=SC2086
 exec sh "$top_srcdir/tests/with-ec2sim.sh" "$PYTHON3" "$top_srcdir/tests/reliability/crash" ${RELIABILITY_ARGS:-}
