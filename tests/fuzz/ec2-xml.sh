@@ -1,3 +1,3 @@
 #!/bin/sh
-# make check: fuzz the EC2/STS XML answer parsers for a bounded time (FUZZ_SECONDS).
+# make check: fuzz the EC2 XML answer parsers for a bounded time (FUZZ_SECONDS).
 exec "${top_srcdir:?}/tests/fuzz/run-fuzz.sh" ec2-xml
