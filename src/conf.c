@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "escape.h"
 #include "log.h"
 #include "validate.h"
 
@@ -226,11 +228,17 @@ vdiag(struct loader *l, const char *path, unsigned line, unsigned col, const cha
 		return;
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	buf_init(&b, sizeof(msg) + 4096);
+	/*
+	 * Keys, values and file names are quoted from a possibly hostile file:
+	 * escaped, so that the line shows what is there without acting on the
+	 * terminal or the log (escape.h).
+	 */
+	buf_init(&b, 4 * (sizeof(msg) + PATH_MAX) + 64);
+	escape_append(&b, path, strlen(path));
 	if (line > 0)
-		buf_printf(&b, "%s:%u:%u: %s", path, line, col, msg);
-	else
-		buf_printf(&b, "%s: %s", path, msg);
+		buf_printf(&b, ":%u:%u", line, col);
+	buf_puts(&b, ": ");
+	escape_append(&b, msg, strlen(msg));
 	text = buf_steal(&b);
 	if (text != NULL && l->n_pending == l->cap_pending) {
 		size_t cap = l->cap_pending ? l->cap_pending * 2 : 16;

@@ -18,6 +18,7 @@
 #include <systemd/sd-journal.h>
 
 #include "buf.h"
+#include "escape.h"
 #include "log.h"
 
 /* A record larger than this is truncated: a log line is not a data channel. */
@@ -157,19 +158,29 @@ out:
 	buf_free(&b);
 }
 
-/* key=value, quoted when the value would not survive splitting on spaces. */
+/*
+ * key=value, quoted when the value would not survive splitting on spaces;
+ * controls and the like escaped (escape.h), '"' and '\\' backslashed.
+ */
 static void
 append_stderr_field(struct buf *b, const struct log_field *f)
 {
-	if (strpbrk(f->value, " \t\"=") == NULL) {
-		buf_printf(b, " %s=%s", f->name, f->value);
+	const char *p = f->value;
+
+	if (strpbrk(p, " \t\"=") == NULL && !escape_needed(p)) {
+		buf_printf(b, " %s=%s", f->name, p);
 		return;
 	}
 	buf_printf(b, " %s=\"", f->name);
-	for (const char *p = f->value; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_puts(b, "\\");
-		buf_append(b, p, 1);
+	for (;;) {
+		size_t run = strcspn(p, "\"\\");
+
+		escape_append(b, p, run);
+		p += run;
+		if (*p == '\0')
+			break;
+		buf_append(b, "\\", 1);
+		buf_append(b, p++, 1);
 	}
 	buf_puts(b, "\"");
 }
@@ -209,6 +220,17 @@ log_emit(int priority, const char *file, int line, const char *func, const struc
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages quote EC2 answers, file names and config text: escaped so a
+	 * hostile byte cannot act on a terminal or start a forged record.  The
+	 * journal's structured fields stay exact (it stores them binary-safe).
+	 */
+	if (escape_needed(message)) {
+		char safe[LOG_RECORD_MAX];
+
+		escape_into(safe, sizeof(safe), message);
+		memcpy(message, safe, strlen(safe) + 1);
+	}
 	if (log_target == LOG_TARGET_JOURNAL)
 		emit_journal(priority, file, line, func, fields, message);
 	else

@@ -76,6 +76,25 @@ test_stderr_prefix_and_fields(void **state)
 	free(out);
 }
 
+/* A hostile string in a message or field cannot forge a record or reach the terminal. */
+static void
+test_hostile_text_is_escaped(void **state)
+{
+	struct capture c;
+	char *out;
+
+	(void)state;
+	log_setup(LOG_TARGET_STDERR, LOG_INFO);
+	capture_start(&c);
+	log_fields(LOG_ERR, LOG_FIELDS({"AWS_ERROR", "a\"b\\c\nd"}, {"X", "\x1b[2J"}),
+		   "EC2 said: %s", "bad\n<3>forged record\x1b]0;t\x07 \xe2\x80\xae caf\xc3\xa9");
+	out = capture_end(&c);
+	assert_string_equal(out,
+			    "<3>EC2 said: bad\\n<3>forged record\\x1b]0;t\\x07 \\u202e caf\xc3\xa9 "
+			    "AWS_ERROR=\"a\\\"b\\\\c\\nd\" X=\"\\x1b[2J\"\n");
+	free(out);
+}
+
 static void
 test_level_filters_records(void **state)
 {
@@ -151,6 +170,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stderr_prefix_and_fields),
+		cmocka_unit_test(test_hostile_text_is_escaped),
 		cmocka_unit_test(test_level_filters_records),
 		cmocka_unit_test(test_errno_is_preserved),
 		cmocka_unit_test(test_auto_without_journal_stream_is_stderr),
