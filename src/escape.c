@@ -52,31 +52,31 @@ is_bidi_or_c1(uint32_t c)
 
 /*
  * The next unit of s: either `*n` bytes to copy as they are (out == NULL) or
- * one escape written to out (NUL-terminated, ≤ 7 bytes) that replaces *n
+ * one escape written to out (NUL-terminated, < 12 bytes) that replaces *n
  * input bytes.
  */
 static const char *
-next_unit(const unsigned char *s, size_t len, size_t *n, char out[8])
+next_unit(const unsigned char *s, size_t len, size_t *n, char out[12])
 {
 	uint32_t c;
 	size_t k = utf8_seq(s, len, &c);
 
 	if (k == 0) {
 		*n = 1;
-		snprintf(out, 8, "\\x%02x", s[0]);
+		snprintf(out, 12, "\\x%02x", s[0]);
 		return out;
 	}
 	*n = k;
 	if (c == '\n' || c == '\r' || c == '\t') {
-		snprintf(out, 8, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		snprintf(out, 12, "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
 		return out;
 	}
 	if (c < 0x20 || c == 0x7f) {
-		snprintf(out, 8, "\\x%02x", (unsigned)c);
+		snprintf(out, 12, "\\x%02x", (unsigned)c);
 		return out;
 	}
 	if (is_bidi_or_c1(c)) {
-		snprintf(out, 8, "\\u%04x", (unsigned)c);
+		snprintf(out, 12, "\\u%04x", (unsigned)c);
 		return out;
 	}
 	return NULL;
@@ -90,7 +90,7 @@ escape_append(struct buf *b, const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		char esc[8];
+		char esc[12];
 		size_t n;
 		const char *out = next_unit(p + i, len - i, &n, esc);
 		int r;
@@ -114,7 +114,7 @@ escape_into(char *dst, size_t cap, const char *src)
 	size_t len = strlen(src), i = 0, o = 0;
 
 	while (i < len) {
-		char esc[8];
+		char esc[12];
 		size_t n;
 		const char *out = next_unit(p + i, len - i, &n, esc);
 		const char *from = out ? out : src + i;
@@ -139,7 +139,7 @@ escape_needed(const char *s)
 	size_t len = strlen(s);
 
 	for (size_t i = 0; i < len;) {
-		char esc[8];
+		char esc[12];
 		size_t n;
 
 		if (next_unit(p + i, len - i, &n, esc) != NULL)
