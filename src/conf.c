@@ -451,6 +451,25 @@ node_from_event(struct loader *l, const yaml_event_t *ev)
 }
 
 /*
+ * Line and column (1-based, columns in characters like libyaml's marks) of
+ * byte `offset` in valid UTF-8 `data`.
+ */
+static void
+position_at(const unsigned char *data, size_t len, size_t offset, unsigned *line, unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < offset && i < len; i++) {
+		if (data[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if ((data[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/*
  * Parse one file into a tree.  Returns 0 with *ret_root set (NULL for a file
  * with no document), or -EINVAL / -ENOMEM after reporting.
  */
@@ -482,6 +501,19 @@ parse_tree(struct loader *l, const unsigned char *data, size_t len, struct ynode
 			if (parser.error == YAML_MEMORY_ERROR) {
 				oom(l);
 				r = -ENOMEM;
+			} else if (parser.error == YAML_READER_ERROR) {
+				/* The reader reports a byte offset, not a mark. */
+				position_at(data, len, parser.problem_offset, &line, &col);
+				if (parser.problem_value >= 0)
+					diag_at(l, l->path, line, col,
+						"YAML syntax error: %s (U+%04X)",
+						parser.problem ? parser.problem : "unknown problem",
+						(unsigned)parser.problem_value);
+				else
+					diag_at(l, l->path, line, col, "YAML syntax error: %s",
+						parser.problem ? parser.problem
+							       : "unknown problem");
+				r = -EINVAL;
 			} else {
 				diag_at(l, l->path, (unsigned)parser.problem_mark.line + 1,
 					(unsigned)parser.problem_mark.column + 1,
@@ -1941,7 +1973,10 @@ read_file_at(struct loader *l, int dfd, const char *name, const char *path, stru
 				return 0;
 			}
 		}
-		diag_file(l, path, "cannot open: %s", strerror(errno));
+		if (errno == ENXIO) /* a socket: open(2) refuses it before fstat() could */
+			diag_file(l, path, "not a regular file");
+		else
+			diag_file(l, path, "cannot open: %s", strerror(errno));
 		return -errno;
 	}
 	if (fstat(fd, &st) < 0) {
