@@ -1277,6 +1277,8 @@ test_delete_valve(void **state)
 	cycle(f);
 	expect_result(f, 0, 0, 0, 3);
 	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
+	/* Held by the valve is not converged: someone has to look. */
+	assert_int_equal(reconciler_status(f->rec)->health, STATUS_DEGRADED);
 
 	/* One of them goes to another owner: two deletes fit the valve. */
 	sim_patch(f, old[2],
