@@ -173,7 +173,7 @@ plan_free(struct plan *p)
 /* ---- client token ------------------------------------------------------------ */
 
 int
-plan_client_token(const char *owner, const struct service_spec *spec,
+plan_client_token(const char *owner, const struct service_spec *spec, unsigned long generation,
 		  char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -197,6 +197,11 @@ plan_client_token(const char *owner, const struct service_spec *spec,
 		r = buf_append(&in, spec->name, strlen(spec->name) + 1);
 	if (r == 0)
 		r = buf_puts(&in, text);
+	/* Only past a delete: generation 0 keeps the tokens of old. */
+	if (r == 0 && generation > 0)
+		r = buf_append(&in, "", 1); /* NUL: the JSON never holds one */
+	if (r == 0 && generation > 0)
+		r = buf_printf(&in, "%lu", generation);
 	cJSON_free(text);
 	if (r < 0) {
 		buf_free(&in);
@@ -215,6 +220,25 @@ plan_client_token(const char *owner, const struct service_spec *spec,
 	}
 	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
 	return 0;
+}
+
+static int
+cmp_generation(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct plan_generation *)elem)->name);
+}
+
+/* The create generation of `name` (plan.h "Create generations"); 0 when not listed. */
+static unsigned long
+generation_of(const struct plan_input *in, const char *name)
+{
+	const struct plan_generation *g;
+
+	if (in->n_generations == 0)
+		return 0;
+	g = bsearch(name, in->generations, in->n_generations, sizeof(*in->generations),
+		    cmp_generation);
+	return g ? g->generation : 0;
 }
 
 /* ---- the index of observed services ------------------------------------------- */
@@ -749,7 +773,8 @@ plan_create(struct ctx *x, const struct service_spec *spec)
 	strv_sort(&cr->nlb_arns);
 	strv_sort(&cr->gwlb_arns);
 	strv_sort(&cr->ip_address_types);
-	r = plan_client_token(x->in->owner, spec, cr->client_token, x->e);
+	r = plan_client_token(x->in->owner, spec, generation_of(x->in, spec->name),
+			      cr->client_token, x->e);
 	if (r < 0)
 		goto fail;
 

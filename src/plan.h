@@ -104,6 +104,20 @@
  * (TagSpecification) and the ClientToken; the principals to add once the id
  * exists ride along in `create.add_principals`.
  *
+ * Create generations (issue 8).  EC2 answers a ClientToken it has seen with
+ * the ORIGINAL result, even when that service was deleted since.  So a spec
+ * removed under sync (its service deleted) and later added back unchanged
+ * would get its dead service back on every create and never converge.  The
+ * reconciler therefore counts, per name, its own successful deletes of
+ * owned services carrying that vpcesd:name tag (in->generations, for the
+ * life of the process), and the token of a create mixes in that count when
+ * it is > 0: a new service after each delete, while a retry of the same
+ * create (same generation) stays idempotent.  A generation only moves after
+ * vpcesd itself deleted that name's service, never because a service is
+ * missing from a listing (a fresh service may be unlisted for a while, and
+ * a new token then would make a duplicate).  Names never deleted keep
+ * generation 0 and their tokens of old.
+ *
  * Adopt.  A spec with `adopt: vpce-svc-…` uses that service as its own.
  * Not observed: NOT_FOUND → REFUSED; UNREADABLE or no lookup → HELD_INCOMPLETE.
  * Tagged with another owner → REFUSED.  Untagged (or ours under a name that
@@ -169,6 +183,15 @@ struct plan_dns_start {
 	time_t at;
 };
 
+/*
+ * How many times the reconciler deleted an owned service tagged with this
+ * vpcesd:name (its own deletes that succeeded, this process).
+ */
+struct plan_generation {
+	const char *name;
+	unsigned long generation;
+};
+
 struct plan_input {
 	const char *owner;  /* vpcesd:owner value, required */
 	const char *region; /* home region, required */
@@ -187,6 +210,12 @@ struct plan_input {
 	unsigned dns_verify_interval_s;
 	const struct plan_dns_start *dns_starts;
 	size_t n_dns_starts;
+	/*
+	 * Create generations (see "Create generations" above): sorted by name
+	 * (strcmp), names unique; a name not listed has generation 0.
+	 */
+	const struct plan_generation *generations;
+	size_t n_generations;
 };
 
 /* Fill *in from a loaded config (policy may be overridden afterwards). */
@@ -314,13 +343,16 @@ const char *plan_kind_name(enum plan_kind k);
 const char *plan_hold_name(enum plan_hold h);
 
 /*
- * The create ClientToken of `spec` for `owner`: "vpcesd-" followed by the
- * first 48 hex digits of SHA-256(owner NUL name NUL canonical-JSON), where
- * canonical JSON is model_service_to_json() printed compactly.
- * Deterministic; changes whenever the spec's canonical form changes.
- * -ENOMEM, -E2BIG or -EIO (libcrypto) with `out` untouched on failure.
+ * The create ClientToken of `spec` for `owner` at `generation`: "vpcesd-"
+ * followed by the first 48 hex digits of SHA-256(owner NUL name NUL
+ * canonical-JSON), where canonical JSON is model_service_to_json() printed
+ * compactly; when generation > 0, NUL and the generation in decimal follow
+ * the JSON (which never holds a NUL), so generation 0 gives the token of
+ * old.  Deterministic; changes whenever the spec's canonical form or the
+ * generation changes.  -ENOMEM, -E2BIG or -EIO (libcrypto) with `out`
+ * untouched on failure.
  */
-int plan_client_token(const char *owner, const struct service_spec *spec,
+int plan_client_token(const char *owner, const struct service_spec *spec, unsigned long generation,
 		      char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e);
 
 /*

@@ -52,6 +52,17 @@ struct reconciler {
 	struct dns_start *dns_starts; /* bounded by the services seen; never shrinks below them */
 	size_t n_dns_starts;
 	/*
+	 * Create generations (plan.h): per vpcesd:name, how many of our own
+	 * deletes of an owned service carrying it succeeded in this process.
+	 * Sorted by name for the planner's bsearch; each name is strdup()ed
+	 * here and freed in reconciler_free().  One entry per name ever
+	 * deleted, never pruned: forgetting a name would hand its next create
+	 * the token of a deleted service again.  A name plus a counter each,
+	 * so even thousands of deleted names stay small.
+	 */
+	struct plan_generation *gens;
+	size_t n_gens;
+	/*
 	 * The held items of the last cycle ("name\x1fid\x1fkind\x1freason"):
 	 * an item held again for the same reason is logged at debug only, so a
 	 * standing hold (say, 2,500 undesired services under upsert-only) is
@@ -62,6 +73,8 @@ struct reconciler {
 
 static void dns_starts_prune(struct reconciler *r, const struct observation *obs);
 static void dns_start_record(struct reconciler *r, const char *id, time_t at);
+static void record_delete(struct reconciler *r, const struct observation *obs, const char *owner,
+			  const char *id);
 
 static time_t
 wall_now(const struct reconciler *r)
@@ -111,6 +124,9 @@ reconciler_free(struct reconciler *r)
 	for (size_t i = 0; i < r->n_dns_starts; i++)
 		free(r->dns_starts[i].service_id);
 	free(r->dns_starts);
+	for (size_t i = 0; i < r->n_gens; i++)
+		free((void *)r->gens[i].name);
+	free(r->gens);
 	strv_free(&r->held_logged);
 	free(r);
 }
@@ -503,6 +519,9 @@ publish(struct reconciler *r, const struct apply_report *rep)
 			    (rep->outcomes[k].status == APPLY_DONE ||
 			     rep->outcomes[k].status == APPLY_FAILED))
 				dns_start_record(r, ch->service_id, c->planned_at);
+			if (ch->kind == PLAN_DELETE && ch->service_id &&
+			    rep->outcomes[k].status == APPLY_DONE)
+				record_delete(r, c->obs, cfg->owner, ch->service_id);
 			record_outcome(r, &c->plan->changes[k], &rep->outcomes[k], now);
 			if (rep->outcomes[k].status == APPLY_FAILED && c->res.first_error == NULL)
 				c->res.first_error = rep->outcomes[k].message;
@@ -702,6 +721,76 @@ dns_start_record(struct reconciler *r, const char *id, time_t at)
 }
 
 static int
+cmp_gen(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct plan_generation *)elem)->name);
+}
+
+/*
+ * Our delete of service `id` succeeded: when the cycle's observation shows
+ * it owned and tagged with a vpcesd:name, that name's next create needs a
+ * new ClientToken (plan.h "Create generations").  A failed or held delete
+ * changes nothing: the service may still exist, and its name's token must
+ * keep answering with it.
+ *
+ * The generation lives only as long as the process.  After a restart every
+ * name is at 0 again, so a create uses the first token of its spec:
+ *   - the usual case, a desired service that is listed, creates nothing,
+ *     so no token is sent at all;
+ *   - a create made at generation > 0 that the listing does not show yet
+ *     (a crash within EC2's consistency delay) is sent again with the
+ *     generation-0 token; within EC2's token window EC2 answers with that
+ *     token's original, deleted service instead of making one (vpcesd
+ *     reports that id; a principals step on it fails and backs off), and
+ *     the first listing that shows the real service converges: no
+ *     duplicate, no loop.  Past the token window the old token makes a
+ *     second service, which the duplicate rule deletes under sync;
+ *   - the corner left open: vpcesd restarted between deleting a name's
+ *     service and the identical spec coming back (a `--once` per run
+ *     included), within EC2's ClientToken window.  The generation-0 token
+ *     again answers with the deleted service every cycle, until EC2
+ *     forgets the token or the spec changes.  Surviving that would need
+ *     the generations on disk.
+ */
+static void
+record_delete(struct reconciler *r, const struct observation *obs, const char *owner,
+	      const char *id)
+{
+	const char *name = NULL;
+	struct plan_generation *g, *grown;
+	size_t at;
+	char *copy;
+
+	for (size_t i = 0; obs && i < obs->n_services && name == NULL; i++) {
+		const struct observed_service *s = &obs->services[i];
+
+		if (s->cfg.service_id && strcmp(s->cfg.service_id, id) == 0 &&
+		    owned(&s->cfg, owner))
+			name = observation_tag(&s->cfg.tags, NAME_TAG);
+	}
+	if (name == NULL)
+		return;
+	g = r->n_gens ? bsearch(name, r->gens, r->n_gens, sizeof(*r->gens), cmp_gen) : NULL;
+	if (g != NULL) {
+		g->generation++;
+		return;
+	}
+	copy = strdup(name);
+	grown = copy ? realloc(r->gens, (r->n_gens + 1) * sizeof(*grown)) : NULL;
+	if (grown == NULL) {
+		free(copy);
+		log_warning("out of memory: a re-created %s may get its deleted service back",
+			    name);
+		return;
+	}
+	r->gens = grown;
+	for (at = r->n_gens; at > 0 && strcmp(grown[at - 1].name, name) > 0; at--)
+		grown[at] = grown[at - 1];
+	grown[at] = (struct plan_generation){copy, 1};
+	r->n_gens++;
+}
+
+static int
 cmp_key(const void *key, const void *elem)
 {
 	return strcmp(key, *(char *const *)elem);
@@ -770,6 +859,8 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 	plan_input_from_config(&in, c->cfg, obs);
 	c->planned_at = wall_now(r);
 	in.now = c->planned_at;
+	in.generations = r->gens;
+	in.n_generations = r->n_gens;
 	if (dns_starts_view(r, &in) < 0) {
 		strv_push(&r->status.cycle.errors, "out of memory");
 		c->res.observed = false;

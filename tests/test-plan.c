@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "ec2_xml.h"
 #include "observation.h"
@@ -1228,8 +1229,8 @@ test_client_token(void **state)
 	char t1[PLAN_CLIENT_TOKEN_SIZE], t2[PLAN_CLIENT_TOKEN_SIZE], t3[PLAN_CLIENT_TOKEN_SIZE];
 	char t4[PLAN_CLIENT_TOKEN_SIZE], t5[PLAN_CLIENT_TOKEN_SIZE];
 
-	assert_int_equal(plan_client_token(OWNER, s, t1, &f->e), 0);
-	assert_int_equal(plan_client_token(OWNER, s, t2, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 0, t1, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 0, t2, &f->e), 0);
 	assert_string_equal(t1, t2); /* deterministic */
 	assert_int_equal(strlen(t1), PLAN_CLIENT_TOKEN_LEN);
 	assert_true(strlen(t1) <= 64);
@@ -1238,13 +1239,13 @@ test_client_token(void **state)
 		assert_non_null(strchr("0123456789abcdef", t1[i]));
 
 	s->acceptance_required = false; /* the spec changed */
-	assert_int_equal(plan_client_token(OWNER, s, t3, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 0, t3, &f->e), 0);
 	assert_string_not_equal(t1, t3);
 	s->acceptance_required = true;
-	assert_int_equal(plan_client_token("team-b", s, t4, &f->e), 0); /* other owner */
+	assert_int_equal(plan_client_token("team-b", s, 0, t4, &f->e), 0); /* other owner */
 	assert_string_not_equal(t1, t4);
 	spec_tag(s, "k", "v");
-	assert_int_equal(plan_client_token(OWNER, s, t5, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 0, t5, &f->e), 0);
 	assert_string_not_equal(t1, t5);
 
 	/* The same token reaches the CREATE change. */
@@ -1253,6 +1254,81 @@ test_client_token(void **state)
 				    "network_load_balancer_arns: " NLB_A
 				    "; supported_ip_address_types: ipv4\n");
 	assert_string_equal(change(f, 0)->create.client_token, t1);
+}
+
+/* The generation-0 token by plan.h's formula, computed here from scratch. */
+static void
+token_by_formula(const char *owner, const struct service_spec *s, char out[PLAN_CLIENT_TOKEN_SIZE])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	cJSON *j = model_service_to_json(s);
+	char *json = cJSON_PrintUnformatted(j);
+	struct buf in;
+
+	assert_non_null(json);
+	buf_init(&in, 1 << 20);
+	assert_int_equal(buf_append(&in, owner, strlen(owner) + 1), 0);
+	assert_int_equal(buf_append(&in, s->name, strlen(s->name) + 1), 0);
+	assert_int_equal(buf_puts(&in, json), 0);
+	assert_int_equal(EVP_Digest(in.data, in.len, md, &md_len, EVP_sha256(), NULL), 1);
+	memcpy(out, "vpcesd-", 7);
+	for (size_t i = 0; i < 24; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	buf_free(&in);
+	cJSON_free(json);
+	cJSON_Delete(j);
+}
+
+/*
+ * Issue 8: after vpcesd deleted a name's service, the name's next create
+ * must not reuse the token EC2 would answer with the deleted service.
+ * Generation 0 keeps the token of old (the formula, unchanged).
+ */
+static void
+test_client_token_generation(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct service_spec *other = spec_add(f, "other");
+	char t0[PLAN_CLIENT_TOKEN_SIZE], old[PLAN_CLIENT_TOKEN_SIZE], t1[PLAN_CLIENT_TOKEN_SIZE];
+	char t1b[PLAN_CLIENT_TOKEN_SIZE], t2[PLAN_CLIENT_TOKEN_SIZE];
+	char other0[PLAN_CLIENT_TOKEN_SIZE];
+	const struct plan_generation gens[] = {{"aaa", 5}, {"api", 1}, {"zzz", 9}};
+
+	assert_int_equal(plan_client_token(OWNER, s, 0, t0, &f->e), 0);
+	token_by_formula(OWNER, s, old);
+	assert_string_equal(t0, old);
+
+	assert_int_equal(plan_client_token(OWNER, s, 1, t1, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 1, t1b, &f->e), 0);
+	assert_int_equal(plan_client_token(OWNER, s, 2, t2, &f->e), 0);
+	assert_string_equal(t1, t1b); /* deterministic: a retry at one generation is idempotent */
+	assert_string_not_equal(t1, t0);
+	assert_string_not_equal(t2, t0);
+	assert_string_not_equal(t2, t1);
+	assert_int_equal(strlen(t1), PLAN_CLIENT_TOKEN_LEN);
+	assert_memory_equal(t1, "vpcesd-", 7);
+	for (size_t i = 7; i < PLAN_CLIENT_TOKEN_LEN; i++)
+		assert_non_null(strchr("0123456789abcdef", t1[i]));
+
+	/* The planner looks the generation up by spec name; others stay at 0. */
+	assert_int_equal(plan_client_token(OWNER, other, 0, other0, &f->e), 0);
+	f->in.generations = gens;
+	f->in.n_generations = 3;
+	run(f);
+	assert_int_equal(f->plan->n_changes, 2);
+	assert_string_equal(change(f, 0)->name, "api");
+	assert_string_equal(change(f, 0)->create.client_token, t1);
+	assert_string_equal(change(f, 1)->name, "other");
+	assert_string_equal(change(f, 1)->create.client_token, other0);
+
+	/* No generations at all: every token is the one of old. */
+	f->in.generations = NULL;
+	f->in.n_generations = 0;
+	run(f);
+	assert_string_equal(change(f, 0)->create.client_token, t0);
+	assert_string_equal(change(f, 1)->create.client_token, other0);
 }
 
 /* ---- printers -------------------------------------------------------------------------------- */
@@ -2019,6 +2095,7 @@ main(void)
 		T(test_lb_type_change_refused),
 		T(test_order_within_and_across_services),
 		T(test_client_token),
+		T(test_client_token_generation),
 		T(test_print_text_golden),
 		T(test_to_json_shape),
 		T(test_bad_input),

@@ -1401,6 +1401,68 @@ test_create_while_unlisted(void **state)
 	assert_string_equal(status_of(reconciler_status(f->rec), "shy")->service_id, id);
 }
 
+/*
+ * Issue 8: under sync, a spec removed (its service deleted) and then added
+ * back unchanged gets a new service.  With the old ClientToken EC2 answers
+ * with the deleted service, which the next listing never shows: vpcesd
+ * would "create" it again every cycle and never converge.
+ */
+static void
+test_readd_after_delete(void **state)
+{
+	struct fixture *f = *state;
+	const char *spec = "services:\n"
+			   "  - name: again\n"
+			   "    network_load_balancer_arns: [" NLB_A "]\n";
+	char first[ID_MAX], second[ID_MAX];
+	cJSON *sim;
+	long mark;
+
+	configure(f, "policy: sync\n", spec);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "again"), first);
+	cJSON_Delete(sim);
+
+	configure(f, "policy: sync\n", NULL);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, DELETE, first, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 0);
+	cJSON_Delete(sim);
+
+	/* The identical spec again: a new service, not the deleted one. */
+	configure(f, "policy: sync\n", spec);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	copy_id(svc_named(sim, "again"), second);
+	cJSON_Delete(sim);
+	assert_string_not_equal(second, first);
+	assert_string_equal(status_of(reconciler_status(f->rec), "again")->service_id, second);
+
+	/* Converged: nothing mutating, still exactly one live "again". */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_true(status_of(reconciler_status(f->rec), "again")->converged);
+	sim = sim_state(f);
+	assert_int_equal(count_named(sim, OWNER, "again"), 1);
+	assert_non_null(svc_by_id(sim, second));
+	assert_int_equal(n_services(sim), 1);
+	cJSON_Delete(sim);
+}
+
 /* ---- 9: a failure stays with its service; backoff ---------------------------------- */
 
 static void
@@ -2124,6 +2186,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eventual_consistency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_while_unlisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readd_after_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_isolation_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
