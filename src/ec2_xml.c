@@ -407,6 +407,13 @@ xp_mem_contains(const char *p, size_t n, const char *needle)
 	return false;
 }
 
+/* libxml2's generic error handler, replaced: see xp_open(). */
+static void __attribute__((format(printf, 2, 3))) xp_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 /*
  * Parse `body` into x->doc and return its root element.  Refuses, before
  * libxml2 sees them, empty and oversized bodies and anything declaring a
@@ -428,7 +435,22 @@ xp_open(struct xp *x, const char *body, size_t len, xmlNodePtr *root, struct err
 			       EC2_XML_MAX_BODY);
 	if (xp_mem_contains(body, len, "<!DOCTYPE") || xp_mem_contains(body, len, "<!ENTITY"))
 		return err_set(e, -EBADMSG, "XML: document type declarations are not accepted");
+	/*
+	 * XML allows no NUL character, but libxml2 takes a NUL byte for the end
+	 * of its input: a whole document, a NUL and anything after it would
+	 * parse as the document alone.
+	 */
+	if (memchr(body, '\0', len) != NULL)
+		return err_set(e, -EBADMSG, "XML: body holds a NUL byte");
 
+	/*
+	 * XML_PARSE_NOERROR silences the parser, but libxml2 2.9 still prints
+	 * encoding-conversion failures ("encoding error : input conversion
+	 * failed ...", for a body declaring a charset its bytes do not match)
+	 * through its generic handler, straight to stderr, which is the
+	 * daemon's journal.  Every error we need is read from the context.
+	 */
+	xmlSetGenericErrorFunc(NULL, xp_silent);
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)
 		return err_set(e, -ENOMEM, "XML: out of memory");

@@ -2,7 +2,8 @@
  * ec2_xml: EC2 and STS XML answers → the structs of ec2_types.h.
  *
  * Answers come from the network, so the parser treats them as hostile:
- *   - the body is refused above EC2_XML_MAX_BODY before libxml2 sees it;
+ *   - the body is refused above EC2_XML_MAX_BODY, and when it holds a NUL
+ *     byte, before libxml2 sees it;
  *   - libxml2 runs with XML_PARSE_NONET, without entity substitution, DTD
  *     loading or default attributes, and any document carrying a DTD or an
  *     entity declaration is refused outright (billion laughs, XXE);

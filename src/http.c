@@ -52,8 +52,9 @@ struct http_call {
 	size_t body_len; /* bytes in body */
 	http_done_fn done;
 	void *userdata;
-	bool too_large; /* the write callback hit the body cap */
-	bool oom;       /* the write callback could not allocate */
+	bool too_large;  /* the write callback hit the body cap */
+	bool oom;        /* the write callback could not allocate */
+	bool in_headers; /* a status line arrived, the blank line ending its headers not yet */
 	struct http_response resp;
 	char errbuf[CURL_ERROR_SIZE];
 	struct http_call *prev, *next;
@@ -259,6 +260,11 @@ on_header(char *p, size_t size, size_t n, void *userdata)
 
 	if (len >= 5 && strncasecmp(p, "HTTP/", 5) == 0) {
 		r->content_type[0] = r->request_id[0] = r->retry_after[0] = '\0';
+		call->in_headers = true;
+		return len;
+	}
+	if (len >= 1 && len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		call->in_headers = false;
 		return len;
 	}
 	colon = memchr(p, ':', len);
@@ -409,6 +415,15 @@ call_result(struct http_call *call, CURLcode rc)
 			 "response body larger than the %zu-byte limit", r->body.max);
 	else if (call->oom)
 		snprintf(r->message, sizeof(r->message), "out of memory reading the response body");
+	else if (rc == CURLE_OUT_OF_MEMORY && call->in_headers)
+		/*
+		 * libcurl 7.88 refuses a header line over CURL_MAX_HTTP_HEADER
+		 * with CURLE_OUT_OF_MEMORY and no message of its own: say what
+		 * happened, not "Out of memory".
+		 */
+		snprintf(r->message, sizeof(r->message),
+			 "a response header line is longer than libcurl's %d-byte limit",
+			 CURL_MAX_HTTP_HEADER);
 	else if (call->errbuf[0])
 		snprintf(r->message, sizeof(r->message), "%s", call->errbuf);
 	else

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -580,6 +581,8 @@ test_hostile(void **state)
 	static const char truncated[] =
 		"<DescribeVpcEndpointServiceConfigurationsResponse><requestId>r</req";
 	static const char wrong_root[] = "<DescribeInstancesResponse " NS "/>";
+	static const char wrong_root_nul[] =
+		"<DescribeVpcEndpointServiceConfigurationsResponse/>\0<evil/>";
 	static const char dup[] =
 		"<DescribeVpcEndpointServiceConfigurationsResponse><serviceConfigurationSet><item>"
 		"<serviceId>a</serviceId><serviceId>b</serviceId></item></serviceConfigurationSet>"
@@ -621,6 +624,8 @@ test_hostile(void **state)
 	expect_fail(NULL, 0, -EBADMSG, "empty body");
 	expect_fail("   ", 3, -EBADMSG, NULL);
 	expect_fail("not xml at all", 14, -EBADMSG, NULL);
+	/* libxml2 would stop at the NUL and accept the document before it. */
+	expect_fail(wrong_root_nul, sizeof(wrong_root_nul) - 1, -EBADMSG, "NUL byte");
 	expect_fail(dup, strlen(dup), -EBADMSG, "duplicate <serviceId>");
 	expect_fail(foreign_root, strlen(foreign_root), -EBADMSG, "namespace");
 	expect_fail(bad_bool, strlen(bad_bool), -EBADMSG, "true/false");
@@ -738,6 +743,41 @@ test_huge_timestamp_in_document(void **state)
 	assert_non_null(strstr(e.msg, "creationTimestamp"));
 }
 
+/*
+ * A body whose bytes do not match its declared encoding: refused, and
+ * libxml2 prints nothing on stderr (the daemon's journal) by itself.
+ */
+static void
+test_encoding_errors_are_silent(void **state)
+{
+	static const char doc[] = "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?>"
+				  "<DescribeVpcEndpointServiceConfigurationsResponse>\x1b$B\xff\xff"
+				  "</DescribeVpcEndpointServiceConfigurationsResponse>";
+	char path[] = "/tmp/test-ec2-xml-stderr-XXXXXX";
+	struct ec2_service_page p;
+	struct err e;
+	struct stat st;
+	int fd, saved;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	err_clear(&e);
+	assert_int_equal(ec2_xml_service_page(doc, sizeof(doc) - 1, &p, &e), -EBADMSG);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(st.st_size, 0);
+	assert_true(e.msg[0] != '\0');
+}
+
 int
 main(void)
 {
@@ -757,6 +797,7 @@ main(void)
 		cmocka_unit_test(test_long_strings_and_lists),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_huge_timestamp_in_document),
+		cmocka_unit_test(test_encoding_errors_are_silent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
