@@ -14,6 +14,7 @@ Routes (method path -> effect):
   POST   /_sim/connections/state       {vpc_endpoint_id, state}
   POST   /_sim/services                bulk create {count, network_load_balancer_arn, tags, state}
   POST   /_sim/services/<id>           out-of-band patch (see patch_service)
+  DELETE /_sim/services/<id>           out-of-band delete (see delete_service)
   GET    /_sim/faults                  rules; POST adds one; DELETE clears; DELETE /_sim/faults/<id>
   GET    /_sim/log?action=X&since=N    request log; DELETE clears it and the counters
   GET    /_sim/counters                per-action totals and outcomes
@@ -93,6 +94,30 @@ def patch_service(sim, sid: str, patch: dict) -> dict:
     if "payer_responsibility" in patch:
         svc.payer = str(patch["payer_responsibility"])
     return svc.public()
+
+
+def delete_service(sim, sid: str, now: float) -> dict:
+    """Out-of-band delete, as if made in the console (World.lock held).
+
+    Like DeleteVpcEndpointServiceConfigurations (refused while consumers are
+    connected; Deleting for delete_seconds, then gone) but outside the API,
+    so vpcesd's request log does not show it.  The service's ClientToken
+    stays remembered: a create with it answers with the deleted service,
+    as EC2 does.
+    """
+    world = sim.world
+    world.sweep(now)
+    svc = world.services.get(sid)
+    if svc is None or svc.gone_at is not None:
+        raise LookupError(f"unknown service {sid!r}")
+    if world.blocking_connections(sid):
+        raise BadRequest(f"service {sid} has active endpoint connections")
+    delay = float(world.settings["delete_seconds"])
+    if delay <= 0:
+        world.drop_service(sid)
+        return {"id": sid, "state": "Deleted"}
+    svc.state, svc.gone_at = "Deleting", now + delay
+    return {"id": sid, "state": svc.state}
 
 
 def _settings(sim, doc: dict) -> dict:
@@ -191,6 +216,9 @@ def _route(sim, method: str, path: str, query: dict, body: bytes) -> Any:
     if method == "POST" and path.startswith("/_sim/services/"):
         with world.lock:
             return patch_service(sim, path.rsplit("/", 1)[1], _obj(body))
+    if method == "DELETE" and path.startswith("/_sim/services/"):
+        with world.lock:
+            return delete_service(sim, path.rsplit("/", 1)[1], sim.clock.sim())
     if path == "/_sim/faults":
         if method == "GET":
             return sim.faults.dump()

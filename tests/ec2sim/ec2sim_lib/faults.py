@@ -15,15 +15,33 @@ kinds:
   malformed  act, then answer 200 with XML cut in the middle
   expired    answer as if the credentials had expired (RequestExpired / ExpiredToken)
   oob        apply `patch` to service `service_id` first ("edited in the console")
+  answer     replace the answer with a scripted one: `status` (200), `content_type`
+             ("text/xml"), `body` or `body_b64` (bytes) repeated `body_repeat` times,
+             extra `headers`; phase before (without acting) or after (act, then replace).
+             Hostile answers for client tests: HTML pages, empty or binary bodies,
+             gzip bombs, huge bodies and headers.
 """
 
+import base64
+import binascii
 import random
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import List, Optional
 
-KINDS = ("error", "throttle", "latency", "reset", "stall", "truncate", "malformed", "expired", "oob")
+KINDS = ("error", "throttle", "latency", "reset", "stall", "truncate", "malformed", "expired", "oob", "answer")
 MAX_RULES = 1000
+# Scripted answers: big enough for a body past any client cap and for header
+# floods, small enough that one rule cannot exhaust the sim's memory.
+MAX_ANSWER_BODY = 64 << 20
+MAX_HEADER_VALUE = 512 << 10
+MAX_HEADERS = 100000
+MAX_HEADER_BYTES = 16 << 20
+ANSWER_FIELDS = ("content_type", "body", "body_b64", "body_repeat", "headers")
+# The sim frames every answer itself (Content-Length); a rule may not add a second framing.
+RESERVED_HEADERS = ("content-length", "transfer-encoding", "content-type", "connection")
+TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
 @dataclass
@@ -43,11 +61,69 @@ class Fault:
     phase: str = "before"
     service_id: Optional[str] = None
     patch: dict = field(default_factory=dict)
+    content_type: str = "text/xml"
+    body: Optional[str] = None
+    body_b64: Optional[str] = None
+    body_repeat: int = 1
+    headers: dict = field(default_factory=dict)
     fired: int = 0
+
+    def answer_body(self) -> bytes:
+        """The scripted body (kind answer), built when the rule fires."""
+        if self.body_b64 is not None:
+            one = base64.b64decode(self.body_b64)
+        else:
+            one = (self.body or "").encode("utf-8")
+        return one * self.body_repeat
 
 
 class FaultError(ValueError):
     pass
+
+
+def _check_answer(spec: dict) -> None:
+    """Validate the fields of an `answer` rule (FaultError on the first bad one)."""
+    status = spec.get("status", 200)
+    if not isinstance(status, int) or isinstance(status, bool) or not 200 <= status <= 599:
+        raise FaultError("answer: status must be an integer in [200, 599]")
+    ctype = spec.get("content_type", "text/xml")
+    if not isinstance(ctype, str) or len(ctype) > 1024 or any(c in ctype for c in "\r\n\0"):
+        raise FaultError("answer: content_type must be a string of at most 1024 characters without CR, LF or NUL")
+    if "body" in spec and "body_b64" in spec:
+        raise FaultError("answer: give body or body_b64, not both")
+    if not isinstance(spec.get("body", ""), str):
+        raise FaultError("answer: body must be a string")
+    size = len(spec.get("body", "").encode("utf-8"))
+    if "body_b64" in spec:
+        if not isinstance(spec["body_b64"], str):
+            raise FaultError("answer: body_b64 must be a base64 string")
+        try:
+            size = len(base64.b64decode(spec["body_b64"], validate=True))
+        except (binascii.Error, ValueError):
+            raise FaultError("answer: body_b64 is not valid base64") from None
+    repeat = spec.get("body_repeat", 1)
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
+        raise FaultError("answer: body_repeat must be a non-negative integer")
+    if size * repeat > MAX_ANSWER_BODY:
+        raise FaultError(f"answer: the body would be {size * repeat} bytes, more than {MAX_ANSWER_BODY}")
+    headers = spec.get("headers", {})
+    if not isinstance(headers, dict):
+        raise FaultError("answer: headers must be an object of name: value strings")
+    if len(headers) > MAX_HEADERS:
+        raise FaultError(f"answer: more than {MAX_HEADERS} headers")
+    total = 0
+    for name, value in headers.items():
+        if not TOKEN.match(name) or name.lower() in RESERVED_HEADERS:
+            raise FaultError(f"answer: header name {name[:64]!r} is not a token or is one the sim sets itself")
+        if not isinstance(value, str) or len(value) > MAX_HEADER_VALUE or any(c in value for c in "\r\n\0"):
+            raise FaultError(f"answer: header {name!r} must be a string of at most {MAX_HEADER_VALUE} characters without CR, LF or NUL")
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FaultError(f"answer: header {name!r} is not Latin-1 text") from None
+        total += len(name) + len(value) + 4
+    if total > MAX_HEADER_BYTES:
+        raise FaultError(f"answer: headers total more than {MAX_HEADER_BYTES} bytes")
 
 
 class Faults:
@@ -90,6 +166,12 @@ class Faults:
                 raise FaultError(f"{key} must be an integer in [0, 600000]")
         if kind == "oob" and not (isinstance(spec.get("service_id"), str) and isinstance(spec.get("patch"), dict)):
             raise FaultError("oob needs service_id and a patch object")
+        if kind == "answer":
+            _check_answer(spec)
+        else:
+            extra = sorted(k for k in ANSWER_FIELDS if k in spec)
+            if extra:
+                raise FaultError(f"{extra} only apply to kind answer")
         with self._lock:
             if len(self._rules) >= MAX_RULES:
                 raise FaultError("too many fault rules")

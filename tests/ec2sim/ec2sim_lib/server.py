@@ -136,6 +136,7 @@ class Sim:
             out = self._error(protocol, err, rid)
             entry["code"] = err.code
         assert out is not None
+        out = self._answer_after(out, fired, entry)
         entry.update(
             action=action,
             protocol=protocol,
@@ -185,6 +186,10 @@ class Sim:
                 raise ApiError(*(("RequestExpired", "Request has expired.") if protocol == "ec2" else ("ExpiredToken", "The security token included in the request is expired")))
             if fault.kind in ("reset", "stall") and fault.phase == "before":
                 return Outcome(0, b"", wire=fault.kind, stall_seconds=fault.seconds)
+            if fault.kind == "answer" and fault.phase == "before":
+                out = scripted(fault)
+                entry["code"] = None if out.status < 400 else str(out.status)
+                return out
         now_wall = self.clock.wall()
         unsigned = action == "AssumeRoleWithWebIdentity"
         caller = None
@@ -236,6 +241,14 @@ class Sim:
             result = sts.assume_role_with_web_identity(self.creds, self.world.roles, self.web_identity_issuers, params, now)
         return Outcome(200, sts_response(action, rid, result), headers={"x-amzn-RequestId": rid})
 
+    def _answer_after(self, out: Outcome, fired: List[Fault], entry: dict) -> Outcome:
+        """An `answer` rule of phase after: the action ran, its answer is replaced."""
+        for fault in fired:
+            if fault.kind == "answer" and fault.phase == "after":
+                out = scripted(fault, out.delay)
+                entry["code"] = None if out.status < 400 else str(out.status)
+        return out
+
     def _wire_faults(self, out: Outcome, fired: List[Fault]) -> None:
         for fault in fired:
             if fault.kind == "latency":
@@ -250,18 +263,29 @@ class Sim:
     # --- metadata endpoints -----------------------------------------------------
     def handle_meta(self, which: str, method: str, path: str, headers) -> Outcome:
         fired = self.faults.match(which.upper())
+        out: Optional[Outcome] = None
         for fault in fired:
             if fault.kind == "error":
                 return Outcome(fault.status or 500, b"", "text/plain")
             if fault.kind in ("reset", "stall"):
                 return Outcome(0, b"", wire=fault.kind, stall_seconds=fault.seconds)
-        lifetime = int(self.world.settings["credential_seconds"])
-        handler = self.imds if which == "imds" else self.ecs
-        reply: Reply = handler.handle(method, path.split("?")[0], headers, self.clock.wall(), lifetime)
-        out = Outcome(reply.status, reply.body, reply.content_type, reply.headers or {})
+            if fault.kind == "answer" and fault.phase == "before":
+                out = scripted(fault)
+                break
+        if out is None:
+            lifetime = int(self.world.settings["credential_seconds"])
+            handler = self.imds if which == "imds" else self.ecs
+            reply: Reply = handler.handle(method, path.split("?")[0], headers, self.clock.wall(), lifetime)
+            out = Outcome(reply.status, reply.body, reply.content_type, reply.headers or {})
+            out = self._answer_after(out, fired, {})
         self._wire_faults(out, fired)
-        self.record({"t": self.clock.wall().isoformat(), "action": which.upper(), "protocol": which, "params": {"path": path, "method": method}, "status": reply.status, "code": None if reply.status < 400 else str(reply.status), "faults": [f.kind for f in fired]})
+        self.record({"t": self.clock.wall().isoformat(), "action": which.upper(), "protocol": which, "params": {"path": path, "method": method}, "status": out.status, "code": None if out.status < 400 else str(out.status), "faults": [f.kind for f in fired]})
         return out
+
+
+def scripted(fault: Fault, delay: float = 0.0) -> Outcome:
+    """The answer an `answer` rule scripts (body built only now: it may be large)."""
+    return Outcome(fault.status or 200, fault.answer_body(), fault.content_type, dict(fault.headers), delay=delay)
 
 
 # --- HTTP plumbing ---------------------------------------------------------------
@@ -272,6 +296,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "AmazonEC2"
     sys_version = ""
     timeout = 120  # idle keep-alive connections are closed after this
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # the request log in the Sim is the record

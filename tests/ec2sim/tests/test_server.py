@@ -3,10 +3,13 @@ botocore's SigV4Auth (independent of the sim's verifier): model validation,
 wire format, buckets, eventual consistency, supported regions, IMDS/ECS,
 keep-alive and the admin API.  No sleeps: time moves through the admin clock."""
 
+import base64
+import gzip
 import http.client
 import json
 import os
 import re
+import socket
 import unittest
 import urllib.parse
 
@@ -207,6 +210,114 @@ class BehaviourTests(SimCase):
             self.call({"Action": "DescribeVpcEndpointConnections"})
 
 
+class AnswerFaultTests(SimCase):
+    """Kind `answer`: scripted hostile answers for the client tests (issue 8)."""
+
+    def raw(self, port, request):
+        """One request on a fresh connection, read to EOF: (status, headers list, body).
+        http.client refuses the header floods these tests script on purpose."""
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(request)
+            data = b""
+            while True:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = [tuple(line.split(": ", 1)) for line in lines[1:]]
+        return int(lines[0].split()[1]), headers, body
+
+    def test_validation(self):
+        bad = [
+            ({"kind": "answer", "status": 99}, "status"),
+            ({"kind": "answer", "status": "200"}, "status"),
+            ({"kind": "answer", "content_type": "text/html\r\nX: y"}, "content_type"),
+            ({"kind": "answer", "body": "a", "body_b64": "YQ=="}, "not both"),
+            ({"kind": "answer", "body": 5}, "body must be a string"),
+            ({"kind": "answer", "body_b64": "not base64!"}, "not valid base64"),
+            ({"kind": "answer", "body": "x", "body_repeat": -1}, "body_repeat"),
+            ({"kind": "answer", "body": "0123456789", "body_repeat": 7 << 20}, "more than 67108864"),
+            ({"kind": "answer", "headers": ["X-A", "b"]}, "headers must be an object"),
+            ({"kind": "answer", "headers": {"X A": "b"}}, "not a token"),
+            ({"kind": "answer", "headers": {"Content-Length": "5"}}, "sim sets itself"),
+            ({"kind": "answer", "headers": {"X-A": "b\nc"}}, "without CR, LF or NUL"),
+            ({"kind": "answer", "headers": {"X-A": "x" * ((512 << 10) + 1)}}, "at most 524288"),
+            ({"kind": "answer", "headers": {"X-A": "\u20ac"}}, "Latin-1"),
+            ({"kind": "error", "body": "x"}, "only apply to kind answer"),
+        ]
+        for spec, needle in bad:
+            with self.subTest(spec=str(spec)[:80]):
+                status, doc = self.admin("POST", "/_sim/faults", spec)
+                self.assertEqual(status, 400)
+                self.assertIn(needle, doc["error"])
+        _, faults = self.admin("GET", "/_sim/faults")
+        self.assertEqual(faults, [])
+
+    def test_before_replaces_without_acting(self):
+        html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "CreateVpcEndpointServiceConfiguration", "status": 503, "content_type": "text/html", "body": html})
+        status, text = self.call({"Action": "CreateVpcEndpointServiceConfiguration", "NetworkLoadBalancerArn.1": NLB_A})
+        self.assertEqual((status, text), (503, html))
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual(state["services"], [], "phase before: nothing was created")
+        _, counters = self.admin("GET", "/_sim/counters")
+        self.assertEqual(counters["CreateVpcEndpointServiceConfiguration"], {"total": 1, "503": 1})
+        self.create()  # count 1: used up
+
+    def test_after_acts_then_replaces(self):
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "phase": "after", "action": "CreateVpcEndpointServiceConfiguration", "body": ""})
+        status, text = self.call({"Action": "CreateVpcEndpointServiceConfiguration", "NetworkLoadBalancerArn.1": NLB_A})
+        self.assertEqual((status, text), (200, ""))
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual(len(state["services"]), 1, "phase after: the create happened")
+        _, log = self.admin("GET", "/_sim/log?action=CreateVpcEndpointServiceConfiguration")
+        self.assertEqual((log[0]["status"], log[0]["code"], log[0]["faults"]), (200, None, ["answer"]))
+
+    def test_binary_body_repeat_and_headers(self):
+        bomb = gzip.compress(bytes(1 << 20), mtime=0)
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "DescribeVpcEndpointConnections", "body_b64": base64.b64encode(bomb).decode(), "body_repeat": 3, "headers": {"Content-Encoding": "gzip"}})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port["ec2"], timeout=10)
+        conn.request("POST", "/", body="Action=DescribeVpcEndpointConnections&Version=2016-11-15")
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        self.assertEqual((resp.status, resp.getheader("Content-Type"), resp.getheader("Content-Encoding")), (200, "text/xml", "gzip"))
+        self.assertEqual(body, bomb * 3)
+        self.assertEqual(resp.getheader("Content-Length"), str(3 * len(bomb)))
+
+    def test_header_floods(self):
+        big = "v" * (200 << 10)
+        many = {f"X-Flood-{i}": "x" for i in range(20000)}
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "AssumeRole", "headers": {"X-Big": big}, "body": "<a/>"})
+        request = b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 35\r\n\r\nAction=AssumeRole&Version=2011-06-15"
+        status, headers, body = self.raw(self.port["ec2"], request)
+        self.assertEqual((status, body), (200, b"<a/>"))
+        self.assertIn(("X-Big", big), headers)
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "ECS", "headers": many, "content_type": "application/json", "body": "{}"})
+        status, headers, body = self.raw(self.port["ecs"], b"GET /creds HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual((status, body), (200, b"{}"))
+        self.assertEqual(sum(1 for h in headers if h[0].startswith("X-Flood-")), 20000)
+        _, counters = self.admin("GET", "/_sim/counters")
+        self.assertEqual((counters["AssumeRole"]["total"], counters["ECS"]["total"]), (1, 1))
+
+    def test_imds_phases(self):
+        # after: the token is minted, the answer replaced; before: the handler never runs.
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "IMDS", "phase": "after", "body": "t" * 100, "count": 1})
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "IMDS", "status": 500, "content_type": "text/html", "body": "<html>oops</html>", "skip": 1})
+        conn = http.client.HTTPConnection("127.0.0.1", self.port["imds"], timeout=10)
+        conn.request("PUT", "/latest/api/token", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, resp.read()), (200, b"t" * 100))
+        conn.request("GET", "/latest/meta-data/iam/security-credentials/", headers={"X-aws-ec2-metadata-token": "t" * 100})
+        resp = conn.getresponse()
+        self.assertEqual((resp.status, resp.getheader("Content-Type"), resp.read()), (500, "text/html", b"<html>oops</html>"))
+        conn.close()
+        _, log = self.admin("GET", "/_sim/log?action=IMDS")
+        self.assertEqual([(e["status"], e["code"]) for e in log], [(200, None), (500, "500")])
+
+
 class MetadataTests(SimCase):
     def test_imds_v2(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.port["imds"], timeout=10)
@@ -239,6 +350,43 @@ class MetadataTests(SimCase):
         conn.close()
         self.assertTrue(doc["AccessKeyId"].startswith("ASIA"))
         self.assertIn("Token", doc)
+
+
+class OutOfBandDeleteTests(SimCase):
+    def test_delete_service_out_of_band(self):
+        sid, _ = self.create(ClientToken="tok-1")
+        self.admin("POST", "/_sim/connections", {"service_id": sid, "state": "available"})
+        status, body = self.admin("DELETE", f"/_sim/services/{sid}")
+        self.assertEqual((status, sorted(body)), (400, ["error"]), "refused while a consumer is connected")
+        self.admin("POST", "/_sim/reset")
+        self.admin("POST", "/_sim/settings", {"delete_seconds": 0})
+        sid, _ = self.create(ClientToken="tok-1")
+        _, before = self.admin("GET", "/_sim/log")
+        status, body = self.admin("DELETE", f"/_sim/services/{sid}")
+        self.assertEqual((status, body), (200, {"id": sid, "state": "Deleted"}))
+        _, after = self.admin("GET", "/_sim/log")
+        self.assertEqual(after, before, "not an API call: the request log does not show it")
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual(state["services"], [])
+        _, text = self.call({"Action": "DescribeVpcEndpointServiceConfigurations"})
+        self.assertNotIn(sid, text)
+        self.assertEqual(self.admin("DELETE", f"/_sim/services/{sid}")[0], 404)
+        # The token still answers with the deleted service; a new token makes a new one.
+        self.assertEqual(self.create(ClientToken="tok-1")[0], sid)
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual(state["services"], [])
+        other, _ = self.create(ClientToken="tok-2")
+        self.assertNotEqual(other, sid)
+        # With delete_seconds: Deleting first, then gone.
+        self.admin("POST", "/_sim/settings", {"delete_seconds": 10})
+        status, body = self.admin("DELETE", f"/_sim/services/{other}")
+        self.assertEqual((status, body), (200, {"id": other, "state": "Deleting"}))
+        self.assertEqual(self.admin("DELETE", f"/_sim/services/{other}")[0], 404)
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual([(s["id"], s["state"]) for s in state["services"]], [(other, "Deleting")])
+        self.admin("POST", "/_sim/clock", {"advance": 10})
+        _, state = self.admin("GET", "/_sim/state")
+        self.assertEqual(state["services"], [])
 
 
 if __name__ == "__main__":
