@@ -106,17 +106,29 @@
  *
  * Create generations (issue 8).  EC2 answers a ClientToken it has seen with
  * the ORIGINAL result, even when that service was deleted since.  So a spec
- * removed under sync (its service deleted) and later added back unchanged
- * would get its dead service back on every create and never converge.  The
- * reconciler therefore counts, per name, its own successful deletes of
- * owned services carrying that vpcesd:name tag (in->generations, for the
- * life of the process), and the token of a create mixes in that count when
- * it is > 0: a new service after each delete, while a retry of the same
- * create (same generation) stays idempotent.  A generation only moves after
- * vpcesd itself deleted that name's service, never because a service is
- * missing from a listing (a fresh service may be unlisted for a while, and
- * a new token then would make a duplicate).  Names never deleted keep
- * generation 0 and their tokens of old.
+ * whose service is gone (deleted under sync and the spec added back
+ * unchanged, or deleted behind vpcesd's back while the spec stayed) would
+ * get its dead service back on every create and never converge.  The
+ * reconciler therefore keeps, per vpcesd:name, a generation
+ * (in->generations, for the life of the process), and the token of a
+ * create mixes it in when it is > 0: a new service after each bump, while
+ * a retry of the same create (same generation) stays idempotent.  A
+ * generation moves on two facts the process saw itself:
+ *   - its own delete of an owned service carrying the name succeeded;
+ *   - a create of the name was answered with the id of an owned service
+ *     this process saw listed alive before and that the cycle's complete
+ *     listing no longer shows alive: EC2 replayed the token of a service
+ *     deleted behind vpcesd's back (that create reports the dead id; the
+ *     next cycle's create, with the new token, makes a new service).
+ * Never because a service is missing from a listing alone: a fresh service
+ * may be unlisted for a while, and a new token then would make a
+ * duplicate.  Names never bumped keep generation 0 and their tokens of
+ * old.  Left open: a restart (or vpcesd not running) between a deletion
+ * and the next create of the identical spec, within EC2's token window:
+ * the new process neither deleted nor saw that service, so nothing moves
+ * the generation and the create keeps getting the dead service back until
+ * EC2 forgets the token or the spec changes (the generations are not on
+ * disk; reconcile.c, record_delete()).
  *
  * Adopt.  A spec with `adopt: vpce-svc-…` uses that service as its own.
  * Not observed: NOT_FOUND → REFUSED; UNREADABLE or no lookup → HELD_INCOMPLETE.
@@ -184,8 +196,10 @@ struct plan_dns_start {
 };
 
 /*
- * How many times the reconciler deleted an owned service tagged with this
- * vpcesd:name (its own deletes that succeeded, this process).
+ * How many times the reconciler moved this vpcesd:name to a new create
+ * token in this process (see "Create generations": its own successful
+ * deletes of the name's services, and creates answered with a service of
+ * the name that was deleted behind its back).
  */
 struct plan_generation {
 	const char *name;

@@ -52,16 +52,28 @@ struct reconciler {
 	struct dns_start *dns_starts; /* bounded by the services seen; never shrinks below them */
 	size_t n_dns_starts;
 	/*
-	 * Create generations (plan.h): per vpcesd:name, how many of our own
-	 * deletes of an owned service carrying it succeeded in this process.
-	 * Sorted by name for the planner's bsearch; each name is strdup()ed
-	 * here and freed in reconciler_free().  One entry per name ever
-	 * deleted, never pruned: forgetting a name would hand its next create
-	 * the token of a deleted service again.  A name plus a counter each,
-	 * so even thousands of deleted names stay small.
+	 * Create generations (plan.h): per vpcesd:name, how many times this
+	 * process moved the name to a new ClientToken (record_delete(),
+	 * check_replayed()).  Sorted by name for the planner's bsearch; each
+	 * name is strdup()ed here and freed in reconciler_free().  One entry
+	 * per name ever bumped, never pruned: forgetting a name would hand its
+	 * next create the token of a deleted service again.  A name plus a
+	 * counter each, so even thousands of names stay small.
 	 */
 	struct plan_generation *gens;
 	size_t n_gens;
+	/*
+	 * Ids of the owned, named services that a complete listing of this
+	 * process showed alive (not Deleting or Deleted), strv_sort()ed: a
+	 * create answered with one of them after it left the listing is a
+	 * replayed ClientToken (check_replayed()).  An id leaves the set when
+	 * it was handled: a create answered with it while it was gone (the
+	 * name moved on), or our own delete of it succeeded.  What else stays
+	 * is one id per service deleted behind our back that no create of
+	 * ours asked for again (its spec changed or went away), so the set is
+	 * bounded by the owned services this process has seen.
+	 */
+	struct strv seen;
 	/*
 	 * The held items of the last cycle ("name\x1fid\x1fkind\x1freason"):
 	 * an item held again for the same reason is logged at debug only, so a
@@ -75,6 +87,10 @@ static void dns_starts_prune(struct reconciler *r, const struct observation *obs
 static void dns_start_record(struct reconciler *r, const char *id, time_t at);
 static void record_delete(struct reconciler *r, const struct observation *obs, const char *owner,
 			  const char *id);
+static void seen_update(struct reconciler *r, const struct observation *obs, const char *owner);
+static void seen_remove(struct reconciler *r, const char *id);
+static void check_replayed(struct reconciler *r, const struct observation *obs,
+			   const struct plan_change *ch, const char *id, unsigned long cycle);
 
 static time_t
 wall_now(const struct reconciler *r)
@@ -127,6 +143,7 @@ reconciler_free(struct reconciler *r)
 	for (size_t i = 0; i < r->n_gens; i++)
 		free((void *)r->gens[i].name);
 	free(r->gens);
+	strv_free(&r->seen);
 	strv_free(&r->held_logged);
 	free(r);
 }
@@ -511,6 +528,8 @@ publish(struct reconciler *r, const struct apply_report *rep)
 	for (size_t k = 0; c->plan && k < c->plan->n_held; k++)
 		strv_push(&keep, c->plan->held[k].name);
 	dns_starts_prune(r, c->obs);
+	/* Before the outcomes: they take out of it what they handled. */
+	seen_update(r, c->obs, cfg->owner);
 	if (rep != NULL) {
 		for (size_t k = 0; k < rep->n; k++) {
 			const struct plan_change *ch = &c->plan->changes[k];
@@ -522,6 +541,10 @@ publish(struct reconciler *r, const struct apply_report *rep)
 			if (ch->kind == PLAN_DELETE && ch->service_id &&
 			    rep->outcomes[k].status == APPLY_DONE)
 				record_delete(r, c->obs, cfg->owner, ch->service_id);
+			/* Done, or failed at its principals step: EC2 answered with an id. */
+			if (ch->kind == PLAN_CREATE && rep->outcomes[k].created_service_id)
+				check_replayed(r, c->obs, ch, rep->outcomes[k].created_service_id,
+					       c->res.cycle);
 			record_outcome(r, &c->plan->changes[k], &rep->outcomes[k], now);
 			if (rep->outcomes[k].status == APPLY_FAILED && c->res.first_error == NULL)
 				c->res.first_error = rep->outcomes[k].message;
@@ -727,49 +750,17 @@ cmp_gen(const void *key, const void *elem)
 }
 
 /*
- * Our delete of service `id` succeeded: when the cycle's observation shows
- * it owned and tagged with a vpcesd:name, that name's next create needs a
- * new ClientToken (plan.h "Create generations").  A failed or held delete
- * changes nothing: the service may still exist, and its name's token must
- * keep answering with it.
- *
- * The generation lives only as long as the process.  After a restart every
- * name is at 0 again, so a create uses the first token of its spec:
- *   - the usual case, a desired service that is listed, creates nothing,
- *     so no token is sent at all;
- *   - a create made at generation > 0 that the listing does not show yet
- *     (a crash within EC2's consistency delay) is sent again with the
- *     generation-0 token; within EC2's token window EC2 answers with that
- *     token's original, deleted service instead of making one (vpcesd
- *     reports that id; a principals step on it fails and backs off), and
- *     the first listing that shows the real service converges: no
- *     duplicate, no loop.  Past the token window the old token makes a
- *     second service, which the duplicate rule deletes under sync;
- *   - the corner left open: vpcesd restarted between deleting a name's
- *     service and the identical spec coming back (a `--once` per run
- *     included), within EC2's ClientToken window.  The generation-0 token
- *     again answers with the deleted service every cycle, until EC2
- *     forgets the token or the spec changes.  Surviving that would need
- *     the generations on disk.
+ * Move `name` to its next create generation: its next create sends a new
+ * ClientToken (plan.h "Create generations").  Out of memory the name keeps
+ * its generation (logged): a later create may get the deleted service back.
  */
 static void
-record_delete(struct reconciler *r, const struct observation *obs, const char *owner,
-	      const char *id)
+gen_bump(struct reconciler *r, const char *name)
 {
-	const char *name = NULL;
 	struct plan_generation *g, *grown;
 	size_t at;
 	char *copy;
 
-	for (size_t i = 0; obs && i < obs->n_services && name == NULL; i++) {
-		const struct observed_service *s = &obs->services[i];
-
-		if (s->cfg.service_id && strcmp(s->cfg.service_id, id) == 0 &&
-		    owned(&s->cfg, owner))
-			name = observation_tag(&s->cfg.tags, NAME_TAG);
-	}
-	if (name == NULL)
-		return;
 	g = r->n_gens ? bsearch(name, r->gens, r->n_gens, sizeof(*r->gens), cmp_gen) : NULL;
 	if (g != NULL) {
 		g->generation++;
@@ -790,6 +781,64 @@ record_delete(struct reconciler *r, const struct observation *obs, const char *o
 	r->n_gens++;
 }
 
+/*
+ * A name moves to a new generation on two triggers, both facts this
+ * process saw, never the mere absence of a service from a listing:
+ *   1. record_delete(): our own delete of an owned service carrying the
+ *      name succeeded;
+ *   2. check_replayed(): a create of the name was answered with the id of
+ *      a service this process saw listed alive and that the cycle's
+ *      complete listing no longer shows alive (deleted behind our back, in
+ *      the console or by another tool).
+ *
+ * Trigger 1: our delete of service `id` succeeded.  When the cycle's
+ * observation shows it owned and tagged with a vpcesd:name, that name's
+ * next create needs a new ClientToken.  A failed or held delete changes
+ * nothing: the service may still exist, and its name's token must keep
+ * answering with it.  A deleted id leaves the seen set, named or not: it
+ * is gone for good, and its name's new token is never answered with it.
+ *
+ * The generations and the seen set live only as long as the process.
+ * After a restart every name is at 0 and no id was seen, so a create uses
+ * the first token of its spec:
+ *   - the usual case, a desired service that is listed, creates nothing,
+ *     so no token is sent at all; and a service deleted behind our back
+ *     after the new process listed it once is caught by trigger 2;
+ *   - a create made at generation > 0 that the listing does not show yet
+ *     (a crash within EC2's consistency delay) is sent again with the
+ *     generation-0 token; within EC2's token window EC2 answers with that
+ *     token's original, deleted service instead of making one (vpcesd
+ *     reports that id; a principals step on it fails and backs off), and
+ *     the first listing that shows the real service converges: no
+ *     duplicate, no loop.  Past the token window the old token makes a
+ *     second service, which the duplicate rule deletes under sync;
+ *   - the corner left open: vpcesd restarted (or not running) between the
+ *     deletion of a name's service, by itself under sync or behind its
+ *     back, and the next create of the identical spec (a `--once` per run
+ *     included), within EC2's ClientToken window.  This process never saw
+ *     that service listed nor deleted it, so neither trigger fires: the
+ *     generation-0 token answers with the deleted service every cycle,
+ *     until EC2 forgets the token or the spec changes.  Surviving that
+ *     would need the generations on disk.
+ */
+static void
+record_delete(struct reconciler *r, const struct observation *obs, const char *owner,
+	      const char *id)
+{
+	const char *name = NULL;
+
+	for (size_t i = 0; obs && i < obs->n_services && name == NULL; i++) {
+		const struct observed_service *s = &obs->services[i];
+
+		if (s->cfg.service_id && strcmp(s->cfg.service_id, id) == 0 &&
+		    owned(&s->cfg, owner))
+			name = observation_tag(&s->cfg.tags, NAME_TAG);
+	}
+	seen_remove(r, id);
+	if (name != NULL)
+		gen_bump(r, name);
+}
+
 static int
 cmp_key(const void *key, const void *elem)
 {
@@ -801,6 +850,114 @@ static bool
 sorted_contains(const struct strv *sv, const char *s)
 {
 	return sv->n > 0 && bsearch(s, sv->v, sv->n, sizeof(*sv->v), cmp_key) != NULL;
+}
+
+/* Listed and not on its way out: a service a create could stand for. */
+static bool
+alive(const struct ec2_service_config *cfg)
+{
+	return cfg->service_id && cfg->service_id[0] &&
+	       !(cfg->service_state && (strcasecmp(cfg->service_state, "Deleting") == 0 ||
+					strcasecmp(cfg->service_state, "Deleted") == 0));
+}
+
+static bool
+listed_alive(const struct observation *obs, const char *id)
+{
+	for (size_t i = 0; i < obs->n_services; i++)
+		if (alive(&obs->services[i].cfg) &&
+		    strcmp(obs->services[i].cfg.service_id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Add the owned, named services a complete listing shows alive to the seen
+ * set.  Out of memory some are missed this cycle (seen the next one).
+ */
+static void
+seen_update(struct reconciler *r, const struct observation *obs, const char *owner)
+{
+	struct strv add = STRV_INIT;
+
+	if (obs == NULL || !obs->listing_complete)
+		return;
+	for (size_t i = 0; i < obs->n_services; i++) {
+		const struct ec2_service_config *cfg = &obs->services[i].cfg;
+
+		if (!alive(cfg) || !owned(cfg, owner) ||
+		    observation_tag(&cfg->tags, NAME_TAG) == NULL ||
+		    sorted_contains(&r->seen, cfg->service_id))
+			continue;
+		if (strv_push(&add, cfg->service_id) < 0)
+			break;
+	}
+	if (add.n == 0)
+		return;
+	strv_sort(&add); /* a repeated id in the listing is added once */
+	for (size_t i = 0; i < add.n; i++)
+		if ((i == 0 || strcmp(add.v[i], add.v[i - 1]) != 0) &&
+		    strv_push(&r->seen, add.v[i]) < 0)
+			break;
+	strv_free(&add);
+	strv_sort(&r->seen);
+}
+
+/* Take `id` out of the seen set (rare: rebuilt).  Out of memory it stays, which is harmless. */
+static void
+seen_remove(struct reconciler *r, const char *id)
+{
+	struct strv keep = STRV_INIT;
+
+	if (!sorted_contains(&r->seen, id))
+		return;
+	for (size_t i = 0; i < r->seen.n; i++)
+		if (strcmp(r->seen.v[i], id) != 0 && strv_push(&keep, r->seen.v[i]) < 0) {
+			strv_free(&keep);
+			return;
+		}
+	strv_free(&r->seen);
+	r->seen = keep;
+}
+
+/*
+ * Trigger 2 of a new generation (see record_delete()): a create of
+ * `ch->name` was answered with `id` (done, or failed at its principals
+ * step on that id), a service this process saw listed alive before and
+ * that the cycle's complete listing no longer shows alive.  EC2 replayed
+ * the ClientToken of a service deleted behind our back; with that token
+ * every cycle would get the dead service again, so the name moves on and
+ * the next cycle's create makes a new one.  The id leaves the seen set:
+ * handled, and the new token can never be answered with it.
+ *
+ * An id never seen listed is no signal: a service created a moment ago may
+ * be unlisted for a while, and its create, sent again with the same token,
+ * is answered with that same live service (test_create_while_unlisted);
+ * a new token there would make a duplicate.  Left to chance: a listing
+ * that misses a live service it showed before, in the very cycle its spec
+ * creates.  The name then moves on although the service lives; the next
+ * listing shows it and nothing is created, or, if it stays unlisted, the
+ * new token makes a second service, which the duplicate rule deletes under
+ * sync.
+ */
+static void
+check_replayed(struct reconciler *r, const struct observation *obs, const struct plan_change *ch,
+	       const char *id, unsigned long cycle_no)
+{
+	char cycle[32];
+
+	if (obs == NULL || !obs->listing_complete || !sorted_contains(&r->seen, id) ||
+	    listed_alive(obs, id))
+		return;
+	seen_remove(r, id);
+	gen_bump(r, ch->name);
+	snprintf(cycle, sizeof(cycle), "%lu", cycle_no);
+	log_fields(LOG_NOTICE,
+		   LOG_FIELDS({"VPCESD_SERVICE", ch->name}, {"VPCESD_SERVICE_ID", id},
+			      {"VPCESD_ACTION", "create"}, {"VPCESD_CYCLE", cycle}),
+		   "create of %s returned deleted service %s (ClientToken replayed); the next "
+		   "create uses a new token",
+		   ch->name, id);
 }
 
 /*

@@ -2165,6 +2165,212 @@ test_payer_responsibility(void **state)
 	assert_int_equal(count_calls(f, 0, PAYER, NULL, NULL), 1);
 }
 
+/* ---- a service deleted behind vpcesd's back ------------------------------------ */
+
+/* The ClientToken of the one create after `since`, into `token`. */
+static void
+create_token(struct fixture *f, long since, char token[ID_MAX])
+{
+	cJSON *log = log_since(f, since);
+	const cJSON *entry;
+	int n = 0;
+
+	cJSON_ArrayForEach(entry, log)
+	{
+		const char *a = entry_str(entry, "action");
+		const char *t =
+			entry_str(cJSON_GetObjectItemCaseSensitive(entry, "params"), "ClientToken");
+
+		if (a == NULL || strcmp(a, CREATE) != 0)
+			continue;
+		assert_non_null(t);
+		snprintf(token, ID_MAX, "%s", t);
+		n++;
+	}
+	cJSON_Delete(log);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * The service of a converged spec deleted in the console: the next create
+ * sends the same ClientToken and EC2 answers with the deleted service,
+ * which no listing shows again.  vpcesd saw that id listed before, so it
+ * takes the answer for what it is and moves the name to a new token: one
+ * cycle later a new service exists and the spec converges, instead of
+ * "creating" the dead service every cycle.
+ */
+static void
+test_deleted_out_of_band(void **state)
+{
+	struct fixture *f = *state;
+	const char *spec = "services:\n"
+			   "  - name: ghost\n"
+			   "    network_load_balancer_arns: [" NLB_A "]\n";
+	char first[ID_MAX], second[ID_MAX], path[128];
+	char token1[ID_MAX], token2[ID_MAX], token3[ID_MAX];
+	struct capture cap;
+	cJSON *sim;
+	long mark;
+
+	configure(f, NULL, spec);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 1);
+	create_token(f, 0, token1);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "ghost"), first);
+	cJSON_Delete(sim);
+
+	/* Converged: the service is listed (and so seen by this process). */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_true(status_of(reconciler_status(f->rec), "ghost")->converged);
+
+	/* Deleted in the console: no API call of vpcesd's. */
+	snprintf(path, sizeof(path), "/_sim/services/%s", first);
+	mark = log_mark(f);
+	assert_true(sim_do(&f->sim, "DELETE", path, NULL));
+	assert_int_equal(log_mark(f), mark);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 0);
+	cJSON_Delete(sim);
+
+	/* The create replays the first token: EC2 answers with the deleted id. */
+	capture_start(f, &cap);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	create_token(f, mark, token2);
+	assert_string_equal(token2, token1);
+	assert_string_equal(status_of(reconciler_status(f->rec), "ghost")->service_id, first);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 0);
+	cJSON_Delete(sim);
+	assert_int_equal(capture_count(&cap, "returned deleted service", first), 1);
+
+	/* A new token: a new service. */
+	capture_start(f, &cap);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 1);
+	create_token(f, mark, token3);
+	assert_string_not_equal(token3, token1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	copy_id(svc_named(sim, "ghost"), second);
+	cJSON_Delete(sim);
+	assert_string_not_equal(second, first);
+	assert_string_equal(status_of(reconciler_status(f->rec), "ghost")->service_id, second);
+
+	/* Converged: nothing mutating, exactly one live "ghost". */
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_true(status_of(reconciler_status(f->rec), "ghost")->converged);
+	sim = sim_state(f);
+	assert_int_equal(count_named(sim, OWNER, "ghost"), 1);
+	assert_non_null(svc_by_id(sim, second));
+	assert_int_equal(n_services(sim), 1);
+	cJSON_Delete(sim);
+	/* The notice came once, in the cycle of the replayed create. */
+	assert_int_equal(capture_count(&cap, "returned deleted service", NULL), 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 3);
+}
+
+/*
+ * The same with principals: the create's permissions step on the dead id
+ * fails, so the create ends failed, yet EC2 answered it with that id.  It
+ * is recognised all the same; after the backoff a new service converges.
+ */
+static void
+test_deleted_out_of_band_principals(void **state)
+{
+	struct fixture *f = *state;
+	const char *spec = "services:\n"
+			   "  - name: ghost\n"
+			   "    network_load_balancer_arns: [" NLB_A "]\n"
+			   "    allowed_principals: [" P_ROLE "]\n";
+	char first[ID_MAX], second[ID_MAX], path[128];
+	char token1[ID_MAX], token2[ID_MAX], token3[ID_MAX];
+	const struct status_service *s;
+	cJSON *sim;
+	long mark;
+
+	configure(f, NULL, spec);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, 0, PERMS, NULL, "OK"), 1);
+	create_token(f, 0, token1);
+	sim = sim_state(f);
+	copy_id(svc_named(sim, "ghost"), first);
+	cJSON_Delete(sim);
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+
+	snprintf(path, sizeof(path), "/_sim/services/%s", first);
+	assert_true(sim_do(&f->sim, "DELETE", path, NULL));
+	/*
+	 * On the dead id the permissions step would retry NotFound for half a
+	 * minute and then fail; the fault makes it fail at once.
+	 */
+	sim_fault(f, "{\"kind\": \"error\", \"action\": \"" PERMS "\", \"code\": "
+		     "\"UnauthorizedOperation\", \"status\": 403, \"count\": 1}");
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 0, 1, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, PERMS, first, "UnauthorizedOperation"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	create_token(f, mark, token2);
+	assert_string_equal(token2, token1);
+	s = status_of(reconciler_status(f->rec), "ghost");
+	assert_string_equal(s->service_id, first);
+	assert_int_equal(s->consecutive_failures, 1);
+	assert_int_equal(s->next_retry, T0 + 60);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 0);
+	cJSON_Delete(sim);
+
+	/* After the backoff: a new token, a new service with its principal. */
+	f->now = T0 + 61;
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 1, 1, 0, 0);
+	assert_int_equal(count_calls(f, mark, CREATE, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, PERMS, NULL, "OK"), 1);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 2);
+	create_token(f, mark, token3);
+	assert_string_not_equal(token3, token1);
+	sim = sim_state(f);
+	assert_int_equal(n_services(sim), 1);
+	copy_id(svc_named(sim, "ghost"), second);
+	expect_set(svc_by_id(sim, second), "allowed_principals", P_ROLE, NULL);
+	cJSON_Delete(sim);
+	assert_string_not_equal(second, first);
+	assert_int_equal(count_calls(f, mark, PERMS, second, "OK"), 1);
+
+	mark = log_mark(f);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_true(status_of(reconciler_status(f->rec), "ghost")->converged);
+	sim = sim_state(f);
+	assert_int_equal(count_named(sim, OWNER, "ghost"), 1);
+	assert_int_equal(n_services(sim), 1);
+	cJSON_Delete(sim);
+}
+
 int
 main(void)
 {
@@ -2194,6 +2400,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_payer_responsibility, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_out_of_band, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_out_of_band_principals, setup,
+						teardown),
 	};
 
 	if (getenv("EC2SIM_ENDPOINT") == NULL) {
