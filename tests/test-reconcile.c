@@ -1402,6 +1402,27 @@ test_create_while_unlisted(void **state)
 }
 
 /*
+ * One more cycle changes nothing, `name` is converged and its service `id`
+ * is the only one in the sim.
+ */
+static void
+expect_converged_alone(struct fixture *f, const char *name, const char *id)
+{
+	long mark = log_mark(f);
+	cJSON *sim;
+
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
+	assert_true(status_of(reconciler_status(f->rec), name)->converged);
+	sim = sim_state(f);
+	assert_int_equal(count_named(sim, OWNER, name), 1);
+	assert_non_null(svc_by_id(sim, id));
+	assert_int_equal(n_services(sim), 1);
+	cJSON_Delete(sim);
+}
+
+/*
  * Issue 8: under sync, a spec removed (its service deleted) and then added
  * back unchanged gets a new service.  With the old ClientToken EC2 answers
  * with the deleted service, which the next listing never shows: vpcesd
@@ -1451,16 +1472,7 @@ test_readd_after_delete(void **state)
 	assert_string_equal(status_of(reconciler_status(f->rec), "again")->service_id, second);
 
 	/* Converged: nothing mutating, still exactly one live "again". */
-	mark = log_mark(f);
-	cycle(f);
-	expect_result(f, 0, 0, 0, 0);
-	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
-	assert_true(status_of(reconciler_status(f->rec), "again")->converged);
-	sim = sim_state(f);
-	assert_int_equal(count_named(sim, OWNER, "again"), 1);
-	assert_non_null(svc_by_id(sim, second));
-	assert_int_equal(n_services(sim), 1);
-	cJSON_Delete(sim);
+	expect_converged_alone(f, "again", second);
 }
 
 /* ---- 9: a failure stays with its service; backoff ---------------------------------- */
@@ -2270,16 +2282,7 @@ test_deleted_out_of_band(void **state)
 	assert_string_equal(status_of(reconciler_status(f->rec), "ghost")->service_id, second);
 
 	/* Converged: nothing mutating, exactly one live "ghost". */
-	mark = log_mark(f);
-	cycle(f);
-	expect_result(f, 0, 0, 0, 0);
-	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
-	assert_true(status_of(reconciler_status(f->rec), "ghost")->converged);
-	sim = sim_state(f);
-	assert_int_equal(count_named(sim, OWNER, "ghost"), 1);
-	assert_non_null(svc_by_id(sim, second));
-	assert_int_equal(n_services(sim), 1);
-	cJSON_Delete(sim);
+	expect_converged_alone(f, "ghost", second);
 	/* The notice came once, in the cycle of the replayed create. */
 	assert_int_equal(capture_count(&cap, "returned deleted service", NULL), 0);
 	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 3);
@@ -2360,15 +2363,7 @@ test_deleted_out_of_band_principals(void **state)
 	assert_string_not_equal(second, first);
 	assert_int_equal(count_calls(f, mark, PERMS, second, "OK"), 1);
 
-	mark = log_mark(f);
-	cycle(f);
-	expect_result(f, 0, 0, 0, 0);
-	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
-	assert_true(status_of(reconciler_status(f->rec), "ghost")->converged);
-	sim = sim_state(f);
-	assert_int_equal(count_named(sim, OWNER, "ghost"), 1);
-	assert_int_equal(n_services(sim), 1);
-	cJSON_Delete(sim);
+	expect_converged_alone(f, "ghost", second);
 }
 
 int
