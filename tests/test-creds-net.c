@@ -36,6 +36,7 @@
 #include "ec2_xml.h"
 #include "http.h"
 #include "support/sim.h"
+#include "support/stack.h"
 
 #define KEY_ID     "AKIDEXAMPLE"
 #define SECRET     "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -196,58 +197,17 @@ build(struct fixture *f, struct creds_plan *plan, struct err *e)
 
 /* ---- getting credentials and using them --------------------------------------- */
 
-struct got {
-	bool done;
-	int r;
-	struct err e;
-	struct creds c;
-};
-
-static void
-on_got(struct creds_waiter *w, int r, const struct creds_ref *ref, const struct err *e)
-{
-	struct got *g = w->data;
-
-	g->done = true;
-	g->r = r;
-	if (r == 0)
-		assert_int_equal(creds_copy(&g->c, ref->creds), 0);
-	else if (e != NULL)
-		g->e = *e;
-}
-
 /* Credentials from the cache, waiting for a refresh when one is needed. */
 static int
 get_creds(struct fixture *f, struct creds *out, struct err *e)
 {
-	struct creds_waiter w = {0};
-	struct got g = {0};
-	struct creds_ref ref;
-	int r;
+	int r = stack_get_creds(f->loop, f->creds, out, e);
 
-	err_clear(e);
-	err_clear(&g.e);
-	w.cb = on_got;
-	w.data = &g;
-	r = creds_cache_get(f->creds, &w, &ref, e);
-	if (r > 0) {
-		assert_int_equal(creds_copy(out, ref.creds), 0);
-		return 0;
-	}
 	if (r < 0) {
+		assert_true(err_isset(e));
 		assert_clean(e->msg);
-		return r;
 	}
-	while (!g.done)
-		ev_run(f->loop, EVRUN_ONCE);
-	if (g.r == 0) {
-		*out = g.c;
-		return 0;
-	}
-	*e = g.e;
-	assert_true(err_isset(e));
-	assert_clean(e->msg);
-	return g.r;
+	return r;
 }
 
 struct listing {

@@ -28,6 +28,7 @@
 #include "http.h"
 #include "ratelimit.h"
 #include "support/sim.h"
+#include "support/stack.h"
 
 #define NLB_A                                                                         \
 	"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-a/" \
@@ -67,8 +68,9 @@ on_observe(void *arg, const struct aws_call_record *rec)
 	snprintf(f->last_code, sizeof(f->last_code), "%s", rec->error_code ? rec->error_code : "");
 }
 
-static struct aws_client *
-make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigned concurrency)
+/* The aws client options of these tests (http and creds from the fixture). */
+static struct aws_client_options
+aws_options(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigned concurrency)
 {
 	struct aws_client_options o = {
 		.endpoint = getenv("EC2SIM_ENDPOINT"),
@@ -84,6 +86,14 @@ make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigne
 		.observe = on_observe,
 		.observe_arg = f,
 	};
+
+	return o;
+}
+
+static struct aws_client *
+make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigned concurrency)
+{
+	struct aws_client_options o = aws_options(f, max_attempts, rl, concurrency);
 	struct aws_client *c = NULL;
 	struct err e;
 
@@ -96,16 +106,12 @@ make_aws(struct fixture *f, unsigned max_attempts, struct ratelimit *rl, unsigne
 static struct creds_cache *
 make_creds(struct ev_loop *loop, const char *key, const char *secret)
 {
-	struct creds c = {0};
-	struct creds_provider *p = NULL;
 	struct creds_cache *cc = NULL;
 	struct err e;
 
 	err_clear(&e);
-	assert_int_equal(creds_set(&c, key, secret, NULL, 0, "test", NULL, "test", &e), 0);
-	assert_int_equal(creds_provider_new_static(&c, "test", &p), 0);
-	creds_free(&c);
-	assert_int_equal(creds_cache_new(loop, p, NULL, NULL, &cc), 0);
+	if (stack_static_creds(loop, key, secret, &cc, &e) < 0)
+		fail_msg("stack_static_creds: %s", e.msg);
 	return cc;
 }
 
@@ -113,7 +119,7 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct http_client_options ho = {0};
+	struct aws_client_options o;
 	struct err e;
 
 	if (getenv("EC2SIM_ENDPOINT") == NULL) {
@@ -126,12 +132,10 @@ setup(void **state)
 	assert_true(sim_do(&f->sim, "POST", "/_sim/reset", NULL));
 	/* Services become Available at once; tests that need Pending set it. */
 	assert_true(sim_do(&f->sim, "POST", "/_sim/settings", "{\"pending_seconds\": 0}"));
-	ho.ca_file = getenv("EC2SIM_CA");
+	o = aws_options(f, 3, NULL, 8);
 	err_clear(&e);
-	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
-		fail_msg("http_client_new: %s", e.msg);
-	f->creds = make_creds(f->loop, KEY_ID, SECRET);
-	f->aws = make_aws(f, 3, NULL, 8);
+	if (stack_new(f->loop, &o, KEY_ID, SECRET, &f->http, &f->creds, &f->aws, &e) < 0)
+		fail_msg("stack_new: %s", e.msg);
 	*state = f;
 	return 0;
 }
@@ -141,9 +145,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	aws_client_free(f->aws);
-	creds_cache_free(f->creds);
-	http_client_free(f->http);
+	stack_free(f->http, f->creds, f->aws);
 	sim_close(&f->sim);
 	free(f);
 	return 0;

@@ -43,6 +43,7 @@
 #include "ec2_xml.h"
 #include "http.h"
 #include "support/sim.h"
+#include "support/stack.h"
 
 #define KEY_ID "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -171,9 +172,6 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct http_client_options ho = {0};
-	struct creds c = {0};
-	struct creds_provider *p = NULL;
 	struct aws_client_options o = {
 		.endpoint = getenv("EC2SIM_ENDPOINT"),
 		.region = "us-east-1",
@@ -182,6 +180,7 @@ setup(void **state)
 		.max_attempts = 3,
 		.random01 = no_jitter,
 		.observe = on_observe,
+		.observe_arg = f,
 	};
 	struct err e;
 
@@ -190,19 +189,9 @@ setup(void **state)
 	assert_true(sim_open(&f->sim, f->loop));
 	assert_true(sim_do(&f->sim, "POST", "/_sim/reset", NULL));
 	assert_true(sim_do(&f->sim, "POST", "/_sim/settings", "{\"pending_seconds\": 0}"));
-	ho.ca_file = getenv("EC2SIM_CA");
 	err_clear(&e);
-	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
-		fail_msg("http_client_new: %s", e.msg);
-	assert_int_equal(creds_set(&c, KEY_ID, SECRET, NULL, 0, "test", NULL, "test", &e), 0);
-	assert_int_equal(creds_provider_new_static(&c, "test", &p), 0);
-	creds_free(&c);
-	assert_int_equal(creds_cache_new(f->loop, p, NULL, NULL, &f->creds), 0);
-	o.http = f->http;
-	o.creds = f->creds;
-	o.observe_arg = f;
-	if (aws_client_new(f->loop, &o, &f->aws, &e) < 0)
-		fail_msg("aws_client_new: %s", e.msg);
+	if (stack_new(f->loop, &o, KEY_ID, SECRET, &f->http, &f->creds, &f->aws, &e) < 0)
+		fail_msg("stack_new: %s", e.msg);
 	*state = f;
 	return 0;
 }
@@ -212,9 +201,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	aws_client_free(f->aws);
-	creds_cache_free(f->creds);
-	http_client_free(f->http);
+	stack_free(f->http, f->creds, f->aws);
 	sim_close(&f->sim);
 	free(f);
 	return 0;
@@ -950,52 +937,11 @@ build_url(struct fixture *f, enum creds_source source, const char *url)
 	build(f, &p);
 }
 
-struct got {
-	bool done;
-	int r;
-	struct err e;
-	struct creds c;
-};
-
-static void
-on_got(struct creds_waiter *w, int r, const struct creds_ref *ref, const struct err *e)
-{
-	struct got *g = w->data;
-
-	g->done = true;
-	g->r = r;
-	if (r == 0)
-		assert_int_equal(creds_copy(&g->c, ref->creds), 0);
-	else if (e != NULL)
-		g->e = *e;
-}
-
 /* Ask the cache for credentials; on success *out holds a copy (caller frees). */
 static int
 get_creds(struct fixture *f, struct creds *out, struct err *e)
 {
-	struct creds_waiter w = {0};
-	struct got g = {0};
-	struct creds_ref ref;
-	int r;
-
-	err_clear(e);
-	err_clear(&g.e);
-	w.cb = on_got;
-	w.data = &g;
-	r = creds_cache_get(f->creds, &w, &ref, e);
-	if (r > 0)
-		return creds_copy(out, ref.creds);
-	if (r < 0)
-		return r;
-	while (!g.done)
-		ev_run(f->loop, EVRUN_ONCE);
-	if (g.r == 0) {
-		*out = g.c;
-		return 0;
-	}
-	*e = g.e;
-	return g.r;
+	return stack_get_creds(f->loop, f->creds, out, e);
 }
 
 /*

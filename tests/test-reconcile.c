@@ -41,6 +41,7 @@
 #include "reconcile.h"
 #include "status.h"
 #include "support/sim.h"
+#include "support/stack.h"
 
 #define LB_PREFIX "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/"
 #define NLB_A     LB_PREFIX "net/nlb-a/0123456789abcdef"
@@ -133,22 +134,6 @@ on_call(void *arg, const struct aws_call_record *rec)
 		reconciler_observe_call(f->rec, rec);
 }
 
-static struct creds_cache *
-make_creds(struct ev_loop *loop)
-{
-	struct creds c = {0};
-	struct creds_provider *p = NULL;
-	struct creds_cache *cc = NULL;
-	struct err e;
-
-	err_clear(&e);
-	assert_int_equal(creds_set(&c, KEY_ID, SECRET, NULL, 0, "test", NULL, "test", &e), 0);
-	assert_int_equal(creds_provider_new_static(&c, "test", &p), 0);
-	creds_free(&c);
-	assert_int_equal(creds_cache_new(loop, p, NULL, NULL, &cc), 0);
-	return cc;
-}
-
 static void
 new_reconciler(struct fixture *f, bool dry_run, int policy)
 {
@@ -175,7 +160,6 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct http_client_options ho = {0};
 	struct aws_client_options ao = {
 		.endpoint = getenv("EC2SIM_ENDPOINT"),
 		.region = "us-east-1",
@@ -185,6 +169,7 @@ setup(void **state)
 		.concurrency = 8,
 		.random01 = no_jitter,
 		.observe = on_call,
+		.observe_arg = f,
 	};
 	const char *base = getenv("EC2SIM_DIR");
 	struct err e;
@@ -203,16 +188,9 @@ setup(void **state)
 	assert_true(sim_do(&f->sim, "POST", "/_sim/settings",
 			   "{\"pending_seconds\": 0, \"consistency_seconds\": 0, "
 			   "\"ignore_tag_filters\": 0, \"time_scale\": 1}"));
-	ho.ca_file = getenv("EC2SIM_CA");
 	err_clear(&e);
-	if (http_client_new(f->loop, &ho, &f->http, &e) < 0)
-		fail_msg("http_client_new: %s", e.msg);
-	f->creds = make_creds(f->loop);
-	ao.http = f->http;
-	ao.creds = f->creds;
-	ao.observe_arg = f;
-	if (aws_client_new(f->loop, &ao, &f->aws, &e) < 0)
-		fail_msg("aws_client_new: %s", e.msg);
+	if (stack_new(f->loop, &ao, KEY_ID, SECRET, &f->http, &f->creds, &f->aws, &e) < 0)
+		fail_msg("stack_new: %s", e.msg);
 	snprintf(f->dir, sizeof(f->dir), "%s/reconcile.XXXXXX", base);
 	assert_non_null(mkdtemp(f->dir));
 	new_reconciler(f, false, -1);
@@ -240,9 +218,7 @@ teardown(void **state)
 	if (f->plan_out)
 		fclose(f->plan_out);
 	free(f->plan_text);
-	aws_client_free(f->aws);
-	creds_cache_free(f->creds);
-	http_client_free(f->http);
+	stack_free(f->http, f->creds, f->aws);
 	sim_close(&f->sim);
 	snprintf(sub, sizeof(sub), "%s/services.d", f->dir);
 	remove_in(sub, "services.yaml");

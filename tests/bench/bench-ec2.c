@@ -39,6 +39,7 @@
 #include "ec2_xml.h"
 #include "http.h"
 #include "support/sim.h"
+#include "support/stack.h"
 
 #define KEY_ID     "AKIDEXAMPLE"
 #define SECRET     "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -183,26 +184,6 @@ start_one(struct bench *b)
 	}
 }
 
-static struct creds_cache *
-make_creds(struct ev_loop *loop)
-{
-	struct creds c = {0};
-	struct creds_provider *p = NULL;
-	struct creds_cache *cc = NULL;
-	struct err e;
-
-	err_clear(&e);
-	if (creds_set(&c, KEY_ID, SECRET, NULL, 0, "bench", NULL, "bench", &e) < 0 ||
-	    creds_provider_new_static(&c, "bench", &p) < 0 ||
-	    creds_cache_new(loop, p, NULL, NULL, &cc) < 0) {
-		fprintf(stderr, "bench-ec2: credentials: %s\n", e.msg);
-		creds_free(&c);
-		return NULL;
-	}
-	creds_free(&c);
-	return cc;
-}
-
 static double
 cpu_seconds(void)
 {
@@ -313,6 +294,7 @@ main(int argc, char **argv)
 	bool sim_opened = false;
 	char body[256], id[64] = "";
 	cJSON *j = NULL;
+	struct err e;
 
 	while ((opt = getopt(argc, argv, "n:s:c:m")) != -1) {
 		switch (opt) {
@@ -360,8 +342,11 @@ main(int argc, char **argv)
 		snprintf(id, sizeof(id), "%s", first->valuestring);
 		st.service_id = id;
 	}
-	if ((st.creds = make_creds(st.loop)) == NULL)
+	err_clear(&e);
+	if (stack_static_creds(st.loop, KEY_ID, SECRET, &st.creds, &e) < 0) {
+		fprintf(stderr, "bench-ec2: credentials: %s\n", e.msg);
 		goto out;
+	}
 	rc = run(&st, BENCH_DESCRIBE, "DescribeVpcEndpointServiceConfigurations") < 0;
 	if (mutating && run(&st, BENCH_CREATE_TAGS, "CreateTags (mutating)") < 0)
 		rc = 1;
