@@ -775,7 +775,17 @@ on_http_done(struct http_response *hr, void *userdata)
 		resp.request_id = request_id;
 		resp.e = &e;
 		if (parse_r < 0) {
+			/* The parser's reason, with what a reader needs to find the answer. */
+			char why[ERR_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", e.msg);
 			resp.r = parse_r;
+			err_clear(&e); /* first error wins: make room for the whole story */
+			err_set(&e, resp.r, "%s: bad answer (HTTP %ld%s%s%s%s, %s%d attempt%s): %s",
+				call->action, hr->status, hr->content_type[0] ? ", " : "",
+				hr->content_type, request_id ? ", request " : "",
+				request_id ? request_id : "", parse_r == -EBADMSG ? "after " : "",
+				call->retry.attempts, call->retry.attempts == 1 ? "" : "s", why);
 		} else if (hr->error != HTTP_ERR_NONE) {
 			resp.r = transport_errno(hr->error);
 			err_set(&e, resp.r, "%s: %s (%s, after %d attempts)", call->action,

@@ -584,7 +584,9 @@ test_ec2_not_xml(void **state)
 	list_case(f, "listing: 200 HTML page", answer(LIST, 200, "text/html", HTML_PAGE), 3,
 		  -EBADMSG, 3, "XML: document type declarations are not accepted");
 	list_case(f, "listing: 200 XHTML page", answer(LIST, 200, "text/html", XHTML_PAGE), 3,
-		  -EBADMSG, 3, "XML: expected root <" LIST "Response>, got <html>");
+		  -EBADMSG, 3,
+		  LIST ": bad answer (HTTP 200, text/html, after 3 attempts): "
+		       "XML: expected root <" LIST "Response>, got <html>");
 	list_case(f, "listing: 200 sloppy HTML",
 		  answer(LIST, 200, "text/html", strstr(HTML_PAGE, "<html>")), 3, -EBADMSG, 3,
 		  "XML: line 2: Premature end of data in tag html");
