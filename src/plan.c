@@ -172,13 +172,29 @@ plan_free(struct plan *p)
 
 /* ---- client token ------------------------------------------------------------ */
 
-int
-plan_client_token(const char *owner, const struct service_spec *spec, unsigned long generation,
-		  char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e)
+/* SHA-256 of `in` as "vpcesd-" + 48 hex digits. */
+static int
+token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
+
+	if (EVP_Digest(in->data, in->len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24)
+		return -EIO;
+	memcpy(out, "vpcesd-", 7);
+	for (size_t i = 0; i < 24; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
+	return 0;
+}
+
+int
+plan_client_token(const char *owner, const struct service_spec *spec, unsigned long generation,
+		  char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e)
+{
 	struct buf in;
 	cJSON *j;
 	char *text;
@@ -197,10 +213,8 @@ plan_client_token(const char *owner, const struct service_spec *spec, unsigned l
 		r = buf_append(&in, spec->name, strlen(spec->name) + 1);
 	if (r == 0)
 		r = buf_puts(&in, text);
-	/* Only past a delete: generation 0 keeps the tokens of old. */
-	if (r == 0 && generation > 0)
-		r = buf_append(&in, "", 1); /* NUL: the JSON never holds one */
-	if (r == 0 && generation > 0)
+	/* Only past a delete (a NUL first: the JSON never holds one); 0 keeps the old tokens. */
+	if (r == 0 && generation > 0 && (r = buf_append(&in, "", 1)) == 0)
 		r = buf_printf(&in, "%lu", generation);
 	cJSON_free(text);
 	if (r < 0) {
@@ -208,18 +222,9 @@ plan_client_token(const char *owner, const struct service_spec *spec, unsigned l
 		return err_set(e, r, "client token: %s",
 			       r == -E2BIG ? "spec too large" : "out of memory");
 	}
-	if (EVP_Digest(in.data, in.len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24) {
-		buf_free(&in);
-		return err_set(e, -EIO, "client token: SHA-256 failed");
-	}
+	r = token_of(&in, out);
 	buf_free(&in);
-	memcpy(out, "vpcesd-", 7);
-	for (size_t i = 0; i < 24; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
-	return 0;
+	return r < 0 ? err_set(e, r, "client token: SHA-256 failed") : 0;
 }
 
 static int
@@ -1025,25 +1030,6 @@ conv_connections(const struct service_spec *spec, const struct ref *r, struct co
 	}
 	free(sorted);
 	return rc < 0 ? -ENOMEM : 0;
-}
-
-/* SHA-256 of `in` as "vpcesd-" + 48 hex digits. */
-static int
-token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-
-	if (EVP_Digest(in->data, in->len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24)
-		return -EIO;
-	memcpy(out, "vpcesd-", 7);
-	for (size_t i = 0; i < 24; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
-	return 0;
 }
 
 /* The ClientToken of a notification create (plan.h). */
