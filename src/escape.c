@@ -43,11 +43,17 @@ utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
+/*
+ * Code points that must not reach a reader raw: C1 controls, the bidi
+ * controls, and the invisible ones that split or hide text — zero-width
+ * space, non-joiner and joiner, word joiner, the line and paragraph
+ * separators (which some tools treat as newlines) and the byte order mark.
+ */
 static bool
-is_bidi_or_c1(uint32_t c)
+is_hidden(uint32_t c)
 {
-	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
-	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+	return (c >= 0x80 && c <= 0x9f) || c == 0x061c || (c >= 0x200b && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
 }
 
 /*
@@ -75,7 +81,7 @@ next_unit(const unsigned char *s, size_t len, size_t *n, char out[12])
 		snprintf(out, 12, "\\x%02x", (unsigned)c);
 		return out;
 	}
-	if (is_bidi_or_c1(c)) {
+	if (is_hidden(c)) {
 		snprintf(out, 12, "\\u%04x", (unsigned)c);
 		return out;
 	}
@@ -147,4 +153,37 @@ escape_needed(const char *s)
 		i += n;
 	}
 	return false;
+}
+
+int
+escape_json_append(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t plain = 0, i = 0;
+
+	while (i < len) {
+		char esc[16];
+		uint32_t c;
+		size_t n = utf8_seq(p + i, len - i, &c);
+		int r;
+
+		if (n == 0) {
+			n = 1;
+			snprintf(esc, sizeof(esc), "\\ufffd");
+		} else if (c == '"' || c == '\\') {
+			snprintf(esc, sizeof(esc), "\\%c", (char)c);
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			snprintf(esc, sizeof(esc), "\\%c", c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		} else if (c < 0x20 || c == 0x7f || is_hidden(c)) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)c);
+		} else {
+			i += n;
+			continue;
+		}
+		if ((r = buf_append(b, s + plain, i - plain)) < 0 || (r = buf_puts(b, esc)) < 0)
+			return r;
+		i += n;
+		plain = i;
+	}
+	return buf_append(b, s + plain, len - plain);
 }

@@ -122,6 +122,58 @@ test_append_respects_ceiling(void **state)
 	buf_free(&b);
 }
 
+/* Characters that hide or split text: zero-width, word joiner, line/paragraph separators, BOM. */
+static void
+test_invisible_characters_are_escaped(void **state)
+{
+	(void)state;
+	assert_string_equal(esc("a\xe2\x80\xa8"
+				"b\xe2\x80\xa9"
+				"c"),
+			    "a\\u2028b\\u2029c");
+	assert_string_equal(esc("zero\xe2\x80\x8bwidth\xe2\x80\x8c\xe2\x80\x8d"),
+			    "zero\\u200bwidth\\u200c\\u200d");
+	assert_string_equal(esc("\xef\xbb\xbf"
+				"bom"),
+			    "\\ufeffbom");
+	assert_string_equal(esc("word\xe2\x81\xa0joiner"), "word\\u2060joiner");
+	/* Their neighbours stay: U+2027, U+202F (narrow no-break space), U+FEFE. */
+	assert_string_equal(esc("\xe2\x80\xa7\xe2\x80\xaf\xef\xbb\xbe"),
+			    "\xe2\x80\xa7\xe2\x80\xaf\xef\xbb\xbe");
+}
+
+/* The inside of a JSON string. */
+static const char *
+json(const char *s, size_t len)
+{
+	static char out[512];
+	struct buf b;
+
+	buf_init(&b, 4096);
+	assert_int_equal(escape_json_append(&b, s, len), 0);
+	snprintf(out, sizeof(out), "%s", buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
+static void
+test_json_strings(void **state)
+{
+	(void)state;
+	assert_string_equal(json("", 0), "");
+	assert_string_equal(json("plain caf\xc3\xa9", 11), "plain caf\xc3\xa9");
+	assert_string_equal(json("q\"b\\", 4), "q\\\"b\\\\");
+	assert_string_equal(json("a\nb\tc\r", 6), "a\\nb\\tc\\r");
+	assert_string_equal(json("\x01\x1b\x7f", 3), "\\u0001\\u001b\\u007f");
+	/* A NUL inside the given length is data, escaped. */
+	assert_string_equal(json("a\0b", 3), "a\\u0000b");
+	/* C1 (CSI), bidi override, line separator, BOM. */
+	assert_string_equal(json("\xc2\x9b\xe2\x80\xae\xe2\x80\xa8\xef\xbb\xbf", 11),
+			    "\\u009b\\u202e\\u2028\\ufeff");
+	/* Bytes that are not UTF-8 become U+FFFD, one per byte. */
+	assert_string_equal(json("x\xff\xc3(", 4), "x\\ufffd\\ufffd(");
+}
+
 int
 main(void)
 {
@@ -129,6 +181,8 @@ main(void)
 		cmocka_unit_test(test_plain_text_passes),
 		cmocka_unit_test(test_controls_are_escaped),
 		cmocka_unit_test(test_bidi_controls_are_escaped),
+		cmocka_unit_test(test_invisible_characters_are_escaped),
+		cmocka_unit_test(test_json_strings),
 		cmocka_unit_test(test_invalid_utf8_is_escaped_bytewise),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_truncation_keeps_units_whole),
