@@ -89,9 +89,6 @@ int ec2_xml_error(const char *body, size_t len, struct ec2_error *out, struct er
 int ec2_xml_sts_credentials(const char *action, const char *body, size_t len,
 			    struct sts_credentials *out, struct err *e);
 
-/* Parse an ISO-8601 UTC timestamp (as in creationTimestamp, Expiration). -EINVAL if malformed. */
-int ec2_xml_parse_time(const char *s, time_t *ret);
-
 /* Destructors: free everything inside and zero the struct.  NULL-safe. */
 void ec2_service_config_free(struct ec2_service_config *c);
 void ec2_service_page_free(struct ec2_service_page *p);

@@ -19,10 +19,12 @@
 #include <ev.h>
 
 #include "apply.h"
+#include "atomic.h"
 #include "log.h"
 #include "observe.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "rfc3339.h"
 
 struct cycle {
 	const struct vpcesd_config *cfg;
@@ -403,11 +405,10 @@ record_outcome(struct reconciler *r, const struct plan_change *ch, const struct 
 	if (svc == NULL)
 		return;
 	if (o->status == APPLY_HELD && svc->held == NULL) {
-		struct tm tm;
-		char at[32] = "?";
+		char at[RFC3339_SIZE];
 
-		if (gmtime_r(&svc->next_retry, &tm) != NULL)
-			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (!rfc3339_format(svc->next_retry, at))
+			snprintf(at, sizeof(at), "?");
 		snprintf(text, sizeof(text),
 			 "backing off after %u consecutive failure(s); next attempt at %s",
 			 svc->consecutive_failures, at);
@@ -452,7 +453,7 @@ publish_files(struct reconciler *r, const struct vpcesd_config *cfg)
 		err_clear(&e);
 		if (j == NULL || model_json_print(j, &b) < 0 || buf_puts(&b, "\n") < 0)
 			log_warning("status file %s: out of memory", cfg->status_file);
-		else if (status_write_file(cfg->status_file, b.data, b.len, &e) < 0)
+		else if (atomic_write_file(cfg->status_file, b.data, b.len, 0644, 0, &e) < 0)
 			log_warning("cannot write the status file: %s", e.msg);
 		cJSON_Delete(j);
 	}
@@ -461,7 +462,7 @@ publish_files(struct reconciler *r, const struct vpcesd_config *cfg)
 		err_clear(&e);
 		if (status_metrics(&r->status, &b) < 0)
 			log_warning("metrics file %s: out of memory", cfg->metrics_file);
-		else if (status_write_file(cfg->metrics_file, buf_str(&b), b.len, &e) < 0)
+		else if (atomic_write_file(cfg->metrics_file, buf_str(&b), b.len, 0644, 0, &e) < 0)
 			log_warning("cannot write the metrics file: %s", e.msg);
 	}
 	buf_free(&b);

@@ -1,5 +1,5 @@
 /*
- * status: the status document, the metrics text and the atomic file write.
+ * status: the status document and the metrics text.
  * See status.h for the contract and the document's shape.
  *
  * Why this file looks the way it does:
@@ -17,24 +17,19 @@
  *  - Nothing rendered is a pointer or a memory address: only the strings and
  *    numbers of the struct, which by design holds no secret.
  *
- * Everything but status_write_file() is pure (no I/O, no clock).
+ * Pure: no I/O, no clock (atomic.h writes the files).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "rfc3339.h"
 #include "status.h"
-
-/* "2026-11-28T21:30:00Z" plus room for five-digit years, which we refuse anyway. */
-#define STATUS_TIME_LEN 32
 
 /* --- sorted arrays -------------------------------------------------------- */
 
@@ -439,23 +434,12 @@ status_count_change(struct status *s, const char *kind, const char *outcome)
 
 /* --- JSON ----------------------------------------------------------------- */
 
-/* RFC 3339 UTC, second precision; false for 0, negative or unrepresentable times. */
-static bool
-format_time(time_t t, char out[STATUS_TIME_LEN])
-{
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year > 9999 - 1900)
-		return false;
-	return strftime(out, STATUS_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 20;
-}
-
 static bool
 add_time(cJSON *o, const char *key, time_t t)
 {
-	char text[STATUS_TIME_LEN];
+	char text[RFC3339_SIZE];
 
-	if (!format_time(t, text))
+	if (!rfc3339_format(t, text))
 		return cJSON_AddNullToObject(o, key) != NULL;
 	return cJSON_AddStringToObject(o, key, text) != NULL;
 }
@@ -1025,95 +1009,5 @@ status_metrics(const struct status *s, struct buf *out)
 	if (r == 0)
 		r = buf_append(out, b.data, b.len);
 	buf_free(&b);
-	return r;
-}
-
-/* --- atomic write --------------------------------------------------------- */
-
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
-status_write_file(const char *path, const char *data, size_t len, struct err *e)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash, *base;
-	int fd = -1, dfd, r, n;
-
-	if (path == NULL || *path == '\0')
-		return err_set(e, -EINVAL, "status file: empty path");
-	if (data == NULL && len > 0)
-		return err_set(e, -EINVAL, "%s: no data to write", path);
-	slash = strrchr(path, '/');
-	base = slash ? slash + 1 : path;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return err_set(e, -EISDIR, "%s: not a file name", path);
-	if (slash == NULL)
-		n = snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		n = snprintf(dir, sizeof(dir), "/");
-	else
-		n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
-	n = snprintf(tmp, sizeof(tmp), "%s%s.%s.XXXXXX", slash ? dir : "",
-		     slash && slash != path ? "/" : "", base);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, -errno, "%s: cannot create a temporary file in %s: %s", path, dir,
-			       strerror(errno));
-	/* mkostemp() made it 0600; readers are other users' tools. */
-	if (fchmod(fd, 0644) < 0) {
-		r = err_set(e, -errno, "%s: cannot set mode of %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	r = write_all(fd, data, len);
-	if (r < 0) {
-		err_set(e, r, "%s: cannot write %s: %s", path, tmp, strerror(-r));
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		r = err_set(e, -errno, "%s: cannot fsync %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r < 0) {
-		r = err_set(e, -errno, "%s: cannot close %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		r = err_set(e, -errno, "%s: cannot rename %s over it: %s", path, tmp,
-			    strerror(errno));
-		goto fail;
-	}
-	/* Best effort: the rename is done; this only makes it survive a crash. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
 	return r;
 }

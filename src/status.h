@@ -10,9 +10,8 @@
  * file, and mode 0644: they hold no secret.
  *
  * The reconciler keeps a `struct status` across cycles and updates it;
- * this module renders and writes it.  Rendering is pure; only
- * status_write_file() does I/O.  Safe on the event loop (the files are
- * small and local; writing them is the one synchronous I/O of a cycle).
+ * this module renders it.  Pure: no I/O (atomic.h and writer.h write the
+ * files); safe on the event loop.
  */
 #ifndef VPCESD_STATUS_H
 #define VPCESD_STATUS_H
@@ -243,16 +242,5 @@ cJSON *status_to_json(const struct status *s);
  *   one sample per state present).
  */
 int status_metrics(const struct status *s, struct buf *out);
-
-/*
- * Write `len` bytes to `path` atomically: a temporary file in the same
- * directory (".<name>.XXXXXX", O_EXCL, then mode 0644 whatever the umask),
- * write, fsync, rename over `path`, fsync the directory.  On failure the old
- * file is untouched and the temporary file removed.  -errno with `e` naming
- * the path.  The directory fsync comes after the rename and is best effort
- * (its failure is not reported: the new file is already in place, and the
- * file is rewritten every cycle).  Blocking I/O on a local file.
- */
-int status_write_file(const char *path, const char *data, size_t len, struct err *e);
 
 #endif

@@ -701,33 +701,6 @@ test_long_strings_and_lists(void **state)
 }
 
 static void
-test_parse_time(void **state)
-{
-	time_t t;
-
-	(void)state;
-	assert_int_equal(ec2_xml_parse_time("1970-01-01T00:00:00Z", &t), 0);
-	assert_int_equal(t, 0);
-	assert_int_equal(ec2_xml_parse_time("2026-01-15T13:00:00Z", &t), 0);
-	assert_int_equal(t, 1768482000);
-	assert_int_equal(ec2_xml_parse_time("2026-01-15T13:00:00.5+00:00", &t), 0);
-	assert_int_equal(t, 1768482000);
-	assert_int_equal(ec2_xml_parse_time("2000-02-29T00:00:00Z", &t), 0);
-	assert_int_equal(ec2_xml_parse_time("2100-02-29T00:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-13-01T00:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-04-31T00:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-01-01T24:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-01-01T00:00:00", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-01-01T00:00:00+02:00", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-01-01T00:00:00.Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("2026-01-01T00:00:00.1234567890Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("99999999999-01-01T00:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("1969-12-31T23:59:59Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time("+026-01-01T00:00:00Z", &t), -EINVAL);
-	assert_int_equal(ec2_xml_parse_time(NULL, &t), -EINVAL);
-}
-
-static void
 test_huge_timestamp_in_document(void **state)
 {
 	static const char doc[] =
@@ -795,7 +768,6 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_foreign_namespace_children_ignored),
 		cmocka_unit_test(test_long_strings_and_lists),
-		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_huge_timestamp_in_document),
 		cmocka_unit_test(test_encoding_errors_are_silent),
 	};

@@ -1,26 +1,18 @@
 /*
  * Unit tests for status.h: the exact JSON document (keys, order, nulls, RFC
  * 3339 times), the exact metrics text and its grammar, label escaping,
- * counter aggregation and bounds, the service list helpers, and the atomic
- * file write (new, replace, mode under umask 077, failures that must leave
- * the old file and no temporary file behind).
+ * counter aggregation and bounds, and the service list helpers.  The file
+ * write itself is tests/test-atomic.c.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -981,219 +973,6 @@ test_nothing_invented(void **state)
 	status_free(&s);
 }
 
-/* --- atomic write ---------------------------------------------------------- */
-
-struct tmpdir {
-	char path[64];
-};
-
-static int
-setup_dir(void **state)
-{
-	struct tmpdir *d = calloc(1, sizeof(*d));
-
-	if (d == NULL)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/tmp/test-status-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
-	*state = d;
-	return 0;
-}
-
-static int
-teardown_dir(void **state)
-{
-	struct tmpdir *d = *state;
-	DIR *dir = opendir(d->path);
-	struct dirent *de;
-	char p[512];
-
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d->path, de->d_name);
-		if (unlink(p) < 0)
-			rmdir(p);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	rmdir(d->path);
-	free(d);
-	return 0;
-}
-
-/* Entries in `dir` (besides . and ..) — catches leftover temporary files. */
-static size_t
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void
-read_file(const char *path, char *out, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, out, size - 1);
-	assert_true(n >= 0);
-	out[n] = '\0';
-	close(fd);
-}
-
-static void
-test_write_new_and_replace(void **state)
-{
-	struct tmpdir *d = *state;
-	char path[128], got[64];
-	struct stat st1, st2;
-	struct err e;
-	mode_t old;
-	int keep;
-
-	snprintf(path, sizeof(path), "%s/status.json", d->path);
-	old = umask(077);
-	err_clear(&e);
-	assert_int_equal(status_write_file(path, "first\n", 6, &e), 0);
-	assert_false(err_isset(&e));
-	assert_int_equal(stat(path, &st1), 0);
-	assert_int_equal(st1.st_mode & 07777, 0644);
-	read_file(path, got, sizeof(got));
-	assert_string_equal(got, "first\n");
-
-	/* A reader holding the old file keeps seeing it whole; the name moves on. */
-	keep = open(path, O_RDONLY);
-	assert_true(keep >= 0);
-	assert_int_equal(status_write_file(path, "second, longer\n", 15, &e), 0);
-	assert_int_equal(stat(path, &st2), 0);
-	assert_int_equal(st2.st_mode & 07777, 0644);
-	assert_true(st1.st_ino != st2.st_ino);
-	read_file(path, got, sizeof(got));
-	assert_string_equal(got, "second, longer\n");
-	{
-		char old_text[16];
-		ssize_t n = pread(keep, old_text, sizeof(old_text) - 1, 0);
-
-		assert_int_equal(n, 6);
-		old_text[n] = '\0';
-		assert_string_equal(old_text, "first\n");
-	}
-	close(keep);
-
-	/* Empty content is a valid (empty) file. */
-	assert_int_equal(status_write_file(path, "", 0, &e), 0);
-	assert_int_equal(stat(path, &st2), 0);
-	assert_int_equal(st2.st_size, 0);
-	umask(old);
-	assert_int_equal(count_entries(d->path), 1);
-}
-
-static void
-test_write_relative_path(void **state)
-{
-	struct tmpdir *d = *state;
-	char cwd[512], got[16];
-	struct err e;
-
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(d->path), 0);
-	err_clear(&e);
-	assert_int_equal(status_write_file("rel.prom", "x 1\n", 4, &e), 0);
-	read_file("rel.prom", got, sizeof(got));
-	assert_string_equal(got, "x 1\n");
-	assert_int_equal(chdir(cwd), 0);
-	assert_int_equal(count_entries(d->path), 1);
-}
-
-static void
-test_write_failures(void **state)
-{
-	struct tmpdir *d = *state;
-	char path[256], sub[128];
-	struct err e;
-
-	/* The directory does not exist. */
-	snprintf(path, sizeof(path), "%s/missing/status.json", d->path);
-	err_clear(&e);
-	assert_int_equal(status_write_file(path, "x", 1, &e), -ENOENT);
-	assert_non_null(strstr(e.msg, path));
-	assert_int_equal(count_entries(d->path), 0);
-
-	/* The path is a directory: rename fails, the directory stays, no temp file. */
-	snprintf(sub, sizeof(sub), "%s/adir", d->path);
-	assert_int_equal(mkdir(sub, 0755), 0);
-	err_clear(&e);
-	assert_true(status_write_file(sub, "x", 1, &e) < 0);
-	assert_non_null(strstr(e.msg, sub));
-	assert_int_equal(count_entries(d->path), 1);
-	assert_int_equal(count_entries(sub), 0);
-
-	/* Names that are not file names. */
-	snprintf(path, sizeof(path), "%s/", d->path);
-	err_clear(&e);
-	assert_int_equal(status_write_file(path, "x", 1, &e), -EISDIR);
-	err_clear(&e);
-	assert_int_equal(status_write_file("", "x", 1, &e), -EINVAL);
-	err_clear(&e);
-	assert_int_equal(status_write_file(NULL, "x", 1, &e), -EINVAL);
-	err_clear(&e);
-	assert_int_equal(status_write_file(sub, NULL, 1, &e), -EINVAL);
-	assert_int_equal(count_entries(d->path), 1);
-}
-
-/*
- * A write that fails half-way (the file size limit, which binds root too)
- * must leave the previous file as it was and no temporary file.  Run in a
- * child so the limit does not outlive the test.
- */
-static void
-test_write_failure_keeps_old_file(void **state)
-{
-	struct tmpdir *d = *state;
-	char path[128], got[64], big[4096];
-	struct err e;
-	pid_t pid;
-	int status;
-
-	snprintf(path, sizeof(path), "%s/metrics.prom", d->path);
-	err_clear(&e);
-	assert_int_equal(status_write_file(path, "old\n", 4, &e), 0);
-	memset(big, 'x', sizeof(big));
-
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit rl = {1024, 1024};
-		int r;
-
-		signal(SIGXFSZ, SIG_IGN);
-		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-			_exit(2);
-		err_clear(&e);
-		r = status_write_file(path, big, sizeof(big), &e);
-		_exit(r == -EFBIG && strstr(e.msg, path) != NULL ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	read_file(path, got, sizeof(got));
-	assert_string_equal(got, "old\n");
-	assert_int_equal(count_entries(d->path), 1);
-}
-
 int
 main(void)
 {
@@ -1214,12 +993,6 @@ main(void)
 		cmocka_unit_test(test_service_get_sorted),
 		cmocka_unit_test(test_services_retain),
 		cmocka_unit_test(test_nothing_invented),
-		cmocka_unit_test_setup_teardown(test_write_new_and_replace, setup_dir,
-						teardown_dir),
-		cmocka_unit_test_setup_teardown(test_write_relative_path, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_write_failures, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_write_failure_keeps_old_file, setup_dir,
-						teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
