@@ -3,14 +3,14 @@
  *
  * Two daemons with the same state directory would overwrite each other's
  * state file and fight over the same services.  The first one takes an
- * exclusive lock on <state_dir>/lock (fcntl(2) F_SETLK, released by the
- * kernel when the process dies, however it dies) and writes its pid into
+ * exclusive lock on <state_dir>/lock (fcntl(2) F_OFD_SETLK, released by
+ * the kernel when the process dies, however it dies) and writes its pid into
  * the file; the second fails at start-up with a message naming the
  * holder's pid.  A mutating `vpcesd --once` takes the same lock, so it
  * cannot run beside the daemon; a dry run takes none (it writes nothing).
  *
  * Blocking file-system calls, made once at start-up (the lock itself never
- * waits: F_SETLK, not F_SETLKW).
+ * waits: F_OFD_SETLK, not F_OFD_SETLKW).
  */
 #ifndef VPCESD_LOCK_H
 #define VPCESD_LOCK_H
