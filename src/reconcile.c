@@ -448,14 +448,11 @@ publish_files(struct reconciler *r, const struct vpcesd_config *cfg)
 
 	buf_init(&b, 64u << 20);
 	if (cfg->status_file) {
-		cJSON *j = status_to_json(&r->status);
-
 		err_clear(&e);
-		if (j == NULL || model_json_print(j, &b) < 0 || buf_puts(&b, "\n") < 0)
+		if (status_json(&r->status, &b) < 0)
 			log_warning("status file %s: out of memory", cfg->status_file);
 		else if (atomic_write_file(cfg->status_file, b.data, b.len, 0644, 0, &e) < 0)
 			log_warning("cannot write the status file: %s", e.msg);
-		cJSON_Delete(j);
 	}
 	buf_reset(&b);
 	if (cfg->metrics_file) {

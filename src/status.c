@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "rfc3339.h"
 #include "status.h"
 
@@ -434,64 +435,38 @@ status_count_change(struct status *s, const char *kind, const char *outcome)
 
 /* --- JSON ----------------------------------------------------------------- */
 
-static bool
-add_time(cJSON *o, const char *key, time_t t)
+static void
+json_time(struct jsonw *w, const char *key, time_t t)
 {
 	char text[RFC3339_SIZE];
 
-	if (!rfc3339_format(t, text))
-		return cJSON_AddNullToObject(o, key) != NULL;
-	return cJSON_AddStringToObject(o, key, text) != NULL;
+	if (rfc3339_format(t, text))
+		jsonw_string(w, key, text);
+	else
+		jsonw_null(w, key);
 }
 
-static bool
-add_str(cJSON *o, const char *key, const char *v)
+static void
+json_strv(struct jsonw *w, const char *key, const struct strv *sv)
 {
-	if (v == NULL)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	return cJSON_AddStringToObject(o, key, v) != NULL;
-}
-
-static bool
-add_num(cJSON *o, const char *key, double v)
-{
-	return cJSON_AddNumberToObject(o, key, v) != NULL;
-}
-
-static bool
-add_bool(cJSON *o, const char *key, bool v)
-{
-	return cJSON_AddBoolToObject(o, key, v) != NULL;
-}
-
-static bool
-add_strv(cJSON *o, const char *key, const struct strv *sv)
-{
-	cJSON *arr = cJSON_AddArrayToObject(o, key);
-
-	if (arr == NULL)
-		return false;
-	for (size_t i = 0; i < sv->n; i++) {
-		cJSON *item = cJSON_CreateString(sv->v[i]);
-
-		if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
-			cJSON_Delete(item);
-			return false;
-		}
-	}
-	return true;
+	jsonw_array_begin(w, key);
+	for (size_t i = 0; i < sv->n; i++)
+		jsonw_string(w, NULL, sv->v[i]);
+	jsonw_array_end(w);
 }
 
 /* {"text", "at"} or null when there is no text. */
-static bool
-add_event(cJSON *o, const char *key, const char *text, time_t at)
+static void
+json_event(struct jsonw *w, const char *key, const char *text, time_t at)
 {
-	cJSON *ev;
-
-	if (text == NULL)
-		return cJSON_AddNullToObject(o, key) != NULL;
-	ev = cJSON_AddObjectToObject(o, key);
-	return ev != NULL && add_str(ev, "text", text) && add_time(ev, "at", at);
+	if (text == NULL) {
+		jsonw_null(w, key);
+		return;
+	}
+	jsonw_object_begin(w, key);
+	jsonw_string(w, "text", text);
+	json_time(w, "at", at);
+	jsonw_object_end(w);
 }
 
 static int
@@ -501,180 +476,168 @@ cmp_cstr(const void *a, const void *b)
 }
 
 /* {Code: n} in code order, from one entry per failed call. */
-static bool
-add_error_codes(cJSON *o, const struct strv *codes)
+static int
+put_error_codes(struct jsonw *w, const struct strv *codes)
 {
-	cJSON *obj = cJSON_AddObjectToObject(o, "error_codes");
-	const char **v;
-	bool ok = obj != NULL;
+	const char **v = NULL;
 
-	if (!ok || codes->n == 0)
-		return ok;
-	v = malloc(codes->n * sizeof(*v));
-	if (v == NULL)
-		return false;
-	memcpy(v, codes->v, codes->n * sizeof(*v));
-	qsort(v, codes->n, sizeof(*v), cmp_cstr);
-	for (size_t i = 0; ok && i < codes->n;) {
+	if (codes->n > 0) {
+		v = malloc(codes->n * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		memcpy(v, codes->v, codes->n * sizeof(*v));
+		qsort(v, codes->n, sizeof(*v), cmp_cstr);
+	}
+	jsonw_object_begin(w, "error_codes");
+	for (size_t i = 0; i < codes->n;) {
 		size_t j = i;
 
 		while (j < codes->n && strcmp(v[j], v[i]) == 0)
 			j++;
-		ok = add_num(obj, v[i], (double)(j - i));
+		jsonw_uint(w, v[i], j - i);
 		i = j;
 	}
+	jsonw_object_end(w);
 	free(v);
-	return ok;
+	return 0;
 }
 
-static bool
-add_cycle(cJSON *root, const struct status *s)
+static int
+put_cycle(struct jsonw *w, const struct status *s)
 {
 	const struct status_cycle *cy = &s->cycle;
-	cJSON *o = cJSON_AddObjectToObject(root, "cycle");
-	cJSON *ch, *calls;
+	int r = 0;
 
-	if (o == NULL)
-		return false;
-	if (!add_num(o, "number", (double)cy->number) || !add_time(o, "started", cy->started) ||
-	    !add_time(o, "ended", cy->ended) || !add_bool(o, "observed", cy->observed) ||
-	    !add_bool(o, "dry_run", cy->dry_run))
-		return false;
-	ch = cJSON_AddObjectToObject(o, "changes");
-	if (ch == NULL || !add_num(ch, "applied", (double)cy->changes_applied) ||
-	    !add_num(ch, "failed", (double)cy->changes_failed) ||
-	    !add_num(ch, "skipped", (double)cy->changes_skipped) ||
-	    !add_num(ch, "held", (double)cy->held))
-		return false;
-	if (!add_strv(o, "errors", &cy->errors))
-		return false;
-	calls = cJSON_AddObjectToObject(o, "api_calls");
-	if (calls == NULL)
-		return false;
-	for (size_t i = 0; i < s->n_api; i++) {
+	jsonw_object_begin(w, "cycle");
+	jsonw_uint(w, "number", cy->number);
+	json_time(w, "started", cy->started);
+	json_time(w, "ended", cy->ended);
+	jsonw_bool(w, "observed", cy->observed);
+	jsonw_bool(w, "dry_run", cy->dry_run);
+	jsonw_object_begin(w, "changes");
+	jsonw_uint(w, "applied", cy->changes_applied);
+	jsonw_uint(w, "failed", cy->changes_failed);
+	jsonw_uint(w, "skipped", cy->changes_skipped);
+	jsonw_uint(w, "held", cy->held);
+	jsonw_object_end(w);
+	json_strv(w, "errors", &cy->errors);
+	jsonw_object_begin(w, "api_calls");
+	for (size_t i = 0; i < s->n_api && r == 0; i++) {
 		const struct status_api *a = &s->api[i];
-		cJSON *ao = cJSON_AddObjectToObject(calls, a->action);
 
-		if (ao == NULL || !add_num(ao, "calls", (double)a->calls) ||
-		    !add_num(ao, "errors", (double)a->errors) ||
-		    !add_num(ao, "throttled", (double)a->throttled) ||
-		    !add_error_codes(ao, &a->error_codes))
-			return false;
+		jsonw_object_begin(w, a->action);
+		jsonw_uint(w, "calls", a->calls);
+		jsonw_uint(w, "errors", a->errors);
+		jsonw_uint(w, "throttled", a->throttled);
+		r = put_error_codes(w, &a->error_codes);
+		jsonw_object_end(w);
 	}
-	return true;
+	jsonw_object_end(w);
+	jsonw_object_end(w);
+	return r;
 }
 
-static bool
-add_private_dns(cJSON *o, const struct status_service *svc)
+static void
+put_private_dns(struct jsonw *w, const struct status_service *svc)
 {
-	cJSON *p;
-
-	if (svc->private_dns_name == NULL)
-		return cJSON_AddNullToObject(o, "private_dns") != NULL;
-	p = cJSON_AddObjectToObject(o, "private_dns");
-	return p != NULL && add_str(p, "name", svc->private_dns_name) &&
-	       add_str(p, "state", svc->private_dns_state) &&
-	       add_str(p, "txt_name", svc->private_dns_txt_name) &&
-	       add_str(p, "txt_value", svc->private_dns_txt_value);
+	if (svc->private_dns_name == NULL) {
+		jsonw_null(w, "private_dns");
+		return;
+	}
+	jsonw_object_begin(w, "private_dns");
+	jsonw_string(w, "name", svc->private_dns_name);
+	jsonw_string(w, "state", svc->private_dns_state);
+	jsonw_string(w, "txt_name", svc->private_dns_txt_name);
+	jsonw_string(w, "txt_value", svc->private_dns_txt_value);
+	jsonw_object_end(w);
 }
 
-static bool
-add_connections(cJSON *o, const struct status_service *svc)
+static void
+put_connections(struct jsonw *w, const struct status_service *svc)
 {
-	cJSON *arr;
-
-	if (!svc->connections_known)
-		return cJSON_AddNullToObject(o, "connections") != NULL;
-	arr = cJSON_AddArrayToObject(o, "connections");
-	if (arr == NULL)
-		return false;
+	if (!svc->connections_known) {
+		jsonw_null(w, "connections");
+		return;
+	}
+	jsonw_array_begin(w, "connections");
 	for (size_t i = 0; i < svc->n_connections; i++) {
 		const struct status_connection *c = &svc->connections[i];
-		cJSON *co = cJSON_CreateObject();
 
-		if (co == NULL || !cJSON_AddItemToArray(arr, co)) {
-			cJSON_Delete(co);
-			return false;
-		}
-		if (!add_str(co, "endpoint_id", c->endpoint_id) ||
-		    !add_str(co, "owner", c->owner) || !add_str(co, "state", c->state) ||
-		    !add_time(co, "since", c->since))
-			return false;
+		jsonw_object_begin(w, NULL);
+		jsonw_string(w, "endpoint_id", c->endpoint_id);
+		jsonw_string(w, "owner", c->owner);
+		jsonw_string(w, "state", c->state);
+		json_time(w, "since", c->since);
+		jsonw_object_end(w);
 	}
-	return true;
+	jsonw_array_end(w);
 }
 
-static bool
-add_service(cJSON *arr, const struct status_service *svc)
+static void
+put_service(struct jsonw *w, const struct status_service *svc)
 {
-	cJSON *o = cJSON_CreateObject();
-	cJSON *regions;
-
-	if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
-		cJSON_Delete(o);
-		return false;
-	}
-	if (!add_str(o, "name", svc->name) || !add_str(o, "service_id", svc->service_id) ||
-	    !add_str(o, "service_name", svc->service_name) || !add_str(o, "state", svc->state) ||
-	    !add_bool(o, "acceptance_required", svc->acceptance_required) ||
-	    !add_strv(o, "load_balancer_arns", &svc->load_balancer_arns) ||
-	    !add_strv(o, "base_endpoint_dns_names", &svc->base_endpoint_dns_names) ||
-	    !add_strv(o, "availability_zones", &svc->availability_zones) ||
-	    !add_strv(o, "supported_ip_address_types", &svc->supported_ip_address_types) ||
-	    !add_private_dns(o, svc))
-		return false;
-	regions = cJSON_AddArrayToObject(o, "supported_regions");
-	if (regions == NULL)
-		return false;
+	jsonw_object_begin(w, NULL);
+	jsonw_string(w, "name", svc->name);
+	jsonw_string(w, "service_id", svc->service_id);
+	jsonw_string(w, "service_name", svc->service_name);
+	jsonw_string(w, "state", svc->state);
+	jsonw_bool(w, "acceptance_required", svc->acceptance_required);
+	json_strv(w, "load_balancer_arns", &svc->load_balancer_arns);
+	json_strv(w, "base_endpoint_dns_names", &svc->base_endpoint_dns_names);
+	json_strv(w, "availability_zones", &svc->availability_zones);
+	json_strv(w, "supported_ip_address_types", &svc->supported_ip_address_types);
+	put_private_dns(w, svc);
+	jsonw_array_begin(w, "supported_regions");
 	for (size_t i = 0; i < svc->n_regions; i++) {
-		cJSON *r = cJSON_CreateObject();
-
-		if (r == NULL || !cJSON_AddItemToArray(regions, r)) {
-			cJSON_Delete(r);
-			return false;
-		}
-		if (!add_str(r, "region", svc->regions[i].region) ||
-		    !add_str(r, "state", svc->regions[i].state))
-			return false;
+		jsonw_object_begin(w, NULL);
+		jsonw_string(w, "region", svc->regions[i].region);
+		jsonw_string(w, "state", svc->regions[i].state);
+		jsonw_object_end(w);
 	}
-	if (svc->principals_known) {
-		if (!add_strv(o, "allowed_principals", &svc->allowed_principals))
-			return false;
-	} else if (cJSON_AddNullToObject(o, "allowed_principals") == NULL) {
-		return false;
-	}
-	if (!add_connections(o, svc))
-		return false;
-	return add_bool(o, "converged", svc->converged) && add_str(o, "held", svc->held) &&
-	       add_event(o, "last_change", svc->last_change, svc->last_change_at) &&
-	       add_event(o, "last_error", svc->last_error, svc->last_error_at) &&
-	       add_num(o, "consecutive_failures", (double)svc->consecutive_failures) &&
-	       add_time(o, "next_retry", svc->next_retry);
+	jsonw_array_end(w);
+	if (svc->principals_known)
+		json_strv(w, "allowed_principals", &svc->allowed_principals);
+	else
+		jsonw_null(w, "allowed_principals");
+	put_connections(w, svc);
+	jsonw_bool(w, "converged", svc->converged);
+	jsonw_string(w, "held", svc->held);
+	json_event(w, "last_change", svc->last_change, svc->last_change_at);
+	json_event(w, "last_error", svc->last_error, svc->last_error_at);
+	jsonw_uint(w, "consecutive_failures", svc->consecutive_failures);
+	json_time(w, "next_retry", svc->next_retry);
+	jsonw_object_end(w);
 }
 
-cJSON *
-status_to_json(const struct status *s)
+int
+status_json(const struct status *s, struct buf *out)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *services;
+	size_t start = out->len;
+	struct jsonw w;
+	int r;
 
-	if (root == NULL)
-		return NULL;
-	if (!add_num(root, "version", 1) || !add_str(root, "owner", s->owner) ||
-	    !add_str(root, "region", s->region) ||
-	    !add_str(root, "health", status_health_name((int)s->health)) ||
-	    !add_time(root, "generated_at", s->cycle.ended) || !add_cycle(root, s))
-		goto fail;
-	services = cJSON_AddArrayToObject(root, "services");
-	if (services == NULL)
-		goto fail;
+	jsonw_init(&w, out);
+	jsonw_object_begin(&w, NULL);
+	jsonw_uint(&w, "version", 1);
+	jsonw_string(&w, "owner", s->owner);
+	jsonw_string(&w, "region", s->region);
+	jsonw_string(&w, "health", status_health_name((int)s->health));
+	json_time(&w, "generated_at", s->cycle.ended);
+	r = put_cycle(&w, s);
+	jsonw_array_begin(&w, "services");
 	for (size_t i = 0; i < s->n_services; i++)
-		if (!add_service(services, &s->services[i]))
-			goto fail;
-	return root;
-fail:
-	cJSON_Delete(root);
-	return NULL;
+		put_service(&w, &s->services[i]);
+	jsonw_array_end(&w);
+	jsonw_object_end(&w);
+	if (r == 0)
+		r = jsonw_finish(&w);
+	if (r < 0) {
+		/* Nothing half-written stays behind. */
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	return r;
 }
 
 /* --- metrics -------------------------------------------------------------- */

@@ -20,8 +20,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
 #include "buf.h"
 #include "err.h"
 #include "strv.h"
@@ -221,9 +219,13 @@ const char *status_health_name(int health);
  *                  "last_error": {"text", "at"} | null,
  *                  "consecutive_failures", "next_retry"}]}
  *
- * Caller frees with cJSON_Delete(); NULL on ENOMEM.
+ * Written straight into `out` (no tree first: the document of a large
+ * account is megabytes) with two-space indentation and a final newline;
+ * strings escaped by escape_json_append(), so the file is valid UTF-8 with
+ * no raw control, bidi or invisible character.  -ENOMEM / -E2BIG (past
+ * out's maximum), with `out` as it was.
  */
-cJSON *status_to_json(const struct status *s);
+int status_json(const struct status *s, struct buf *out);
 
 /*
  * The Prometheus text exposition (format 0.0.4) of `s`, appended to `out`;
