@@ -124,6 +124,9 @@ ok create-a-again ec2 create-vpc-endpoint-service-configuration --network-load-b
 check "same ClientToken, same service" "d['ServiceConfiguration']['ServiceId'] == '$SVC_A'"
 err create-token-mismatch IdempotentParameterMismatch ec2 create-vpc-endpoint-service-configuration \
 	--network-load-balancer-arns "$NLB_A" --no-acceptance-required --client-token tok-a
+# EC2 associates a load balancer with one endpoint service only.
+err create-lb-in-use InvalidParameter ec2 create-vpc-endpoint-service-configuration \
+	--network-load-balancer-arns "$NLB_A" --client-token tok-other
 ok create-b ec2 create-vpc-endpoint-service-configuration --gateway-load-balancer-arns "$GWLB_A"
 check "create-b is a GWLB service" 'd["ServiceConfiguration"]["ServiceType"] == [{"ServiceType": "GatewayLoadBalancer"}] and d["ServiceConfiguration"]["GatewayLoadBalancerArns"] and "ClientToken" not in d'
 SVC_B=$(get 'd["ServiceConfiguration"]["ServiceId"]')

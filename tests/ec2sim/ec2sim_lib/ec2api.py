@@ -276,6 +276,17 @@ def _check_lbs(world: World, arns: List[str], kind: str) -> None:
             raise ApiError(f"Invalid{label}.NotFound", f"The load balancer ARN '{arn}' does not exist.")
 
 
+def _check_lb_free(world: World, arns: List[str], sid: Optional[str] = None) -> None:
+    """EC2 associates a load balancer with one endpoint service at most (PrivateLink guide)."""
+    for arn in arns:
+        for other in world.services.values():
+            if other.id != sid and other.gone_at is None and other.state != "Deleted" and arn in other.lbs:
+                raise ApiError(
+                    "InvalidParameter",  # [infer]
+                    f"The load balancer '{arn}' is already associated with VPC endpoint service '{other.id}'.",
+                )
+
+
 def _check_ip_types(world: World, types: List[str], lbs: List[str]) -> None:
     for t in types:
         if t not in ("ipv4", "ipv6"):
@@ -350,6 +361,8 @@ def create_service(world: World, ctx: Ctx, req: dict) -> str:
         _check_dns(dns_name)
     if req.get("DryRun"):
         raise dry_run()
+    # After DryRun: a dry run checks permissions, not whether the load balancer is free [infer].
+    _check_lb_free(world, lbs)
     settings = world.settings
     svc = Service(
         id=world.new_id("vpce-svc-"),
@@ -448,6 +461,7 @@ def modify_service(world: World, ctx: Ctx, req: dict) -> str:
     _check_regions(add_r + rem_r)
     if req.get("DryRun"):
         raise dry_run()
+    _check_lb_free(world, [a for a in add if a not in svc.lbs], svc.id)
     svc.lbs, svc.ip_types = lbs, ip_types
     if "AcceptanceRequired" in req:
         svc.acceptance_required = req["AcceptanceRequired"]

@@ -21,6 +21,7 @@ from ec2sim_lib import server
 
 SEED = os.path.join(os.path.dirname(__file__), "..", "seed.json")
 NLB_A = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-a/0123456789abcdef"
+NLB_D = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-d/3123456789abcdef"
 NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
 
 
@@ -145,13 +146,16 @@ class BehaviourTests(SimCase):
         self.assertEqual(self.code(text), "InvalidParameterValue")
 
     def test_request_buckets(self):
+        # One load balancer per service, as EC2 wants.
+        lbs = [f"arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/bucket-{i}/{i:016x}" for i in range(12)]
+        self.admin("POST", "/_sim/load-balancers", {"load_balancers": [{"arn": a} for a in lbs]})
         self.admin("POST", "/_sim/settings", {"throttle": True})
-        for _ in range(10):
-            self.create()
-        status, text = self.call({"Action": "CreateVpcEndpointServiceConfiguration", "NetworkLoadBalancerArn.1": NLB_A})
+        for i in range(10):
+            self.create(**{"NetworkLoadBalancerArn.1": lbs[i]})
+        status, text = self.call({"Action": "CreateVpcEndpointServiceConfiguration", "NetworkLoadBalancerArn.1": lbs[10]})
         self.assertEqual((status, self.code(text)), (503, "RequestLimitExceeded"))
         self.admin("POST", "/_sim/clock", {"advance": 1.5})  # refill 1/s
-        self.create()
+        self.create(**{"NetworkLoadBalancerArn.1": lbs[11]})
         status, _ = self.call({"Action": "DescribeVpcEndpointConnections"})
         self.assertEqual(status, 200, "Describe has its own bucket")
         _, counters = self.admin("GET", "/_sim/counters")
@@ -350,6 +354,27 @@ class MetadataTests(SimCase):
         conn.close()
         self.assertTrue(doc["AccessKeyId"].startswith("ASIA"))
         self.assertIn("Token", doc)
+
+
+class LoadBalancerTests(SimCase):
+    def test_one_service_per_load_balancer(self):
+        sid, _ = self.create()
+        # A second service on the same NLB is refused, through create and through modify.
+        status, text = self.call({"Action": "CreateVpcEndpointServiceConfiguration", "NetworkLoadBalancerArn.1": NLB_A})
+        self.assertEqual((status, self.code(text)), (400, "InvalidParameter"), text)
+        self.assertIn(sid, text)
+        other, _ = self.create(**{"NetworkLoadBalancerArn.1": NLB_D})
+        status, text = self.call({"Action": "ModifyVpcEndpointServiceConfiguration", "ServiceId": other,
+                                  "AddNetworkLoadBalancerArn.1": NLB_A})
+        self.assertEqual((status, self.code(text)), (400, "InvalidParameter"), text)
+        # Re-adding its own load balancer is no conflict; a deleted service frees its load balancer.
+        status, text = self.call({"Action": "ModifyVpcEndpointServiceConfiguration", "ServiceId": sid,
+                                  "AddNetworkLoadBalancerArn.1": NLB_A})
+        self.assertEqual(status, 200, text)
+        self.admin("POST", "/_sim/settings", {"delete_seconds": 0})
+        _, text = self.call({"Action": "DeleteVpcEndpointServiceConfigurations", "ServiceId.1": sid})
+        self.assertNotIn("<unsuccessful><item>", text)
+        self.create()
 
 
 class OutOfBandDeleteTests(SimCase):
