@@ -1,5 +1,6 @@
 /*
- * plan: the pure planner of the reconciler.  See plan.h for the rules.
+ * plan: the pure planner of the reconciler.  The rules are in
+ * docs/internals/plan.md, the contract in plan.h.
  *
  * The computation runs in four steps over a private index of the
  * observation (`struct ref`, one per observed service):

@@ -9,8 +9,9 @@
  * field (configuration, payer, permissions, tags, connection policy,
  * notifications, private DNS verification).  Every part is built in a
  * `struct conv` before anything is pushed; then the non-empty parts go into
- * the plan in the order of plan.h, or under create-only all of them become
- * one HELD_POLICY item.  The rules are plan.h's; pure like the rest.
+ * the plan in the fixed order, or under create-only all of them become one
+ * HELD_POLICY item.  The rules, that order among them, are in
+ * docs/internals/plan.md; pure like the rest of the planner.
  */
 #include "config.h"
 
@@ -392,8 +393,8 @@ conn_state_is(const struct ec2_endpoint_connection *c, const char *state)
 
 /*
  * The connection policy of `spec` for the owned service `r`: fills
- * v->accept and v->deny (plan.h).  *unknown is set when the policy needs
- * the connections and they could not be read.
+ * v->accept and v->deny (docs/internals/plan.md).  *unknown is set when
+ * the policy needs the connections and they could not be read.
  */
 static int
 conv_connections(const struct service_spec *spec, const struct ref *r, struct conv *v,
@@ -456,7 +457,7 @@ conv_connections(const struct service_spec *spec, const struct ref *r, struct co
 	return rc < 0 ? -ENOMEM : 0;
 }
 
-/* The ClientToken of a notification create (plan.h). */
+/* The ClientToken of a notification create (docs/internals/plan.md). */
 static int
 notification_token(const struct plan_input *in, const char *service_id,
 		   const struct model_notification *n, char out[PLAN_CLIENT_TOKEN_SIZE])
@@ -502,8 +503,9 @@ cmp_notification_id(const void *a, const void *b)
 }
 
 /*
- * The notifications of `spec` for the owned service `r` (plan.h): fills
- * v->notif_del and v->notif_new.  *unknown when they could not be read.
+ * The notifications of `spec` for the owned service `r`
+ * (docs/internals/plan.md): fills v->notif_del and v->notif_new.
+ * *unknown when they could not be read.
  */
 static int
 conv_notifications(const struct plan_input *in, const struct service_spec *spec,
@@ -605,8 +607,8 @@ out:
 }
 
 /*
- * START_DNS_VERIFICATION when plan.h says so: fills v->dns's diffs (none
- * when there is nothing to start).
+ * START_DNS_VERIFICATION when docs/internals/plan.md says so: fills
+ * v->dns's diffs (none when there is nothing to start).
  */
 static int
 conv_dns(const struct plan_input *in, const struct service_spec *spec,

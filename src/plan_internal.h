@@ -108,7 +108,10 @@ int add_held(struct ctx *x, enum plan_hold kind, const char *name, const char *i
 /* SHA-256 of `in` as "vpcesd-" + 48 hex digits.  0 or -EIO (libcrypto). */
 int token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE]);
 
-/* The create generation of `name` (plan.h "Create generations"); 0 when not listed. */
+/*
+ * The create generation of `name` (docs/internals/plan.md, "Create
+ * generations"); 0 when it is not listed.
+ */
 unsigned long generation_of(const struct plan_input *in, const char *name);
 
 /* ---- one service (plan_converge.c) ------------------------------------------ */
