@@ -2059,10 +2059,21 @@ load_services_dir(struct loader *l, int dfd, const char *dir)
 	}
 	fd = openat(dfd, "services.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
+		int err = errno;
 		struct stat st;
 
-		if (errno != ENOENT || fstatat(dfd, "services.d", &st, AT_SYMLINK_NOFOLLOW) == 0)
-			diag_file(l, sdir, "cannot open directory: %s", strerror(errno));
+		/*
+		 * Absent is an error, not "no services": under policy: sync an
+		 * empty desired state deletes every owned service, and a
+		 * directory that lost its services.d (or a wrong --config-dir)
+		 * must not mean that.  An empty services.d does.
+		 */
+		if (err == ENOENT && fstatat(dfd, "services.d", &st, AT_SYMLINK_NOFOLLOW) < 0)
+			diag_file(l, sdir,
+				  "no such directory: the service specs live there (create it; "
+				  "an empty directory means no services)");
+		else
+			diag_file(l, sdir, "cannot open directory: %s", strerror(err));
 		goto out;
 	}
 	d = fdopendir(fd);

@@ -5,9 +5,11 @@
  * which every source file includes first.)
  *
  * A configuration directory holds vpcesd.yaml (daemon settings, optional) and
- * services.d/ *.yaml|*.yml (service specs, optional).  Loading parses each
- * file with libyaml into a small tree that keeps the line and column of every
- * node, then validates it into a `struct vpcesd_config` (model.h).  The
+ * services.d/ *.yaml|*.yml (service specs).  services.d itself is required:
+ * empty means "no services", absent is an error, so that a lost directory
+ * never reads as an empty desired state.  Loading parses each file with
+ * libyaml into a small tree that keeps the line and column of every node,
+ * then validates it into a `struct vpcesd_config` (model.h).  The
  * loader never stops at the first problem: every diagnostic of the load is
  * collected, each as "path:line:col: message" (1-based; whole-file problems
  * such as "cannot open" are "path: message"), so one `vpcesd -n` shows

@@ -793,6 +793,7 @@ test_runtime_directory_status_file(void **state)
 
 	(void)state;
 	tmp_make(&t);
+	tmp_mkdir(&t, "services.d");
 	assert_int_equal(tmp_load(&t, &env, &c, &d), 0);
 	assert_string_equal(c->status_file, "/run/vpcesd/prod/status.json");
 	model_config_free(c);
@@ -806,6 +807,61 @@ test_runtime_directory_status_file(void **state)
 	assert_string_equal(c->status_file, "/var/lib/x.json");
 	model_config_free(c);
 	conf_diags_free(&d);
+	tmp_cleanup(&t);
+}
+
+/*
+ * services.d is required: absent is one whole-file error (an empty desired
+ * state under policy: sync would delete everything), empty is no services.
+ */
+static void
+test_services_d_required(void **state)
+{
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *sentinel = (struct vpcesd_config *)&d, *c = sentinel;
+	struct tmp t;
+	char p[512], want[600];
+
+	(void)state;
+	tmp_make(&t);
+	/* Nothing at all: the classic wrong --config-dir. */
+	assert_int_equal(tmp_load(&t, &env_east, &c, &d), -EINVAL);
+	assert_ptr_equal(c, sentinel);
+	assert_int_equal(conf_diags_count(&d), 1);
+	snprintf(want, sizeof(want),
+		 "%s/services.d: no such directory: the service specs live there (create it; an "
+		 "empty directory means no services)",
+		 t.dir);
+	assert_string_equal(d.lines.v[0], want);
+	conf_diags_free(&d);
+	/* A vpcesd.yaml does not make up for it. */
+	tmp_write(&t, "vpcesd.yaml", "region: us-east-1\n", 18);
+	assert_int_equal(tmp_load(&t, NULL, &c, &d), -EINVAL);
+	assert_int_equal(conf_diags_count(&d), 1);
+	assert_string_equal(d.lines.v[0], want);
+	conf_diags_free(&d);
+	/* A dangling symlink is not "absent": it says what open(2) says. */
+	tmp_path(&t, "services.d", p, sizeof(p));
+	assert_int_equal(symlink("elsewhere", p), 0);
+	assert_int_equal(tmp_load(&t, NULL, &c, &d), -EINVAL);
+	assert_int_equal(conf_diags_count(&d), 1);
+	assert_true(diags_have(&d, "services.d: cannot open directory: No such file or directory"));
+	conf_diags_free(&d);
+	assert_int_equal(unlink(p), 0);
+	/* A file keeps its own error. */
+	tmp_write(&t, "services.d", "services: []\n", 13);
+	assert_int_equal(tmp_load(&t, NULL, &c, &d), -EINVAL);
+	assert_int_equal(conf_diags_count(&d), 1);
+	assert_true(diags_have(&d, "services.d: cannot open directory: Not a directory"));
+	conf_diags_free(&d);
+	assert_int_equal(unlink(p), 0);
+	/* Empty, or only dot-files: a valid, empty desired state. */
+	tmp_mkdir(&t, "services.d");
+	tmp_write(&t, "services.d/.keep", "", 0);
+	assert_int_equal(tmp_load(&t, NULL, &c, &d), 0);
+	assert_int_equal(d.lines.n, 0);
+	assert_int_equal(c->n_services, 0);
+	model_config_free(c);
 	tmp_cleanup(&t);
 }
 
@@ -832,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_alias_bomb_and_bytes),
 		cmocka_unit_test(test_diags_cap),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_services_d_required),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,6 +221,11 @@ def cases():
     add(Case("fs-fifo-top", {}, "not a regular file", make=lambda d: os.mkfifo(f"{d}/vpcesd.yaml")))
     add(Case("fs-dir-as-file", {"vpcesd.yaml": b"region: us-east-1\n"}, "not a regular file", make=lambda d: os.mkdir(f"{d}/services.d/x.yaml")))
     add(Case("fs-services-d-is-file", {"vpcesd.yaml": b"region: us-east-1\n"}, "not a directory", make=lambda d: (os.rmdir(f"{d}/services.d"), open(f"{d}/services.d", "w").close())))
+    # A missing services.d is an error (an empty desired state would delete
+    # everything under policy: sync); a dangling symlink is not "missing".
+    add(Case("fs-services-d-missing", {"vpcesd.yaml": b"region: us-east-1\n"}, r"services\.d: no such directory: the service specs live there \(create it", make=lambda d: os.rmdir(f"{d}/services.d")))
+    add(Case("fs-config-dir-empty", {}, r"services\.d: no such directory", make=lambda d: os.rmdir(f"{d}/services.d")))
+    add(Case("fs-services-d-dangling", {"vpcesd.yaml": b"region: us-east-1\n"}, r"services\.d: cannot open directory: No such file", make=lambda d: (os.rmdir(f"{d}/services.d"), os.symlink("missing.d", f"{d}/services.d"))))
     add(Case("fs-services-d-loop", {"vpcesd.yaml": b"region: us-east-1\n"}, "symbolic links|loop|cannot|not a directory", make=lambda d: (os.rmdir(f"{d}/services.d"), os.symlink("services.d", f"{d}/services.d"))))
     add(Case("fs-proc-status", {}, "unknown key", make=symlink("/proc/self/status", "vpcesd.yaml")))
     add(Case("fs-socket", {"vpcesd.yaml": b"region: us-east-1\n"}, "not a regular file", make=make_socket))
