@@ -12,7 +12,8 @@
  *  3. model: a walk over the tree checks keys (unknown with a suggestion,
  *     duplicate, missing), types and values (validate.h) and fills the model.
  *     Nothing stops the walk but the end of the tree, so every problem of a
- *     file is reported; problems across files (duplicate names) come last.
+ *     file is reported; problems across files (duplicate names, shared load
+ *     balancers) come last.
  *
  * A loader context carries the diagnostics and the config being built; the
  * caller only gets the config when the load produced no diagnostic at all.
@@ -188,6 +189,18 @@ resolve_plain(const char *s)
 
 /* --- loader context --------------------------------------------------------- */
 
+/*
+ * One load balancer ARN of a spec, where it was written: the check that no
+ * two specs share a load balancer (check_shared_lbs) needs the ARN's own
+ * position, which the model does not keep.  `arn` points into the spec's
+ * strv (stable until the config is freed), `svc` indexes cfg->services.
+ */
+struct lb_ref {
+	const char *arn;
+	size_t svc;
+	unsigned line, col;
+};
+
 /* A formatted diagnostic waiting to be sorted into file order. */
 struct pending {
 	unsigned line, col; /* 0, 0 for a whole-file diagnostic */
@@ -203,7 +216,9 @@ struct loader {
 	const char *path; /* file being read */
 	size_t nodes;     /* nodes of the file being read */
 	size_t services_seen;
-	size_t services_cap;     /* allocated entries of cfg->services */
+	size_t services_cap; /* allocated entries of cfg->services */
+	struct lb_ref *lbs;  /* every load balancer ARN, in load order */
+	size_t n_lbs, cap_lbs;
 	struct pending *pending; /* diagnostics of the current file, unsorted */
 	size_t n_pending, cap_pending;
 	size_t seq;
@@ -1368,6 +1383,27 @@ check_item(struct loader *l, const struct ynode *n, const char *what, enum list_
 }
 
 /*
+ * Remember a load balancer ARN of the spec being loaded (always the last of
+ * cfg->services: load_service creates it before loading its lists).
+ */
+static void
+note_lb(struct loader *l, const struct ynode *n, const char *arn)
+{
+	if (l->n_lbs == l->cap_lbs) {
+		size_t cap = l->cap_lbs ? l->cap_lbs * 2 : 64;
+		struct lb_ref *v = realloc(l->lbs, cap * sizeof(*v));
+
+		if (v == NULL) {
+			oom(l);
+			return;
+		}
+		l->lbs = v;
+		l->cap_lbs = cap;
+	}
+	l->lbs[l->n_lbs++] = (struct lb_ref){arn, l->cfg->n_services - 1, n->line, n->col};
+}
+
+/*
  * A list of strings, each checked, no duplicates.  `nonempty`: an empty list
  * is an error.  Fills `out` (which must be empty) in file order.
  */
@@ -1402,8 +1438,12 @@ load_list(struct loader *l, const struct ynode *n, const char *what, enum list_i
 				dup = true;
 			}
 		}
-		if (!dup && strv_push(out, s) < 0)
+		if (dup)
+			continue;
+		if (strv_push(out, s) < 0)
 			oom(l);
+		else if (kind == ITEM_NLB || kind == ITEM_GWLB)
+			note_lb(l, item, out->v[out->n - 1]);
 	}
 	if (kind == ITEM_PRINCIPAL && out->n > 1 && strv_contains(out, "*"))
 		diag(l, n, "%s: '*' allows everyone and must be the only entry", what);
@@ -1853,6 +1893,77 @@ check_unique(struct loader *l, bool adopt)
 	free(first);
 }
 
+/* By ARN, then load order (the refs are one array: address order is load order). */
+static int
+lb_ref_cmp(const void *a, const void *b)
+{
+	const struct lb_ref *x = *(const struct lb_ref *const *)a,
+			    *y = *(const struct lb_ref *const *)b;
+	int c = strcmp(x->arn, y->arn);
+
+	if (c != 0)
+		return c;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * EC2 associates a Network or Gateway Load Balancer with at most one
+ * endpoint service, so two specs naming the same one can never both
+ * converge: the second create or modification would fail every cycle.
+ * Report every later use at the ARN itself, naming the spec that uses it
+ * first, in load order.  Sorting pointers keeps it O(n log n) for 10,000
+ * services.
+ */
+static void
+check_shared_lbs(struct loader *l)
+{
+	const struct vpcesd_config *c = l->cfg;
+	const struct lb_ref **sorted;
+	size_t *first;
+
+	if (l->n_lbs < 2)
+		return;
+	sorted = malloc(l->n_lbs * sizeof(*sorted));
+	first = malloc(l->n_lbs * sizeof(*first));
+	if (sorted == NULL || first == NULL) {
+		free(sorted);
+		free(first);
+		oom(l);
+		return;
+	}
+	for (size_t i = 0; i < l->n_lbs; i++) {
+		sorted[i] = &l->lbs[i];
+		first[i] = SIZE_MAX;
+	}
+	qsort(sorted, l->n_lbs, sizeof(*sorted), lb_ref_cmp);
+	for (size_t i = 1, head = 0; i < l->n_lbs; i++) {
+		if (strcmp(sorted[i]->arn, sorted[head]->arn) != 0) {
+			head = i;
+			continue;
+		}
+		/* A spec cannot list an ARN twice (load_list), but be sure. */
+		if (sorted[i]->svc != sorted[head]->svc)
+			first[sorted[i] - l->lbs] = sorted[head]->svc;
+	}
+	for (size_t i = 0; i < l->n_lbs; i++) {
+		const struct lb_ref *r = &l->lbs[i];
+		const struct service_spec *s, *f;
+
+		if (first[i] == SIZE_MAX)
+			continue;
+		s = &c->services[r->svc];
+		f = &c->services[first[i]];
+		diag_at(l, s->file, r->line, r->col,
+			"service '%s' uses load balancer %s, which service '%s' already uses "
+			"(%s:%u:%u): EC2 associates a load balancer with one endpoint service only",
+			s->name ? s->name : "?", r->arn, f->name ? f->name : "?", f->file, f->line,
+			f->col);
+		flush_diags(l); /* keep load order, as check_unique does */
+	}
+	free(sorted);
+	free(first);
+}
+
 /* --- entry points ------------------------------------------------------------------- */
 
 static int
@@ -1908,9 +2019,12 @@ loader_end(struct loader *l, struct vpcesd_config **ret)
 	fill_endpoints(l);
 	check_unique(l, false);
 	check_unique(l, true);
+	check_shared_lbs(l);
 	flush_diags(l);
 	free(l->pending);
 	l->pending = NULL;
+	free(l->lbs);
+	l->lbs = NULL;
 	if (l->errors > 0 || l->oom) {
 		model_config_free(l->cfg);
 		l->cfg = NULL;

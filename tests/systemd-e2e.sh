@@ -355,7 +355,7 @@ services:
       - arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-d/3123456789abcdef
   - name: broken
     network_load_balancer_arns:
-      - arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-d/3123456789abcdef
+      - arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-e/6123456789abcdef
     acceptance_required: maybe
 EOF
 before=$(mutations)

@@ -478,23 +478,42 @@ diags_have(const struct conf_diags *d, const char *needle)
 	return false;
 }
 
+/*
+ * services svc-<first> … svc-<first + n - 1>, each on its own load balancer
+ * (.../net/web/<i as 16 hex digits>): EC2 allows one service per load
+ * balancer, and so does the loader.  `shared`: all of them on NLB instead.
+ */
 static void
-write_services(const struct tmp *t, const char *rel, size_t first, size_t n)
+write_services_lb(const struct tmp *t, const char *rel, size_t first, size_t n, bool shared)
 {
 	struct buf b;
 
 	buf_init(&b, 16u << 20);
 	assert_int_equal(buf_puts(&b, "services:\n"), 0);
-	for (size_t i = first; i < first + n; i++)
+	for (size_t i = first; i < first + n; i++) {
+		assert_int_equal(buf_printf(&b, "  - name: svc-%zu\n", i), 0);
+		if (shared)
+			assert_int_equal(
+				buf_puts(&b, "    network_load_balancer_arns: [" NLB "]\n"), 0);
+		else
+			assert_int_equal(buf_printf(&b,
+						    "    network_load_balancer_arns: "
+						    "[arn:aws:elasticloadbalancing:us-east-1:"
+						    "123456789012:loadbalancer/net/web/%016zx]\n",
+						    i),
+					 0);
 		assert_int_equal(
-			buf_printf(&b,
-				   "  - name: svc-%zu\n"
-				   "    network_load_balancer_arns: [" NLB "]\n"
-				   "    allowed_principals: [arn:aws:iam::123456789012:root]\n",
-				   i),
+			buf_puts(&b, "    allowed_principals: [arn:aws:iam::123456789012:root]\n"),
 			0);
+	}
 	tmp_write(t, rel, b.data, b.len);
 	buf_free(&b);
+}
+
+static void
+write_services(const struct tmp *t, const char *rel, size_t first, size_t n)
+{
+	write_services_lb(t, rel, first, n, false);
 }
 
 static void
@@ -865,6 +884,57 @@ test_services_d_required(void **state)
 	tmp_cleanup(&t);
 }
 
+/*
+ * One load balancer, one service, checked by sorting: 10,000 services on one
+ * load balancer are 9,999 diagnostics (1,000 kept), each naming the first
+ * user, found without comparing every pair.
+ */
+static void
+test_shared_lb_at_scale(void **state)
+{
+	/* The last service takes svc-17's load balancer. */
+	static const char late[] =
+		"services:\n  - name: late\n    network_load_balancer_arns:\n      - "
+		"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/"
+		"0000000000000011\n";
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *c = NULL;
+	struct tmp t;
+	char want[512];
+
+	(void)state;
+	tmp_make(&t);
+	tmp_mkdir(&t, "services.d");
+	write_services(&t, "services.d/a.yaml", 0, 5000);
+	write_services(&t, "services.d/b.yaml", 5000, 4999);
+	tmp_write(&t, "services.d/c.yaml", late, strlen(late));
+	assert_int_equal(tmp_load(&t, &env_east, &c, &d), -EINVAL);
+	assert_null(c);
+	assert_int_equal(conf_diags_count(&d), 1);
+	snprintf(want, sizeof(want),
+		 "%s/services.d/c.yaml:4:9: service 'late' uses load balancer "
+		 "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/"
+		 "0000000000000011, which service 'svc-17' already uses "
+		 "(%s/services.d/a.yaml:%d:5): EC2 associates a load balancer with one endpoint "
+		 "service only",
+		 t.dir, t.dir, 2 + 17 * 3);
+	assert_string_equal(d.lines.v[0], want);
+	conf_diags_free(&d);
+
+	tmp_write(&t, "services.d/c.yaml", "", 0);
+	write_services_lb(&t, "services.d/a.yaml", 0, 5000, true);
+	write_services_lb(&t, "services.d/b.yaml", 5000, 5000, true);
+	assert_int_equal(tmp_load(&t, &env_east, &c, &d), -EINVAL);
+	assert_int_equal(conf_diags_count(&d), 9999);
+	assert_int_equal(d.lines.n, CONF_DIAGS_MAX);
+	assert_non_null(strstr(d.lines.v[0], "a.yaml:6:34: service 'svc-1' uses load balancer"));
+	assert_non_null(strstr(d.lines.v[CONF_DIAGS_MAX - 1], "service 'svc-1000' uses"));
+	for (size_t i = 0; i < d.lines.n; i++)
+		assert_non_null(strstr(d.lines.v[i], "which service 'svc-0' already uses"));
+	conf_diags_free(&d);
+	tmp_cleanup(&t);
+}
+
 int
 main(void)
 {
@@ -889,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_diags_cap),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_services_d_required),
+		cmocka_unit_test(test_shared_lb_at_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

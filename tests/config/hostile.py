@@ -34,7 +34,8 @@ import stat
 import subprocess
 import sys
 
-ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/50dc6c495c0c9188"
+ARN_PREFIX = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/"
+ARN = ARN_PREFIX + "50dc6c495c0c9188"
 GOOD_SERVICES = f"""services:
   - name: "api"
     network_load_balancer_arns:
@@ -112,9 +113,16 @@ def cases():
         files = {"vpcesd.yaml": b"region: us-east-1\n"}
         per = -(-n // parts)
         for p in range(parts):
-            body = b"services:\n" + b"".join(b"  - {name: s%05d, network_load_balancer_arns: [%s]}\n" % (i, ARN.encode()) for i in range(p * per, min(n, (p + 1) * per)))
+            # Each on its own load balancer: EC2 allows one service per load
+            # balancer, and so does vpcesd; the limit is what is tested here.
+            body = b"services:\n" + b"".join(b"  - {name: s%05d, network_load_balancer_arns: [%s%016x]}\n" % (i, ARN_PREFIX.encode(), i) for i in range(p * per, min(n, (p + 1) * per)))
             files[f"services.d/p{p:02d}.yaml"] = body
         add(Case(f"services-{n}", files, "more than 10,?000 services|10000"))
+    # 10,000 services on one load balancer: 9,999 diagnostics, 1,000 shown.
+    files = {"vpcesd.yaml": b"region: us-east-1\n"}
+    for p in range(10):
+        files[f"services.d/p{p}.yaml"] = b"services:\n" + b"".join(b"  - {name: s%05d, network_load_balancer_arns: [%s]}\n" % (i, ARN.encode()) for i in range(p * 1000, (p + 1) * 1000))
+    add(Case("lb-shared-10000", files, r"(?s)service 's00001' uses load balancer [^ ]*, which service 's00000' already uses .*8999 more errors not shown", "services.d/p0.yaml:3:49"))
 
     # --- bytes --------------------------------------------------------------
     for i, size in enumerate((1, 7, 64, 512, 4096, 65536, 300000, MIB - 1)):

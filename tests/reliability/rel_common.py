@@ -7,6 +7,7 @@ generator, the sim-state diff against desired specs and the configuration
 writer.  Python 3 standard library only.
 """
 
+import hashlib
 import json
 import os
 import random
@@ -14,16 +15,13 @@ import urllib.request
 
 ACCOUNT = "111122223333"
 LB = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/"
-NLBS = {  # arn -> dualstack
-    LB + "net/nlb-a/0123456789abcdef": False,
-    LB + "net/nlb-b/1123456789abcdef": True,
-    LB + "net/nlb-c/2123456789abcdef": True,
-    LB + "net/nlb-d/3123456789abcdef": False,
-}
-GWLBS = {
-    LB + "gwy/gwlb-a/4123456789abcdef": False,
-    LB + "gwy/gwlb-b/5123456789abcdef": True,
-}
+# Each spec has load balancers of its own (lb_pool): EC2 associates a load
+# balancer with one endpoint service, and vpcesd refuses a configuration in
+# which two specs share one.  Per spec: four NLBs and two GWLBs, some
+# dualstack (suffix -> dualstack), registered in the sim by register_lbs().
+NLB_KINDS = (("a", False), ("b", True), ("c", True), ("d", False))
+GWLB_KINDS = (("a", False), ("b", True))
+LB_ZONES = [{"name": "us-east-1a", "id": "use1-az1"}, {"name": "us-east-1b", "id": "use1-az2"}]
 PRINCIPALS = [
     "arn:aws:iam::444455556666:root",
     "arn:aws:iam::555566667777:root",
@@ -118,10 +116,30 @@ def is_listing_start(entry):
 # --- specs -------------------------------------------------------------------------
 
 
+def lb_pool(name, gateway):
+    """The load balancers spec `name` may use, arn -> dualstack: its own."""
+    kind, prefix, kinds = ("gwy", "gwlb", GWLB_KINDS) if gateway else ("net", "nlb", NLB_KINDS)
+    pool = {}
+    for suffix, dualstack in kinds:
+        lb_id = hashlib.sha256(f"{name}/{kind}/{suffix}".encode()).hexdigest()[:16]
+        pool[f"{LB}{kind}/{prefix}-{suffix}/{lb_id}"] = dualstack
+    return pool
+
+
+def register_lbs(admin, specs):
+    """Make every spec's load balancers known to the sim (idempotent)."""
+    lbs = []
+    for name, spec in sorted(specs.items()):
+        for arn, dualstack in lb_pool(name, "gateway_load_balancer_arns" in spec).items():
+            lbs.append({"arn": arn, "dualstack": dualstack, "zones": LB_ZONES})
+    if lbs:
+        admin.call("POST", "/_sim/load-balancers", {"load_balancers": lbs})
+
+
 def random_spec(rng, name, generation=0):
     """One random valid service spec (a dict in the YAML schema)."""
     gateway = rng.random() < 0.2
-    pool = GWLBS if gateway else NLBS
+    pool = lb_pool(name, gateway)
     arns = sorted(rng.sample(sorted(pool), rng.choice([1, 1, 1, 2])))
     spec = {"name": name, ("gateway_load_balancer_arns" if gateway else "network_load_balancer_arns"): arns}
     spec["acceptance_required"] = rng.random() < 0.5
@@ -156,13 +174,13 @@ def mutate_spec(rng, spec, generation):
                 s["tags"]["cost-center"] = str(rng.randint(1000, 9999))
         elif what == "lbs":
             key = "gateway_load_balancer_arns" if "gateway_load_balancer_arns" in s else "network_load_balancer_arns"
-            pool = GWLBS if key.startswith("gateway") else NLBS
+            pool = lb_pool(s["name"], key.startswith("gateway"))
             ips = s.get("supported_ip_address_types", ["ipv4"])
             choices = [a for a in sorted(pool) if "ipv6" not in ips or pool[a]]
             s[key] = sorted(rng.sample(choices, min(len(choices), rng.choice([1, 2]))))
         elif what == "ip":
             key = "gateway_load_balancer_arns" if "gateway_load_balancer_arns" in s else "network_load_balancer_arns"
-            pool = GWLBS if key.startswith("gateway") else NLBS
+            pool = lb_pool(s["name"], key.startswith("gateway"))
             if all(pool[a] for a in s[key]):
                 cur = s.get("supported_ip_address_types", ["ipv4"])
                 s["supported_ip_address_types"] = rng.choice([t for t in (["ipv4"], ["ipv4", "ipv6"], ["ipv6"]) if t != cur])
