@@ -972,16 +972,33 @@ take_charset(struct loader *l, const struct ynode *n, const char *what, const ch
 
 /* What vpcesd.yaml may hold: the settings, plus "services", reported on its own. */
 static const char *const daemon_file_keys[] = {
-	"region", "endpoint",    "sts_endpoint", "ca_file",      "owner",
-	"policy", "interval",    "jitter",       "min_interval", "private_dns_verify_interval",
-	"api",    "credentials", "delete",       "status_file",  "metrics_file",
-	"log",    "services",    NULL,
+	"region",
+	"endpoint",
+	"sts_endpoint",
+	"ca_file",
+	"owner",
+	"previous_owner",
+	"policy",
+	"interval",
+	"jitter",
+	"min_interval",
+	"private_dns_verify_interval",
+	"api",
+	"credentials",
+	"delete",
+	"status_file",
+	"metrics_file",
+	"state_dir",
+	"log",
+	"services",
+	NULL,
 };
 static const char *const api_keys[] = {"rate",    "burst",           "concurrency",  "max_attempts",
 				       "timeout", "connect_timeout", "bucket_share", NULL};
 static const char *const cred_keys[] = {
 	"profile", "role_arn", "external_id", "session_name", "web_identity_token_file", NULL};
-static const char *const delete_keys[] = {"max_per_cycle", "reject_connections", NULL};
+static const char *const delete_keys[] = {"max_per_cycle", "max_fraction", "allow_empty",
+					  "reject_connections", NULL};
 static const char *const log_keys[] = {"level", NULL};
 static const char *const policies[] = {"sync", "upsert-only", "create-only", NULL};
 static const char *const log_levels[] = {"debug", "info", "notice", "warning", "error", NULL};
@@ -1131,6 +1148,10 @@ load_delete(struct loader *l, const struct ynode *n)
 	if ((v = map_get(n, skip, "max_per_cycle", NULL)))
 		get_uint(l, v, "delete.max_per_cycle", 0, CONF_SERVICES_MAX,
 			 &l->cfg->del.max_per_cycle);
+	if ((v = map_get(n, skip, "max_fraction", NULL)))
+		get_percent(l, v, "delete.max_fraction", 1, 100, &l->cfg->del.max_fraction_pct);
+	if ((v = map_get(n, skip, "allow_empty", NULL)))
+		get_bool(l, v, "delete.allow_empty", &l->cfg->del.allow_empty);
 	if ((v = map_get(n, skip, "reject_connections", NULL)))
 		get_bool(l, v, "delete.reject_connections", &l->cfg->del.reject_connections);
 	free(skip);
@@ -1190,11 +1211,67 @@ runtime_status_file(struct loader *l, struct vpcesd_config *c)
 	c->status_file = path;
 }
 
+/*
+ * The same for StateDirectory= (/var/lib/vpcesd, or /var/lib/vpcesd-<instance>
+ * for vpcesd@.service): when set, the state directory unless state_dir says
+ * otherwise.  Only the first entry counts; a relative, oversized or
+ * otherwise invalid value is ignored (the compiled default stays).
+ */
+static void
+runtime_state_dir(struct loader *l, struct vpcesd_config *c)
+{
+	const char *dir = l->env ? l->env->state_directory : NULL;
+	size_t len;
+	char *path;
+
+	if (dir == NULL || dir[0] != '/')
+		return;
+	len = strcspn(dir, ":");
+	if (len == 0 || len > 4000)
+		return;
+	path = strndup(dir, len);
+	if (path == NULL)
+		return;
+	if (validate_abs_path(path, NULL) < 0) {
+		free(path);
+		return;
+	}
+	free(c->state_dir);
+	c->state_dir = path;
+}
+
+/*
+ * previous_owner: an owner id like owner, and not owner itself (handing
+ * services over to the owner they already have means nothing, and most
+ * likely the wrong one of the two was edited).  `owner_ok`: owner is the
+ * key's value or the default, not a value just refused.
+ */
+static void
+load_previous_owner(struct loader *l, const struct ynode *n, bool owner_ok)
+{
+	struct vpcesd_config *c = l->cfg;
+	const char *s = get_str(l, n, "previous_owner");
+	struct err e;
+
+	if (s == NULL)
+		return;
+	err_clear(&e);
+	if (validate_name(s, &e) < 0) {
+		diag(l, n, "previous_owner: %s", e.msg);
+		return;
+	}
+	if (owner_ok && strcmp(s, c->owner) == 0) {
+		diag(l, n, "previous_owner: must differ from owner (both are '%s')", s);
+		return;
+	}
+	set_str(l, &c->previous_owner, s);
+}
+
 static void
 load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 {
 	struct vpcesd_config *c = l->cfg;
-	bool region_bad = false;
+	bool region_bad = false, owner_ok = true;
 	const struct ynode *v, *iv = NULL, *mv = NULL, *sub[4];
 	bool *skip = NULL;
 
@@ -1230,8 +1307,13 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 		take_checked(l, v, "sts_endpoint", validate_endpoint_url, &c->sts_endpoint);
 	if ((v = map_get(root, skip, "ca_file", NULL)))
 		take_checked(l, v, "ca_file", validate_abs_path, &c->ca_file);
-	if ((v = map_get(root, skip, "owner", NULL)))
+	if ((v = map_get(root, skip, "owner", NULL))) {
 		take_checked(l, v, "owner", validate_name, &c->owner);
+		owner_ok =
+			v->kind == Y_SCALAR && v->stype == YS_STR && strcmp(c->owner, v->text) == 0;
+	}
+	if ((v = map_get(root, skip, "previous_owner", NULL)))
+		load_previous_owner(l, v, owner_ok);
 	if ((v = map_get(root, skip, "policy", NULL))) {
 		const char *s = get_str(l, v, "policy");
 		int p = s ? model_policy_from_string(s) : -EINVAL;
@@ -1262,6 +1344,8 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 		take_checked(l, v, "status_file", validate_abs_path, &c->status_file);
 	if ((v = map_get(root, skip, "metrics_file", NULL)))
 		take_checked(l, v, "metrics_file", validate_abs_path, &c->metrics_file);
+	if ((v = map_get(root, skip, "state_dir", NULL)))
+		take_checked(l, v, "state_dir", validate_abs_path, &c->state_dir);
 	/* Sub-mappings after region: role_arn is checked against its partition. */
 	sub[0] = map_get(root, skip, "api", NULL);
 	sub[1] = map_get(root, skip, "credentials", NULL);
@@ -1978,8 +2062,9 @@ loader_begin(struct loader *l, const struct conf_env *env, struct conf_diags *di
 		oom(l);
 		return -ENOMEM;
 	}
-	/* A status_file key in vpcesd.yaml replaces this default. */
+	/* status_file and state_dir keys in vpcesd.yaml replace these defaults. */
 	runtime_status_file(l, l->cfg);
+	runtime_state_dir(l, l->cfg);
 	return 0;
 }
 

@@ -60,6 +60,12 @@ struct conf_env {
 	 * each vpcesd@<instance> gets its own.
 	 */
 	const char *runtime_directory;
+	/*
+	 * $STATE_DIRECTORY (systemd's StateDirectory=, first entry): when set
+	 * and state_dir is not, the state directory, so each vpcesd@<instance>
+	 * gets its own.  Otherwise $(localstatedir)/lib/vpcesd.
+	 */
+	const char *state_directory;
 };
 
 /*

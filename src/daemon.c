@@ -103,6 +103,7 @@ load_config(const char *dir)
 		.aws_region = getenv("AWS_REGION"),
 		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
 		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
+		.state_directory = getenv("STATE_DIRECTORY"),
 	};
 	struct conf_diags diags = CONF_DIAGS_INIT;
 	struct vpcesd_config *cfg = NULL;

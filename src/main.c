@@ -56,6 +56,7 @@ load(const char *dir)
 		.aws_region = getenv("AWS_REGION"),
 		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
 		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
+		.state_directory = getenv("STATE_DIRECTORY"),
 		.profile_region = NULL,
 	};
 	struct conf_diags diags = CONF_DIAGS_INIT;

@@ -142,7 +142,8 @@ model_config_new(void)
 		return NULL;
 	c->owner = strdup("default");
 	c->status_file = strdup("/run/vpcesd/status.json");
-	if (c->owner == NULL || c->status_file == NULL) {
+	c->state_dir = strdup(MODEL_STATE_DIR_DEFAULT);
+	if (c->owner == NULL || c->status_file == NULL || c->state_dir == NULL) {
 		model_config_free(c);
 		return NULL;
 	}
@@ -159,6 +160,8 @@ model_config_new(void)
 	c->api.connect_timeout_s = 5;
 	c->api.bucket_share_pct = 50;
 	c->del.max_per_cycle = 10;
+	c->del.max_fraction_pct = 50;
+	c->del.allow_empty = false;
 	c->del.reject_connections = false;
 	c->log_level = LOG_INFO;
 	return c;
@@ -174,6 +177,7 @@ model_config_free(struct vpcesd_config *c)
 	free(c->sts_endpoint);
 	free(c->ca_file);
 	free(c->owner);
+	free(c->previous_owner);
 	free(c->credentials.profile);
 	free(c->credentials.role_arn);
 	free(c->credentials.external_id);
@@ -181,6 +185,7 @@ model_config_free(struct vpcesd_config *c)
 	free(c->credentials.web_identity_token_file);
 	free(c->status_file);
 	free(c->metrics_file);
+	free(c->state_dir);
 	for (size_t i = 0; i < c->n_services; i++)
 		model_service_clear(&c->services[i]);
 	free(c->services);
@@ -347,6 +352,7 @@ model_config_to_json(const struct vpcesd_config *c)
 	ok = add_opt_str(o, "region", c->region) && add_opt_str(o, "endpoint", c->endpoint) &&
 	     add_opt_str(o, "sts_endpoint", c->sts_endpoint) &&
 	     add_opt_str(o, "ca_file", c->ca_file) && add_str(o, "owner", c->owner) &&
+	     add_opt_str(o, "previous_owner", c->previous_owner) &&
 	     add_str(o, "policy", model_policy_name(c->policy)) &&
 	     add_duration(o, "interval", c->interval_s) &&
 	     add_percent(o, "jitter", c->jitter_pct) &&
@@ -367,9 +373,12 @@ model_config_to_json(const struct vpcesd_config *c)
 	     add_opt_str(cred, "web_identity_token_file", c->credentials.web_identity_token_file);
 	ok = ok && (del = cJSON_AddObjectToObject(o, "delete")) != NULL &&
 	     add_num(del, "max_per_cycle", c->del.max_per_cycle) &&
+	     add_percent(del, "max_fraction", c->del.max_fraction_pct) &&
+	     add_bool(del, "allow_empty", c->del.allow_empty) &&
 	     add_bool(del, "reject_connections", c->del.reject_connections);
 	ok = ok && add_str(o, "status_file", c->status_file) &&
-	     add_opt_str(o, "metrics_file", c->metrics_file);
+	     add_opt_str(o, "metrics_file", c->metrics_file) &&
+	     add_str(o, "state_dir", c->state_dir);
 	ok = ok && (log = cJSON_AddObjectToObject(o, "log")) != NULL &&
 	     add_str(log, "level", log_priority_name(c->log_level));
 	ok = ok && (services = cJSON_AddArrayToObject(o, "services")) != NULL;

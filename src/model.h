@@ -133,8 +133,16 @@ struct model_credentials {
 	char *web_identity_token_file;
 };
 
+/*
+ * Safety valves on deletes (policy: sync only; the planner applies them).
+ * A cycle that would delete every owned service holds all its deletes
+ * unless allow_empty; one that would delete more than max_fraction_pct of
+ * them (but not all) holds all its deletes; max_per_cycle applies on top.
+ */
 struct model_delete {
 	unsigned max_per_cycle;
+	unsigned max_fraction_pct; /* 1..100, default 50 */
+	bool allow_empty;          /* default false */
 	bool reject_connections;
 };
 
@@ -145,6 +153,12 @@ struct vpcesd_config {
 	char *sts_endpoint;    /* default https://sts.<region>.<partition suffix> */
 	char *ca_file;         /* NULL: system store only */
 	char *owner;           /* default "default"; tag vpcesd:owner */
+	/*
+	 * The owner this configuration ran under before, NULL when unset;
+	 * never equal to owner.  Services tagged with it whose vpcesd:name is
+	 * a spec are handed over (retagged) instead of created again.
+	 */
+	char *previous_owner;
 	enum model_policy policy;
 	unsigned interval_s;
 	unsigned jitter_pct;
@@ -155,12 +169,21 @@ struct vpcesd_config {
 	struct model_delete del;
 	char *status_file;  /* default /run/vpcesd/status.json */
 	char *metrics_file; /* NULL: not written */
-	int log_level;      /* syslog priority, LOG_INFO by default */
+	/*
+	 * Where the state file and lock live, always set in a loaded config:
+	 * the state_dir key, else $STATE_DIRECTORY (first entry), else
+	 * $(localstatedir)/lib/vpcesd.
+	 */
+	char *state_dir;
+	int log_level; /* syslog priority, LOG_INFO by default */
 
 	struct service_spec *services; /* in load order (file name, then position) */
 	size_t n_services;
 	size_t n_files; /* YAML files read, vpcesd.yaml included */
 };
+
+/* The compiled default of state_dir. */
+#define MODEL_STATE_DIR_DEFAULT LOCALSTATEDIR "/lib/vpcesd"
 
 /*
  * A config with every daemon default set and no services; region, partition

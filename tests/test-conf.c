@@ -382,6 +382,11 @@ test_defaults(void **state)
 	assert_int_equal(c->min_interval_s, 5);
 	assert_int_equal(c->api.bucket_share_pct, 50);
 	assert_int_equal(c->del.max_per_cycle, 10);
+	assert_int_equal(c->del.max_fraction_pct, 50);
+	assert_false(c->del.allow_empty);
+	assert_false(c->del.reject_connections);
+	assert_null(c->previous_owner);
+	assert_string_equal(c->state_dir, LOCALSTATEDIR "/lib/vpcesd");
 	assert_null(c->metrics_file);
 	assert_int_equal(c->n_services, 1);
 	assert_true(c->services[0].acceptance_required);
@@ -830,6 +835,113 @@ test_runtime_directory_status_file(void **state)
 }
 
 /*
+ * state_dir: the key, else systemd's StateDirectory= ($STATE_DIRECTORY, first
+ * of its colon-separated entries), else $(localstatedir)/lib/vpcesd.
+ */
+static void
+test_state_dir(void **state)
+{
+	static const char *const ignored[] = {"var/lib/x", ":/var/lib/x", "", "/var/lib/\tx", NULL};
+	const struct conf_env several = {.aws_region = "us-east-1",
+					 .state_directory = "/var/lib/vpcesd-prod:/var/lib/other"};
+	const struct conf_env one = {.aws_region = "us-east-1",
+				     .state_directory = "/var/lib/vpcesd-b"};
+	struct conf_env bad = {.aws_region = "us-east-1"};
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *c = NULL;
+	struct tmp t;
+
+	(void)state;
+	tmp_make(&t);
+	tmp_mkdir(&t, "services.d");
+	assert_int_equal(tmp_load(&t, &env_east, &c, &d), 0);
+	assert_string_equal(c->state_dir, LOCALSTATEDIR "/lib/vpcesd");
+	model_config_free(c);
+	c = NULL;
+	assert_int_equal(tmp_load(&t, &several, &c, &d), 0);
+	assert_string_equal(c->state_dir, "/var/lib/vpcesd-prod");
+	model_config_free(c);
+	c = NULL;
+	assert_int_equal(tmp_load(&t, &one, &c, &d), 0);
+	assert_string_equal(c->state_dir, "/var/lib/vpcesd-b");
+	model_config_free(c);
+	c = NULL;
+	/* Relative, empty first entry, control characters: the compiled default. */
+	for (size_t i = 0; ignored[i]; i++) {
+		bad.state_directory = ignored[i];
+		assert_int_equal(tmp_load(&t, &bad, &c, &d), 0);
+		assert_string_equal(c->state_dir, LOCALSTATEDIR "/lib/vpcesd");
+		model_config_free(c);
+		c = NULL;
+	}
+	/* The key wins over the environment. */
+	tmp_write(&t, "vpcesd.yaml", "state_dir: /srv/vpcesd\n", 23);
+	assert_int_equal(tmp_load(&t, &several, &c, &d), 0);
+	assert_string_equal(c->state_dir, "/srv/vpcesd");
+	model_config_free(c);
+	c = NULL;
+	/* An invalid key is an error, not a fallback to the environment. */
+	tmp_write(&t, "vpcesd.yaml", "state_dir: srv\n", 15);
+	assert_int_equal(tmp_load(&t, &several, &c, &d), -EINVAL);
+	assert_int_equal(conf_diags_count(&d), 1);
+	assert_true(diags_have(&d, "vpcesd.yaml:1:12: state_dir: 'srv' is not an absolute path"));
+	conf_diags_free(&d);
+	/* The buffer entry point (fuzzing) resolves it the same way. */
+	assert_int_equal(conf_load_services_buffer("y", "", 0, &several, &c, &d), 0);
+	assert_string_equal(c->state_dir, "/var/lib/vpcesd-prod");
+	model_config_free(c);
+	tmp_cleanup(&t);
+}
+
+/*
+ * previous_owner: like owner, and not owner; when owner itself is refused
+ * the two are not compared (one error, the one to fix).
+ */
+static void
+test_previous_owner(void **state)
+{
+	static const char *const cases[][3] = {
+		/* vpcesd.yaml, expected diagnostic (NULL: loads), previous_owner */
+		{"owner: b\nprevious_owner: a\n", NULL, "a"},
+		{"previous_owner: team-a\n", NULL, "team-a"},
+		{"owner: a\nprevious_owner: a\n",
+		 "vpcesd.yaml:2:17: previous_owner: must differ from owner (both are 'a')", NULL},
+		{"previous_owner: default\n",
+		 "vpcesd.yaml:1:17: previous_owner: must differ from owner (both are 'default')",
+		 NULL},
+		{"owner: 'a b'\nprevious_owner: default\n",
+		 "vpcesd.yaml:1:8: owner: 'a b' may contain only", NULL},
+		{"owner: [a]\nprevious_owner: default\n", "owner: expected a string", NULL},
+		{"previous_owner: 7\n", "previous_owner: expected a string, got an integer", NULL},
+	};
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *c = NULL;
+	struct tmp t;
+
+	(void)state;
+	tmp_make(&t);
+	tmp_mkdir(&t, "services.d");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tmp_write(&t, "vpcesd.yaml", cases[i][0], strlen(cases[i][0]));
+		if (cases[i][1] == NULL) {
+			assert_int_equal(tmp_load(&t, &env_east, &c, &d), 0);
+			assert_string_equal(c->previous_owner, cases[i][2]);
+			model_config_free(c);
+			c = NULL;
+			continue;
+		}
+		assert_int_equal(tmp_load(&t, &env_east, &c, &d), -EINVAL);
+		assert_null(c);
+		if (conf_diags_count(&d) != 1 || !diags_have(&d, cases[i][1]))
+			fail_msg("case %zu: want one diagnostic with \"%s\", got %zu: %s", i,
+				 cases[i][1], conf_diags_count(&d),
+				 d.lines.n > 0 ? d.lines.v[0] : "");
+		conf_diags_free(&d);
+	}
+	tmp_cleanup(&t);
+}
+
+/*
  * services.d is required: absent is one whole-file error (an empty desired
  * state under policy: sync would delete everything), empty is no services.
  */
@@ -959,6 +1071,8 @@ main(void)
 		cmocka_unit_test(test_diags_cap),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_services_d_required),
+		cmocka_unit_test(test_state_dir),
+		cmocka_unit_test(test_previous_owner),
 		cmocka_unit_test(test_shared_lb_at_scale),
 	};
 

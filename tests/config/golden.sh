@@ -6,7 +6,13 @@
 #   bad/<case>/  a config dir; bad/<case>.txt is the exact stderr of
 #                --check-config, which must exit 1.
 #   <case>.env   optional KEY=VALUE lines for the environment (VALUE may be
-#                empty = unset); every case starts from AWS_REGION=us-east-1.
+#                empty = unset); every case starts from AWS_REGION=us-east-1
+#                and STATE_DIRECTORY=/var/lib/vpcesd (what systemd's
+#                StateDirectory=vpcesd sets), with no other AWS_* region or
+#                profile and no RUNTIME_DIRECTORY.  STATE_DIRECTORY is set
+#                rather than unset because state_dir's last fallback is
+#                $(localstatedir)/lib/vpcesd, which depends on the configure
+#                prefix (tests/test-conf.c checks that one).
 #
 # Paths are relative to tests/config so the expected output does not depend
 # on where the tree is.  UPDATE_GOLDEN=1 rewrites the expected files (in the
@@ -25,9 +31,10 @@ count=0
 run_case() (
 	envfile="$1.env"
 	shift
-	unset AWS_DEFAULT_REGION AWS_PROFILE
+	unset AWS_DEFAULT_REGION AWS_PROFILE RUNTIME_DIRECTORY
 	AWS_REGION=us-east-1
-	export AWS_REGION
+	STATE_DIRECTORY=/var/lib/vpcesd
+	export AWS_REGION STATE_DIRECTORY
 	if [ -f "$envfile" ]; then
 		while IFS= read -r line || [ -n "$line" ]; do
 			case "$line" in '' | '#'*) continue ;; esac

@@ -211,6 +211,8 @@ def cases():
         ("concurrency-float", b"api: {concurrency: 1.0}\n"),
         ("max-per-cycle-huge", b"delete: {max_per_cycle: 1e400}\n"),
         ("jitter-percent-huge", b"jitter: 1000000000000000000000%\n"),
+        ("max-fraction-huge", b"delete: {max_fraction: 18446744073709551617%}\n"),
+        ("max-fraction-negative", b"delete: {max_fraction: -0%}\n"),
         ("timeout-units", b"api: {timeout: 1fortnight}\n"),
         ("timeout-overflow-units", b"api: {timeout: 9223372036854775807h}\n"),
     ):

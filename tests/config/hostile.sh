@@ -1,6 +1,6 @@
 #!/bin/sh
 # make check: the hostile configuration corpus (tests/config/hostile.py):
-# 145 generated broken or hostile configuration directories, each of which
+# 147 generated broken or hostile configuration directories, each of which
 # must get clean "file:line:col" diagnostics, exit 1 and no partial output.
 set -u
 : "${top_srcdir:?}" "${VPCESD:?}"

@@ -45,7 +45,7 @@ echo "building $bin"
 # shellcheck disable=SC2086
 if ! "$CLANG" -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$top_builddir" -I"$top_srcdir/src" \
-	-DSYSCONFDIR='"/etc"' -DRUNSTATEDIR='"/run"' ${DEPS_CFLAGS:-} \
+	-DSYSCONFDIR='"/etc"' -DRUNSTATEDIR='"/run"' -DLOCALSTATEDIR='"/var"' ${DEPS_CFLAGS:-} \
 	"$src" $sources ${DEPS_LIBS:-} -o "$bin"; then
 	echo "FAIL: cannot build the fuzz target" >&2
 	exit 99
