@@ -96,6 +96,10 @@ setup() {
 		sleep 0.05
 	done
 	admin POST /_sim/settings '{"pending_seconds": 0}' >/dev/null
+	# A load balancer backs one service: the template instances get their own.
+	admin POST /_sim/load-balancers '{"load_balancers": [
+		{"arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-f/7123456789abcdef"},
+		{"arn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/nlb-g/8123456789abcdef"}]}' >/dev/null
 
 	install -d -m 755 /etc/vpcesd
 	install -m 644 "$S/tls/ca.pem" /etc/vpcesd/ca.pem
@@ -126,8 +130,8 @@ setup() {
 instance() {
 	settings "/etc/vpcesd/$1" "$1"
 	case $1 in
-	a) lb=nlb-c/2123456789abcdef ;;
-	*) lb=nlb-d/3123456789abcdef ;;
+	a) lb=nlb-f/7123456789abcdef ;;
+	*) lb=nlb-g/8123456789abcdef ;;
 	esac
 	service "/etc/vpcesd/$1/services.d/$1.yaml" "$1-svc" "$lb"
 }

@@ -922,9 +922,10 @@ test_foreign_untouched(void **state)
 				 cJSON_GetObjectItemCaseSensitive(settings, "ignore_tag_filters")),
 			 1);
 	cJSON_Delete(settings);
-	sim_service(f, NLB_A, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"api-a\"}", foreign);
-	sim_service(f, NLB_A, "{}", unowned);
-	sim_service(f, NLB_A, "{\"vpcesd:name\": \"api-a\"}", nameonly);
+	/* Staged through the admin API, which lets them share NLB_D; EC2 would not. */
+	sim_service(f, NLB_D, "{\"vpcesd:owner\": \"other\", \"vpcesd:name\": \"api-a\"}", foreign);
+	sim_service(f, NLB_D, "{}", unowned);
+	sim_service(f, NLB_D, "{\"vpcesd:name\": \"api-a\"}", nameonly);
 	configure(f, "policy: sync\n",
 		  "services:\n"
 		  "  - name: api-a\n"
