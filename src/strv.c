@@ -73,6 +73,35 @@ strv_sort(struct strv *sv)
 		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
 }
 
+void
+strv_uniq(struct strv *sv)
+{
+	size_t w = 0;
+
+	strv_sort(sv);
+	for (size_t i = 0; i < sv->n; i++) {
+		if (w > 0 && strcmp(sv->v[i], sv->v[w - 1]) == 0)
+			free(sv->v[i]);
+		else
+			sv->v[w++] = sv->v[i];
+	}
+	sv->n = w;
+	if (sv->v != NULL)
+		sv->v[w] = NULL;
+}
+
+static int
+key_cmp_str(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+bool
+strv_contains_sorted(const struct strv *sv, const char *s)
+{
+	return sv->n > 0 && bsearch(s, sv->v, sv->n, sizeof(*sv->v), key_cmp_str) != NULL;
+}
+
 bool
 strv_set_equal(const struct strv *a, const struct strv *b)
 {

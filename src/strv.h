@@ -39,6 +39,12 @@ int strv_copy(struct strv *dst, const struct strv *src);
 /* Sort in strcmp order, so sets compare and print deterministically. */
 void strv_sort(struct strv *sv);
 
+/* Sort and drop repeated strings: the vector becomes a sorted set. */
+void strv_uniq(struct strv *sv);
+
+/* True when some element equals s, by binary search: `sv` must be strv_sort()ed. */
+bool strv_contains_sorted(const struct strv *sv, const char *s);
+
 /* True when a and b hold the same strings, ignoring order and multiplicity. */
 bool strv_set_equal(const struct strv *a, const struct strv *b);
 

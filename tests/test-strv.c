@@ -67,6 +67,30 @@ test_set_equal_ignores_order(void **state)
 	strv_free(&b);
 }
 
+static void
+test_uniq_and_sorted_contains(void **state)
+{
+	struct strv sv = STRV_INIT;
+
+	(void)state;
+	assert_false(strv_contains_sorted(&sv, "a"));
+	strv_uniq(&sv);
+	assert_int_equal(sv.n, 0);
+	for (const char *const *p = (const char *const[]){"m", "a", "z", "a", "m", "m", NULL}; *p;
+	     p++)
+		assert_int_equal(strv_push(&sv, *p), 0);
+	strv_uniq(&sv);
+	assert_int_equal(sv.n, 3);
+	assert_string_equal(sv.v[0], "a");
+	assert_string_equal(sv.v[1], "m");
+	assert_string_equal(sv.v[2], "z");
+	assert_null(sv.v[3]);
+	assert_true(strv_contains_sorted(&sv, "a"));
+	assert_true(strv_contains_sorted(&sv, "z"));
+	assert_false(strv_contains_sorted(&sv, "b"));
+	strv_free(&sv);
+}
+
 int
 main(void)
 {
@@ -74,6 +98,7 @@ main(void)
 		cmocka_unit_test(test_push_contains_and_terminator),
 		cmocka_unit_test(test_copy_is_deep_and_sort_orders),
 		cmocka_unit_test(test_set_equal_ignores_order),
+		cmocka_unit_test(test_uniq_and_sorted_contains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
