@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include <ev.h>
@@ -28,7 +29,11 @@ struct chain {
 	size_t first, end, cur; /* changes [first, end), cur = the one running */
 	char *service_id;       /* owned copy; set by the plan or by a create */
 	bool created;           /* a create of this chain succeeded: NotFound may be lag */
-	bool create_principals; /* the running CREATE is at its permissions step */
+	enum {
+		CREATE_CALL,       /* CreateVpcEndpointServiceConfiguration */
+		CREATE_VERIFY,     /* read the answered id back: a real service, or a phantom? */
+		CREATE_PRINCIPALS, /* its first permissions */
+	} create_step;
 	unsigned ec_tries;
 	ev_timer timer;
 	struct ec2_op *op;
@@ -93,6 +98,10 @@ outcome_clear(struct apply_outcome *o)
 	free(o->request_id);
 	free(o->created_service_id);
 	free(o->created_service_name);
+	if (o->created_config) {
+		ec2_service_config_free(o->created_config);
+		free(o->created_config);
+	}
 	memset(o, 0, sizeof(*o));
 }
 
@@ -161,12 +170,14 @@ step_done(struct chain *ch, const char *request_id)
 	struct apply_outcome *o = &ch->a->outcomes[ch->cur];
 
 	o->status = APPLY_DONE;
-	free(o->request_id);
-	o->request_id = dup_or_null(request_id);
+	if (request_id != o->request_id) { /* the create's own id may be passed back */
+		free(o->request_id);
+		o->request_id = dup_or_null(request_id);
+	}
 	log_outcome(ch, &ch->a->plan->changes[ch->cur], o);
 	ch->cur++;
 	ch->ec_tries = 0;
-	ch->create_principals = false;
+	ch->create_step = CREATE_CALL;
 	chain_run(ch);
 }
 
@@ -302,7 +313,6 @@ on_created(void *arg, struct ec2_create_service_result *res, const struct aws_re
 {
 	struct chain *ch = arg;
 	struct apply_outcome *o = &ch->a->outcomes[ch->cur];
-	const struct plan_change *c = &ch->a->plan->changes[ch->cur];
 
 	ch->op = NULL;
 	if (res == NULL) {
@@ -329,14 +339,90 @@ on_created(void *arg, struct ec2_create_service_result *res, const struct aws_re
 		free(o->request_id);
 		o->request_id = dup_or_null(res->request_id);
 		ch->created = true;
-		if (c->create.add_principals.n > 0) {
-			ch->create_principals = true;
-			chain_run(ch);
-		} else {
-			step_done(ch, res->request_id);
-		}
+		ch->create_step = CREATE_VERIFY;
+		chain_run(ch);
 	}
 	ec2_create_service_result_free(res);
+}
+
+/* The answered service is gone: EC2 replayed the ClientToken of a deleted service. */
+static void
+step_phantom(struct chain *ch, const char *request_id)
+{
+	const struct plan_change *c = &ch->a->plan->changes[ch->cur];
+	char msg[ERR_MSG_MAX];
+
+	snprintf(msg, sizeof(msg),
+		 "EC2 answered the create of %s with %s, a service that no longer exists (the "
+		 "ClientToken of a deleted service, replayed); nothing was created: the next "
+		 "cycle creates it with a new token",
+		 c->name, ch->service_id);
+	ch->a->outcomes[ch->cur].phantom = true;
+	step_failed(ch, -ENOENT, msg, NULL, request_id);
+}
+
+/*
+ * The read-back of a create's answer (see apply.h): the service EC2 named,
+ * alive, or a phantom.  NotFound right after our own create may be EC2's
+ * eventual consistency, so it is retried like the other steps; only a
+ * service still NotFound after the retries, or one shown Deleting or
+ * Deleted, is a phantom.
+ */
+static void
+on_verified(void *arg, struct ec2_service_page *all, const struct aws_response *resp)
+{
+	struct chain *ch = arg;
+	struct apply_outcome *o = &ch->a->outcomes[ch->cur];
+	const struct plan_change *c = &ch->a->plan->changes[ch->cur];
+	struct ec2_service_config *cfg;
+
+	ch->op = NULL;
+	if (all == NULL) {
+		if (resp->error_code &&
+		    strcmp(resp->error_code, "InvalidVpcEndpointServiceId.NotFound") == 0 &&
+		    ch->ec_tries >= APPLY_VERIFY_TRIES) {
+			char msg[ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg),
+				 "EC2 answered the create of %s with %s but does not show that "
+				 "service yet; not counted as created until it does",
+				 c->name, ch->service_id);
+			o->unconfirmed = true;
+			step_failed(ch, -EAGAIN, msg, resp->error_code, resp->request_id);
+			return;
+		}
+		step_call_failed(ch, resp);
+		return;
+	}
+	if (all->n != 1 || all->v[0].service_id == NULL ||
+	    strcmp(all->v[0].service_id, ch->service_id) != 0) {
+		step_failed(ch, -EBADMSG,
+			    "reading the created service back returned no single service", NULL,
+			    all->request_id);
+		ec2_service_page_free(all);
+		return;
+	}
+	if (all->v[0].service_state && (strcasecmp(all->v[0].service_state, "Deleted") == 0 ||
+					strcasecmp(all->v[0].service_state, "Deleting") == 0)) {
+		step_phantom(ch, all->request_id);
+		ec2_service_page_free(all);
+		return;
+	}
+	/* What EC2 made, for the status: the values applied, not the spec's defaults. */
+	cfg = malloc(sizeof(*cfg));
+	if (cfg != NULL) {
+		*cfg = all->v[0];
+		memset(&all->v[0], 0, sizeof(all->v[0]));
+		o->created_config = cfg;
+	}
+	ec2_service_page_free(all);
+	ch->ec_tries = 0;
+	if (c->create.add_principals.n > 0) {
+		ch->create_step = CREATE_PRINCIPALS;
+		chain_run(ch);
+	} else {
+		step_done(ch, o->request_id);
+	}
 }
 
 /* model_tags → the ec2 tag array (borrowing the strings).  NULL only on ENOMEM. */
@@ -451,12 +537,21 @@ chain_run(struct chain *ch)
 	}
 	switch (c->kind) {
 	case PLAN_CREATE:
-		if (ch->create_principals)
+		if (ch->create_step == CREATE_PRINCIPALS) {
 			r = ec2_modify_principals(ch->a->c, ch->service_id,
 						  &c->create.add_principals, NULL, on_permissions,
 						  ch, &ch->op, &e);
-		else
+		} else if (ch->create_step == CREATE_VERIFY) {
+			r = strv_push(&one, ch->service_id);
+			if (r == 0)
+				r = ec2_list_services(ch->a->c, NULL, 0, &one, on_verified, ch,
+						      &ch->op, &e);
+			else
+				err_set(&e, r, "out of memory");
+			strv_free(&one);
+		} else {
 			r = start_create(ch, c, &e);
+		}
 		break;
 	case PLAN_ADOPT:
 	case PLAN_CREATE_TAGS:

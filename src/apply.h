@@ -16,7 +16,15 @@
  *    an id that is already gone (InvalidVpcEndpointService.NotFound);
  *  - IdempotentParameterMismatch on a create means the spec changed while a
  *    create with the same ClientToken was in doubt: the change fails with a
- *    message saying so; the next cycle observes the service and converges it.
+ *    message saying so; the next cycle observes the service and converges it;
+ *  - EC2 answers a ClientToken it has seen with the original service, even
+ *    one deleted since: every create is read back by id before it counts.
+ *    Shown Deleting or Deleted, the create is a *phantom*: failed, with
+ *    `phantom` set and the answered id kept, never "done" — the next
+ *    cycle's plan gives the name a new token.  Still NotFound after
+ *    APPLY_VERIFY_TRIES retries, it is *unconfirmed*: failed too, the id
+ *    kept, and the planner waits PLAN_CONFIRM_WINDOW for EC2 to show it
+ *    before it takes it for a phantom (plan.h, "Memory").
  *
  * Every finished change is logged once (this is where the decision to call
  * EC2 was carried out) with VPCESD_SERVICE, VPCESD_SERVICE_ID,
@@ -37,8 +45,9 @@
 struct ev_loop;
 struct apply;
 
-#define APPLY_EC_TRIES 6   /* NotFound retries after a create */
-#define APPLY_EC_BASE  0.5 /* seconds, doubled per retry */
+#define APPLY_EC_TRIES     6   /* NotFound retries after a create */
+#define APPLY_VERIFY_TRIES 3   /* of which reading the created service back waits for */
+#define APPLY_EC_BASE      0.5 /* seconds, doubled per retry */
 
 enum apply_status {
 	APPLY_PENDING, /* not run (only while applying) */
@@ -54,8 +63,12 @@ struct apply_outcome {
 	char *message;            /* failure reason, NULL on success */
 	char *error_code;         /* AWS error code, NULL if none */
 	char *request_id;         /* AWS request id of the (last) call, NULL if unknown */
-	char *created_service_id; /* PLAN_CREATE: the new id */
+	char *created_service_id; /* PLAN_CREATE: the id EC2 answered (also for a phantom) */
 	char *created_service_name;
+	/* PLAN_CREATE: the service as read back, for the status (NULL when not read). */
+	struct ec2_service_config *created_config;
+	bool phantom;     /* PLAN_CREATE: the answered service no longer exists (failed) */
+	bool unconfirmed; /* PLAN_CREATE: the answered service could not be read back (failed) */
 };
 
 /* Outcomes indexed like plan->changes; valid during the callback. */

@@ -281,6 +281,12 @@ fail:
 	return r;
 }
 
+struct ev_loop *
+aws_client_loop(const struct aws_client *c)
+{
+	return c->loop;
+}
+
 unsigned
 aws_pending(const struct aws_client *c)
 {

@@ -13,12 +13,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -30,10 +32,13 @@
 #include "daemon.h"
 #include "ec2.h"
 #include "http.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "ratelimit.h"
 #include "reconcile.h"
+#include "state.h"
+#include "writer.h"
 
 /* What a configuration needs to talk to EC2; rebuilt whole on reload. */
 struct stack {
@@ -50,6 +55,8 @@ struct daemon {
 	struct vpcesd_config *cfg;
 	struct stack stack;
 	struct reconciler *rec;
+	struct writer *writer; /* status, metrics and state files, off the loop */
+	struct lock *lock;     /* the state directory's; NULL in a dry run */
 
 	ev_signal sighup, sigterm, sigint, sigusr1, sigusr2;
 	ev_timer cycle_timer; /* the next scheduled cycle */
@@ -118,6 +125,17 @@ load_config(const char *dir)
 			  conf_diags_count(&diags), conf_diags_count(&diags) == 1 ? "" : "s");
 	conf_diags_free(&diags);
 	return r < 0 ? NULL : cfg;
+}
+
+/*
+ * The command line beats the file, once, where a configuration is swapped
+ * in: everything downstream (observe, plan, status) sees one policy.
+ */
+static void
+apply_overrides(const struct daemon *d, struct vpcesd_config *cfg)
+{
+	if (d->opt.policy >= 0)
+		cfg->policy = (enum model_policy)d->opt.policy;
 }
 
 /* ---- the client stack --------------------------------------------------- */
@@ -380,19 +398,96 @@ on_cycle_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	start_cycle(w->data);
 }
 
-/* Build a reconciler for the current stack and options. */
+/*
+ * Read the state file of `dir` into *st.  A missing file is a first run.  A
+ * file that cannot be used is an error the reconciler works around (it
+ * creates and deletes nothing until it has read every owned service): its
+ * text goes into *error (a new string).  A daemon moves the bad file
+ * aside, so the next write does not destroy what someone may want to look
+ * at, and clears *path when it cannot (then no state is written at all).
+ */
+static void
+load_state(const struct daemon *d, char **path, struct state *st, char **error)
+{
+	struct err e;
+	char aside[PATH_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	*error = NULL;
+	err_clear(&e);
+	r = state_read_file(*path, st, &e);
+	if (r == 0) {
+		log_info("state from %s (written under owner %s)", *path,
+			 st->owner ? st->owner : "(none)");
+		return;
+	}
+	if (r == -ENOENT) {
+		log_info("no state file %s: a first run", *path);
+		return;
+	}
+	if (d->opt.dry_run && r != -EBADMSG && r != -EPROTONOSUPPORT) {
+		/* A dry run often runs as someone who may not read the daemon's file. */
+		log_warning("cannot read the state file (%s): planning without it", e.msg);
+		return;
+	}
+	log_error("the state file is unusable: %s; until a cycle has read every owned service, "
+		  "nothing is created or deleted",
+		  e.msg);
+	*error = strdup(e.msg);
+	if (d->opt.dry_run)
+		return;
+	gmtime_r(&now, &tm);
+	snprintf(aside, sizeof(aside), "%s.bad-%04d%02d%02dT%02d%02d%02dZ", *path,
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (rename(*path, aside) == 0) {
+		log_notice("moved the unusable state file to %s", aside);
+		return;
+	}
+	log_error("cannot move %s aside (%s): no state is written this run", *path,
+		  strerror(errno));
+	free(*path);
+	*path = NULL;
+}
+
+/*
+ * The state directory, its lock (not in a dry run: it writes nothing) and
+ * the reconciler that starts from the state file.
+ */
 static int
 make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
 {
-	const struct reconciler_options ro = {
+	struct reconciler_options ro = {
 		.loop = d->loop,
 		.ec2 = d->stack.aws,
+		.writer = d->writer,
 		.dry_run = d->opt.dry_run,
-		.policy = d->opt.policy,
 		.plan_output = d->opt.output,
+		.status_file = d->opt.status_file,
 	};
+	const char *dir = d->cfg->state_dir;
+	struct state st;
+	char *path, *error = NULL;
+	int r;
 
-	return reconciler_new(&ro, ret, e);
+	if (!d->opt.dry_run) {
+		if ((r = lock_prepare_dir(dir, e)) < 0 || (r = lock_acquire(dir, &d->lock, e)) < 0)
+			return r;
+	}
+	r = snprintf(NULL, 0, "%s/%s", dir, STATE_FILE_NAME);
+	path = r < 0 ? NULL : malloc((size_t)r + 1);
+	if (path == NULL)
+		return err_set(e, -ENOMEM, "out of memory");
+	snprintf(path, (size_t)r + 1, "%s/%s", dir, STATE_FILE_NAME);
+	state_init(&st);
+	load_state(d, &path, &st, &error);
+	ro.state_file = d->opt.dry_run ? NULL : path;
+	r = reconciler_new(&ro, &st, error, ret, e);
+	state_free(&st);
+	free(path);
+	free(error);
+	return r;
 }
 
 /*
@@ -411,9 +506,17 @@ do_reload(struct daemon *d)
 	log_info("reloading the configuration from %s", d->opt.config_dir);
 	cfg = load_config(d->opt.config_dir);
 	err_clear(&e);
+	if (cfg != NULL)
+		apply_overrides(d, cfg);
 	if (cfg == NULL) {
 		log_error("reload failed: keeping the previous configuration (%zu services)",
 			  d->cfg->n_services);
+	} else if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
+		/* The lock and the state belong to the directory the daemon started with. */
+		log_error("reload failed: state_dir changed from %s to %s, which needs a restart; "
+			  "keeping the previous configuration",
+			  d->cfg->state_dir, cfg->state_dir);
+		model_config_free(cfg);
 	} else if (stack_build(d, cfg, &s, &e) != 0) {
 		log_error("reload failed: %s; keeping the previous configuration", e.msg);
 		model_config_free(cfg);
@@ -619,6 +722,7 @@ daemon_main(const struct daemon_options *opt)
 		notify_errno(EINVAL);
 		return DAEMON_EXIT_ERROR;
 	}
+	apply_overrides(&d, d.cfg);
 	if (opt->log_priority < 0)
 		log_set_max_priority(d.cfg->log_level);
 	err_clear(&e);
@@ -629,18 +733,20 @@ daemon_main(const struct daemon_options *opt)
 		model_config_free(d.cfg);
 		return r;
 	}
-	if (make_reconciler(&d, &d.rec, &e) < 0) {
+	if (writer_new(d.loop, &d.writer, &e) < 0 || make_reconciler(&d, &d.rec, &e) < 0) {
 		log_error("%s", e.msg);
+		notify_errno(EIO);
+		lock_release(d.lock);
+		writer_free(d.writer, 0);
 		stack_free(&d.stack);
 		model_config_free(d.cfg);
 		return DAEMON_EXIT_SETUP;
 	}
-	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, region %s, credentials from %s%s",
+	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, region %s, credentials from %s, "
+		 "state in %s%s",
 		 PACKAGE_VERSION, d.cfg->n_services, d.cfg->n_services == 1 ? "" : "s",
-		 d.cfg->owner,
-		 model_policy_name(opt->policy >= 0 ? (enum model_policy)opt->policy
-						    : d.cfg->policy),
-		 d.cfg->region, d.stack.creds_description ? d.stack.creds_description : "?",
+		 d.cfg->owner, model_policy_name(d.cfg->policy), d.cfg->region,
+		 d.stack.creds_description ? d.stack.creds_description : "?", d.cfg->state_dir,
 		 opt->dry_run ? " (dry run: nothing will be changed)" : "");
 
 	if (!opt->once) {
@@ -654,7 +760,13 @@ daemon_main(const struct daemon_options *opt)
 
 	if (!opt->once)
 		watchers_stop(&d);
+	/* The last cycle's files before anything they report on goes away. */
+	if (writer_drain(d.writer, DAEMON_STOP_GRACE) < 0)
+		log_warning("files still being written after %.0fs: giving up on them",
+			    DAEMON_STOP_GRACE);
 	reconciler_free(d.rec);
+	writer_free(d.writer, 0);
+	lock_release(d.lock);
 	stack_free(&d.stack);
 	/* Let libcurl and the credential helpers finish their cancellations. */
 	ev_run(d.loop, EVRUN_NOWAIT);

@@ -47,7 +47,9 @@ struct daemon_options {
 	bool dry_run; /* observe and plan only */
 	int policy;   /* -1: the configuration's */
 	enum reconcile_output output;
-	int log_priority; /* -1: the configuration's log.level */
+	const char *
+		status_file; /* --status-file: write the status there (NULL: the configuration's) */
+	int log_priority;    /* -1: the configuration's log.level */
 	enum log_target log_target;
 };
 

@@ -40,6 +40,8 @@ usage(FILE *out)
 		"      --dry-run           observe and plan only: change nothing, print the plan\n"
 		"      --output FORMAT     plan format for --dry-run: text (default) or json\n"
 		"      --policy POLICY     override the policy: sync, upsert-only, create-only\n"
+		"      --status-file PATH  write the status file to PATH instead (with --dry-run:\n"
+		"                          the only file a dry run writes)\n"
 		"      --log-level LEVEL   debug, info, notice, warning, error (default: "
 		"log.level)\n"
 		"      --log-target TARGET auto (default), journal or stderr\n"
@@ -118,6 +120,7 @@ main(int argc, char **argv)
 		OPT_POLICY,
 		OPT_LOG_LEVEL,
 		OPT_LOG_TARGET,
+		OPT_STATUS_FILE,
 	};
 	static const struct option options[] = {
 		{"config-dir", required_argument, NULL, 'c'},
@@ -129,6 +132,7 @@ main(int argc, char **argv)
 		{"policy", required_argument, NULL, OPT_POLICY},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
+		{"status-file", required_argument, NULL, OPT_STATUS_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -177,6 +181,11 @@ main(int argc, char **argv)
 				return bad_value("--log-target", optarg, "auto, journal, stderr");
 			dopt.log_target = (enum log_target)rc;
 			break;
+		case OPT_STATUS_FILE:
+			if (optarg[0] == '\0')
+				return bad_value("--status-file", optarg, "a file path");
+			dopt.status_file = optarg;
+			break;
 		case 'n':
 			check = true;
 			break;
@@ -208,6 +217,10 @@ main(int argc, char **argv)
 		return bad_value("--output", output, "text, json");
 	if (output && !dopt.dry_run) {
 		fprintf(stderr, "vpcesd: --output applies to --dry-run plans only\n");
+		return EXIT_USAGE;
+	}
+	if (dopt.status_file && (check || dump_config)) {
+		fprintf(stderr, "vpcesd: --status-file applies to a cycle or a daemon only\n");
 		return EXIT_USAGE;
 	}
 	if (dopt.dry_run)

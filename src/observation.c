@@ -41,11 +41,14 @@ observation_free(struct observation *obs)
 	for (size_t i = 0; i < obs->n_services; i++)
 		observed_service_clear(&obs->services[i]);
 	free(obs->services);
-	for (size_t i = 0; i < obs->n_adopt_lookups; i++) {
-		free(obs->adopt_lookups[i].service_id);
-		free(obs->adopt_lookups[i].error);
+	for (size_t i = 0; i < obs->n_lookups; i++) {
+		free(obs->lookups[i].service_id);
+		free(obs->lookups[i].error);
 	}
-	free(obs->adopt_lookups);
+	free(obs->lookups);
+	for (size_t i = 0; i < obs->n_owner_listings; i++)
+		free(obs->owner_listings[i].owner);
+	free(obs->owner_listings);
 	free(obs);
 }
 
@@ -326,18 +329,18 @@ observation_add_connection_take(struct observed_service *s, struct ec2_endpoint_
 }
 
 int
-observation_add_adopt_lookup(struct observation *obs, const char *service_id,
-			     enum observation_lookup_result result, const char *error)
+observation_add_lookup(struct observation *obs, const char *service_id,
+		       enum observation_lookup_result result, const char *error)
 {
-	struct observation_adopt_lookup *l;
+	struct observation_lookup *l;
 	bool ok = true;
 	char *id, *msg;
 	int r;
 
 	if (service_id == NULL)
 		return -EINVAL;
-	r = grow((void **)&obs->adopt_lookups, &obs->cap_adopt_lookups, obs->n_adopt_lookups,
-		 sizeof(*obs->adopt_lookups), OBSERVATION_MAX_SERVICES);
+	r = grow((void **)&obs->lookups, &obs->cap_lookups, obs->n_lookups, sizeof(*obs->lookups),
+		 OBSERVATION_MAX_SERVICES);
 	if (r < 0)
 		return r;
 	id = dup_opt(service_id, &ok);
@@ -347,10 +350,28 @@ observation_add_adopt_lookup(struct observation *obs, const char *service_id,
 		free(msg);
 		return -ENOMEM;
 	}
-	l = &obs->adopt_lookups[obs->n_adopt_lookups++];
+	l = &obs->lookups[obs->n_lookups++];
 	l->service_id = id;
 	l->result = result;
 	l->error = msg;
+	return 0;
+}
+
+int
+observation_add_owner_listing(struct observation *obs, const char *owner, bool complete)
+{
+	struct observation_owner_listing *grown;
+	char *copy = strdup(owner);
+
+	if (copy == NULL)
+		return -ENOMEM;
+	grown = realloc(obs->owner_listings, (obs->n_owner_listings + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(copy);
+		return -ENOMEM;
+	}
+	obs->owner_listings = grown;
+	grown[obs->n_owner_listings++] = (struct observation_owner_listing){copy, complete};
 	return 0;
 }
 

@@ -12,11 +12,15 @@
  *     every page.  Creates and deletes need it (a missing page could hide
  *     the service we are about to create again, or keep alive one we would
  *     delete).
+ *   - per previous owner (the state file's, and `previous_owner`), whether
+ *     the listing of its services read every page (`owner_listings`):
+ *     creates of the names they carry need it.
  *   - per service, `permissions_known`, `connections_known` and
  *     `notifications_known`: its allowed principals, its endpoint
  *     connections and its connection notifications were read (every page).
- *   - `adopt_lookups`: the outcome of looking up each service named by an
- *     `adopt:` spec (found, not found, unreadable).
+ *   - `lookups`: the outcome of looking up services by id (found, not
+ *     found, unreadable): the targets of `adopt:` specs, and services the
+ *     state file remembers for a desired name that the listing lacks.
  *
  * Nothing here checks ownership: the owned listing is filtered by the server
  * on `tag:vpcesd:owner`, and the planner checks the tags again itself.
@@ -38,13 +42,14 @@
 #include "ec2_types.h"
 #include "strv.h"
 
-/* Upper bounds: observed services and adopt lookups per observation. */
+/* Upper bounds: observed services and lookups per observation. */
 #define OBSERVATION_MAX_SERVICES    100000u
 #define OBSERVATION_MAX_CONNECTIONS 100000u /* per service */
 
 enum observation_source {
-	OBSERVATION_OWNED_LISTING, /* from the tag-filtered listing */
-	OBSERVATION_ADOPT_LOOKUP,  /* looked up by id for an `adopt:` spec */
+	OBSERVATION_OWNED_LISTING,    /* from the tag-filtered listing of our owner */
+	OBSERVATION_ID_LOOKUP,        /* looked up by id (adopt target, remembered service) */
+	OBSERVATION_PREVIOUS_LISTING, /* from the listing of a previous owner */
 };
 
 struct observed_service {
@@ -69,20 +74,28 @@ enum observation_lookup_result {
 	OBSERVATION_UNREADABLE, /* the read failed: nothing is known */
 };
 
-struct observation_adopt_lookup {
+struct observation_lookup {
 	char *service_id;
 	enum observation_lookup_result result;
 	char *error; /* why it was unreadable, or NULL */
 };
 
+/* The listing of one previous owner's services. */
+struct observation_owner_listing {
+	char *owner;
+	bool complete; /* every page was read */
+};
+
 struct observation {
 	bool listing_complete; /* false until the observer says otherwise */
+	struct observation_owner_listing *owner_listings;
+	size_t n_owner_listings;
 	struct observed_service *services;
 	size_t n_services;
 	size_t cap_services;
-	struct observation_adopt_lookup *adopt_lookups;
-	size_t n_adopt_lookups;
-	size_t cap_adopt_lookups;
+	struct observation_lookup *lookups;
+	size_t n_lookups;
+	size_t cap_lookups;
 };
 
 /*
@@ -143,8 +156,14 @@ int observation_add_connection_take(struct observed_service *s, struct ec2_endpo
  * Copies both strings.  -EINVAL for a NULL id, -ENOMEM / -E2BIG (unchanged)
  * on failure.
  */
-int observation_add_adopt_lookup(struct observation *obs, const char *service_id,
-				 enum observation_lookup_result result, const char *error);
+int observation_add_lookup(struct observation *obs, const char *service_id,
+			   enum observation_lookup_result result, const char *error);
+
+/*
+ * Record the listing of a previous owner, complete or not.  Copies the
+ * owner.  -ENOMEM (unchanged).
+ */
+int observation_add_owner_listing(struct observation *obs, const char *owner, bool complete);
 
 /*
  * Deep copy of an observed service configuration into *dst (overwritten,

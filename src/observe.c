@@ -1,12 +1,12 @@
 /*
  * observe: the concurrent EC2 reads of one cycle.  See observe.h.
  *
- * Two phases, because the second depends on the first: which services exist
- * (and what they are named) decides which principals and connections are
- * worth reading.  Every read is a `struct read` on a list, so cancelling an
- * observation cancels exactly the operations still running.  Services are
- * referred to by index into obs->services, which stays stable in phase 2
- * (nothing is added then).
+ * Every read is a `struct read` on a list, so cancelling an observation
+ * cancels exactly the operations still running.  Phase 1 keeps what each
+ * listing returns aside and merges it when the last read is done, so the
+ * order of obs->services never depends on which answer came first.  In
+ * phase 2 services are referred to by index into obs->services, stable
+ * because the remembered services looked up are appended only at its end.
  */
 #include "config.h"
 
@@ -14,7 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include <ev.h>
 
 #include "ec2.h"
 #include "ec2_xml.h"
@@ -22,39 +23,43 @@
 
 enum read_kind {
 	READ_OWNED,
+	READ_PREVIOUS,
 	READ_ADOPT,
 	READ_PRINCIPALS,
 	READ_CONNECTIONS,
 	READ_NOTIFICATIONS,
+	READ_REMEMBERED,
 };
 
 struct read {
 	struct observe *o;
 	enum read_kind kind;
-	size_t index;     /* service index (phase 2) */
-	char *service_id; /* adopt lookups */
+	size_t index;     /* service index (details), previous owner index (READ_PREVIOUS) */
+	char *service_id; /* lookups by id */
 	struct ec2_op *op;
 	struct read *prev, *next;
 };
 
+/* A listing's answer, kept until the phase ends. */
+struct listing {
+	char *owner;
+	bool complete;
+	struct ec2_service_page page;
+};
+
 struct observe {
 	struct aws_client *c;
-	char *owner;
-	bool sync;
-	struct strv names;         /* every spec name, one entry per spec */
-	struct strv managed_names; /* specs whose allowed_principals are managed */
-	struct strv conn_names;    /* specs whose connection policy needs the connections */
-	struct strv notif_names;   /* specs that manage connection notifications */
-	struct strv adopt_ids;
-	struct strv adopt_names;   /* the spec name of each adopt id, same order */
-	struct strv adopt_managed; /* adopt ids whose spec manages principals */
 	struct observation *obs;
-	/* Adopt targets found in phase 1, merged after the owned listing (no duplicates). */
-	struct ec2_service_config *adopted;
-	size_t n_adopted;
+	struct listing owned;
+	struct listing *previous; /* one per previous owner, in request order */
+	size_t n_previous;
+	/* Services found by id, merged at the end of the phase (adopt targets, remembered ones). */
+	struct ec2_service_config *found;
+	size_t n_found;
 	struct strv errors;
 	struct read *reads;
-	bool phase2;
+	bool details;  /* phase 2 */
+	ev_timer idle; /* completes a phase with nothing to read from the loop */
 	observe_done_fn *done;
 	void *arg;
 };
@@ -75,25 +80,29 @@ read_unlink(struct read *rd)
 }
 
 static void
+listing_free(struct listing *l)
+{
+	free(l->owner);
+	ec2_service_page_free(&l->page);
+}
+
+static void
 observe_free(struct observe *o)
 {
 	while (o->reads) {
 		ec2_op_cancel(o->reads->op);
 		read_unlink(o->reads);
 	}
+	ev_timer_stop(aws_client_loop(o->c), &o->idle);
 	observation_free(o->obs);
-	for (size_t i = 0; i < o->n_adopted; i++)
-		ec2_service_config_free(&o->adopted[i]);
-	free(o->adopted);
-	strv_free(&o->names);
-	strv_free(&o->managed_names);
-	strv_free(&o->conn_names);
-	strv_free(&o->notif_names);
-	strv_free(&o->adopt_ids);
-	strv_free(&o->adopt_names);
-	strv_free(&o->adopt_managed);
+	listing_free(&o->owned);
+	for (size_t i = 0; i < o->n_previous; i++)
+		listing_free(&o->previous[i]);
+	free(o->previous);
+	for (size_t i = 0; i < o->n_found; i++)
+		ec2_service_config_free(&o->found[i]);
+	free(o->found);
 	strv_free(&o->errors);
-	free(o->owner);
 	free(o);
 }
 
@@ -117,63 +126,15 @@ note_error(struct observe *o, const struct aws_response *resp, const char *what)
 	strv_push_take(&o->errors, line);
 }
 
-static size_t
-count_name(const struct strv *sv, const char *s)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < sv->n; i++)
-		n += strcmp(sv->v[i], s) == 0;
-	return n;
-}
-
-static bool
-owned_by(const struct observe *o, const struct ec2_service_config *cfg)
-{
-	const char *owner = observation_tag(&cfg->tags, OWNER_TAG);
-
-	return owner != NULL && strcmp(owner, o->owner) == 0;
-}
-
-static bool
-in_state(const struct ec2_service_config *cfg, const char *state)
-{
-	return cfg->service_state && strcasecmp(cfg->service_state, state) == 0;
-}
-
-/*
- * True when the spec called `name` adopts a service other than `id`: then
- * this owned service of the same name is a duplicate plan.h may delete.
- */
-static bool
-adopts_other(const struct observe *o, const char *name, const char *id)
-{
-	for (size_t i = 0; i < o->adopt_names.n; i++)
-		if (strcmp(o->adopt_names.v[i], name) == 0)
-			return strcmp(o->adopt_ids.v[i], id) != 0;
-	return false;
-}
-
-/*
- * The spec has a `connections:` policy: its connections are read, for the
- * planner's decisions (plan.h) and for the status file, even when the
- * policy decides nothing (`connections: {}` only publishes them).
- */
-static bool
-observe_wants_connections(const struct service_spec *s)
-{
-	return s->connections_managed;
-}
-
-static void phase_step(struct observe *o);
-
 static struct read *
-read_new(struct observe *o, enum read_kind kind, size_t index)
+read_new(struct observe *o, enum read_kind kind, size_t index, const char *service_id)
 {
 	struct read *rd = calloc(1, sizeof(*rd));
 
-	if (rd == NULL)
+	if (rd == NULL || (service_id && (rd->service_id = strdup(service_id)) == NULL)) {
+		free(rd);
 		return NULL;
+	}
 	rd->o = o;
 	rd->kind = kind;
 	rd->index = index;
@@ -184,70 +145,164 @@ read_new(struct observe *o, enum read_kind kind, size_t index)
 	return rd;
 }
 
-/* The listed service with this id, if any. */
-static bool
-have_service(const struct observation *obs, const char *id)
+/* Keep a service found by id aside (moved out of *cfg). */
+static int
+keep_found(struct observe *o, struct ec2_service_config *cfg)
 {
-	for (size_t i = 0; i < obs->n_services; i++)
-		if (obs->services[i].cfg.service_id &&
-		    strcmp(obs->services[i].cfg.service_id, id) == 0)
-			return true;
-	return false;
+	struct ec2_service_config *grown = realloc(o->found, (o->n_found + 1) * sizeof(*grown));
+
+	if (grown == NULL)
+		return -ENOMEM;
+	o->found = grown;
+	o->found[o->n_found++] = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	return 0;
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Move a listing's items into the observation. */
+static int
+merge_page(struct observe *o, struct ec2_service_page *page, enum observation_source src)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < page->n && r == 0; i++)
+		r = observation_add_service_take(o->obs, &page->v[i], src, NULL);
+	return r;
+}
+
+/*
+ * The end of phase 1: owned listing, previous owners' listings, then the
+ * adopt targets no listing returned (an adopted service is ours, so the
+ * owned listing may list it too: one entry per id, the listing's wins).
+ */
+static void
+merge_listings(struct observe *o)
+{
+	const char **ids = NULL;
+	size_t n_ids = 0;
+	int r;
+
+	r = merge_page(o, &o->owned.page, OBSERVATION_OWNED_LISTING);
+	/* A listing we could not hold in full is not a complete listing. */
+	o->obs->listing_complete = o->owned.complete && r == 0;
+	for (size_t i = 0; i < o->n_previous && r == 0; i++) {
+		r = merge_page(o, &o->previous[i].page, OBSERVATION_PREVIOUS_LISTING);
+		if (r == 0)
+			r = observation_add_owner_listing(o->obs, o->previous[i].owner,
+							  o->previous[i].complete);
+	}
+	if (r == 0 && o->n_found > 0) {
+		ids = malloc(o->obs->n_services * sizeof(*ids) + 1);
+		if (ids == NULL)
+			r = -ENOMEM;
+		for (size_t i = 0; r == 0 && i < o->obs->n_services; i++)
+			if (o->obs->services[i].cfg.service_id)
+				ids[n_ids++] = o->obs->services[i].cfg.service_id;
+		if (r == 0)
+			qsort(ids, n_ids, sizeof(*ids), cmp_id);
+	}
+	for (size_t i = 0; i < o->n_found && r == 0; i++) {
+		const char *id = o->found[i].service_id;
+
+		if (n_ids && bsearch(&id, ids, n_ids, sizeof(*ids), cmp_id))
+			continue;
+		r = observation_add_service_take(o->obs, &o->found[i], OBSERVATION_ID_LOOKUP, NULL);
+	}
+	free(ids);
+	if (r < 0) {
+		o->obs->listing_complete = false;
+		strv_push(&o->errors, "observe: out of memory");
+	}
+}
+
+/* The end of phase 2: the remembered services found, after everything else. */
+static void
+merge_found(struct observe *o)
+{
+	for (size_t i = 0; i < o->n_found; i++)
+		if (observation_add_service_take(o->obs, &o->found[i], OBSERVATION_ID_LOOKUP,
+						 NULL) < 0) {
+			strv_push(&o->errors, "observe: out of memory");
+			/* Unknown, not absent: the planner holds what depends on it. */
+			for (size_t k = 0; k < o->obs->n_lookups; k++)
+				if (strcmp(o->obs->lookups[k].service_id, o->found[i].service_id) ==
+				    0)
+					o->obs->lookups[k].result = OBSERVATION_UNREADABLE;
+		}
+}
+
+/* Called after every finished read: when none is left, the phase is over. */
+static void
+phase_step(struct observe *o)
+{
+	struct observation *obs;
+
+	if (o->reads != NULL)
+		return;
+	if (o->details)
+		merge_found(o);
+	else
+		merge_listings(o);
+	obs = o->obs;
+	o->obs = NULL;
+	o->done(o->arg, obs, &o->errors);
+	observe_free(o);
+}
+
+static void
+on_idle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	phase_step(w->data);
+}
+
+/* Listings (owned, previous owner) and lookups by id (adopt, remembered). */
 static void
 on_services(void *arg, struct ec2_service_page *all, const struct aws_response *resp)
 {
 	struct read *rd = arg;
 	struct observe *o = rd->o;
+	struct listing *l = rd->kind == READ_OWNED      ? &o->owned
+			    : rd->kind == READ_PREVIOUS ? &o->previous[rd->index]
+							: NULL;
 
-	if (rd->kind == READ_OWNED) {
+	if (l != NULL) {
 		if (all != NULL) {
-			int r = 0;
-
-			for (size_t i = 0; i < all->n && r == 0; i++)
-				r = observation_add_service_take(o->obs, &all->v[i],
-								 OBSERVATION_OWNED_LISTING, NULL);
-			/* A listing we could not hold in full is not a complete listing. */
-			o->obs->listing_complete = r == 0;
-			if (r < 0)
-				strv_push(&o->errors, "owned services: out of memory");
-			ec2_service_page_free(all);
+			/* The contents are ours now (ec2.h); the struct is not. */
+			l->page = *all;
+			l->complete = true;
 		} else {
-			note_error(o, resp, "listing owned services");
+			char what[256];
+
+			snprintf(what, sizeof(what), "listing the services of owner %s", l->owner);
+			note_error(o, resp,
+				   rd->kind == READ_OWNED ? "listing owned services" : what);
 		}
 	} else if (all != NULL) {
-		/*
-		 * An adopt lookup: exactly one service, unless EC2 misbehaves.
-		 * It is kept aside and merged after the owned listing, which
-		 * may list the same service (once adopted, it is ours): one
-		 * entry per id, and the listing's entry wins.
-		 */
-		struct ec2_service_config *grown = NULL;
+		/* A lookup by id: exactly one service, unless EC2 misbehaves. */
+		bool one = all->n == 1 && all->v[0].service_id &&
+			   strcmp(all->v[0].service_id, rd->service_id) == 0;
+		int r = one ? keep_found(o, &all->v[0]) : 0;
 
-		if (all->n == 1 && all->v[0].service_id &&
-		    strcmp(all->v[0].service_id, rd->service_id) == 0 &&
-		    (grown = realloc(o->adopted, (o->n_adopted + 1) * sizeof(*grown))) != NULL) {
-			o->adopted = grown;
-			o->adopted[o->n_adopted++] = all->v[0];
-			memset(&all->v[0], 0, sizeof(all->v[0]));
-			observation_add_adopt_lookup(o->obs, rd->service_id, OBSERVATION_FOUND,
-						     NULL);
-		} else {
-			observation_add_adopt_lookup(
-				o->obs, rd->service_id, OBSERVATION_UNREADABLE,
-				all->n == 1 && grown == NULL
-					? "out of memory"
-					: "lookup by id returned no single service");
-		}
+		observation_add_lookup(o->obs, rd->service_id,
+				       one && r == 0 ? OBSERVATION_FOUND : OBSERVATION_UNREADABLE,
+				       one ? (r < 0 ? "out of memory" : NULL)
+					   : "lookup by id returned no single service");
 		ec2_service_page_free(all);
 	} else if (resp->error_code &&
 		   strcmp(resp->error_code, "InvalidVpcEndpointServiceId.NotFound") == 0) {
-		observation_add_adopt_lookup(o->obs, rd->service_id, OBSERVATION_NOT_FOUND, NULL);
+		observation_add_lookup(o->obs, rd->service_id, OBSERVATION_NOT_FOUND, NULL);
 	} else {
 		note_error(o, resp, rd->service_id);
-		observation_add_adopt_lookup(o->obs, rd->service_id, OBSERVATION_UNREADABLE,
-					     resp->e ? resp->e->msg : "failed");
+		observation_add_lookup(o->obs, rd->service_id, OBSERVATION_UNREADABLE,
+				       resp->e ? resp->e->msg : "failed");
 	}
 	read_unlink(rd);
 	phase_step(o);
@@ -312,12 +367,100 @@ on_notifications(void *arg, struct ec2_notification_page *all, const struct aws_
 	phase_step(o);
 }
 
-/* Start one phase-2 read; a failure to start is recorded like a failed read. */
+/* A listing filtered on one owner's tag. */
+static int
+start_listing(struct observe *o, enum read_kind kind, size_t index, const char *owner,
+	      struct err *e)
+{
+	const char *values[1] = {owner};
+	struct ec2_filter filter = {"tag:" OWNER_TAG, values, 1};
+	struct read *rd = read_new(o, kind, index, NULL);
+	int r;
+
+	if (rd == NULL)
+		return err_set(e, -ENOMEM, "observe: out of memory");
+	r = ec2_list_services(o->c, &filter, 1, NULL, on_services, rd, &rd->op, e);
+	if (r < 0)
+		read_unlink(rd);
+	return r;
+}
+
+/* A lookup by id; a failure to start is recorded like a failed read. */
+static int
+start_lookup(struct observe *o, enum read_kind kind, const char *id, struct err *e)
+{
+	struct strv one = STRV_INIT;
+	struct read *rd = read_new(o, kind, 0, id);
+	int r;
+
+	if (rd == NULL || strv_push(&one, id) < 0) {
+		if (rd)
+			read_unlink(rd);
+		strv_free(&one);
+		return err_set(e, -ENOMEM, "observe: out of memory");
+	}
+	r = ec2_list_services(o->c, NULL, 0, &one, on_services, rd, &rd->op, e);
+	strv_free(&one);
+	if (r < 0)
+		read_unlink(rd);
+	return r;
+}
+
+static struct observe *
+observe_new(struct aws_client *c, observe_done_fn *done, void *arg)
+{
+	struct observe *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->c = c;
+	o->done = done;
+	o->arg = arg;
+	ev_timer_init(&o->idle, on_idle, 0., 0.);
+	o->idle.data = o;
+	return o;
+}
+
+int
+observe_listings(struct aws_client *c, const struct observe_request *req, observe_done_fn *done,
+		 void *arg, struct observe **ret, struct err *e)
+{
+	struct observe *o = observe_new(c, done, arg);
+	size_t n_prev = req->previous_owners ? req->previous_owners->n : 0;
+	int r = -ENOMEM;
+
+	if (o == NULL)
+		return err_set(e, -ENOMEM, "observe: out of memory");
+	o->obs = observation_new();
+	o->owned.owner = strdup(req->owner);
+	o->previous = calloc(n_prev ? n_prev : 1, sizeof(*o->previous));
+	if (o->obs == NULL || o->owned.owner == NULL || o->previous == NULL)
+		goto fail;
+	o->n_previous = n_prev;
+	for (size_t i = 0; i < n_prev; i++)
+		if ((o->previous[i].owner = strdup(req->previous_owners->v[i])) == NULL)
+			goto fail;
+	if ((r = start_listing(o, READ_OWNED, 0, o->owned.owner, e)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_prev; i++)
+		if ((r = start_listing(o, READ_PREVIOUS, i, o->previous[i].owner, e)) < 0)
+			goto fail;
+	for (size_t i = 0; req->adopt_ids && i < req->adopt_ids->n; i++)
+		if ((r = start_lookup(o, READ_ADOPT, req->adopt_ids->v[i], e)) < 0)
+			goto fail;
+	*ret = o;
+	return 0;
+fail:
+	observe_free(o);
+	return r == -ENOMEM ? err_set(e, r, "observe: out of memory") : r;
+}
+
+/* Start one per-service read; a failure to start is recorded like a failed read. */
 static void
 start_detail(struct observe *o, enum read_kind kind, size_t index)
 {
 	struct observed_service *s = &o->obs->services[index];
-	struct read *rd = read_new(o, kind, index);
+	struct read *rd = read_new(o, kind, index, NULL);
 	struct err e;
 	int r;
 
@@ -341,139 +484,44 @@ start_detail(struct observe *o, enum read_kind kind, size_t index)
 	}
 }
 
-/* Decide and start the per-service reads of phase 2. */
-static void
-start_phase2(struct observe *o)
+int
+observe_details(struct aws_client *c, struct observation *obs, const struct plan_reads *reads,
+		observe_done_fn *done, void *arg, struct observe **ret, struct err *e)
 {
-	struct strv listed_names = STRV_INIT;
+	struct observe *o = observe_new(c, done, arg);
+	size_t n = reads->n < obs->n_services ? reads->n : obs->n_services;
 
-	o->phase2 = true;
-	for (size_t i = 0; i < o->n_adopted; i++)
-		if (o->adopted[i].service_id != NULL &&
-		    !have_service(o->obs, o->adopted[i].service_id) &&
-		    observation_add_service_take(o->obs, &o->adopted[i], OBSERVATION_ADOPT_LOOKUP,
-						 NULL) < 0)
-			strv_push(&o->errors, "observe: out of memory");
-	for (size_t i = 0; i < o->obs->n_services; i++) {
-		const struct ec2_service_config *cfg = &o->obs->services[i].cfg;
-		const char *name = observation_tag(&cfg->tags, NAME_TAG);
-
-		if (owned_by(o, cfg) && name)
-			strv_push(&listed_names, name);
+	if (o == NULL) {
+		observation_free(obs);
+		return err_set(e, -ENOMEM, "observe: out of memory");
 	}
-	for (size_t i = 0; i < o->obs->n_services; i++) {
-		const struct observed_service *s = &o->obs->services[i];
-		const char *name = observation_tag(&s->cfg.tags, NAME_TAG);
-		bool want_principals = false, want_connections = false, want_notifications = false;
-		bool available = in_state(&s->cfg, "Available");
-
-		/*
-		 * Only Available services are modified; Available and Failed
-		 * ones may be deleted (plan.h), so both need their connections.
-		 */
-		if (s->cfg.service_id == NULL || (!available && !in_state(&s->cfg, "Failed")))
+	o->obs = obs;
+	o->details = true;
+	for (size_t i = 0; i < n; i++) {
+		if (obs->services[i].cfg.service_id == NULL)
 			continue;
-		if (s->source == OBSERVATION_ADOPT_LOOKUP ||
-		    strv_contains(&o->adopt_ids, s->cfg.service_id))
-			want_principals = strv_contains(&o->adopt_managed, s->cfg.service_id);
-		if (owned_by(o, &s->cfg) && name) {
-			want_principals = want_principals || strv_contains(&o->managed_names, name);
-			want_connections = o->sync && (!strv_contains(&o->names, name) ||
-						       count_name(&listed_names, name) > 1 ||
-						       adopts_other(o, name, s->cfg.service_id));
-			/* The connection policy acts on owned Available services only. */
-			want_connections = want_connections ||
-					   (available && strv_contains(&o->conn_names, name));
-			want_notifications = available && strv_contains(&o->notif_names, name);
-		}
-		if (want_principals && available)
+		if (reads->what[i] & PLAN_READ_PRINCIPALS)
 			start_detail(o, READ_PRINCIPALS, i);
-		if (want_connections)
+		if (reads->what[i] & PLAN_READ_CONNECTIONS)
 			start_detail(o, READ_CONNECTIONS, i);
-		if (want_notifications)
+		if (reads->what[i] & PLAN_READ_NOTIFICATIONS)
 			start_detail(o, READ_NOTIFICATIONS, i);
 	}
-	strv_free(&listed_names);
-}
+	for (size_t i = 0; i < reads->lookup_ids.n; i++) {
+		struct err le;
 
-/* Called after every finished read: move on when the phase's reads are done. */
-static void
-phase_step(struct observe *o)
-{
-	struct observation *obs;
+		err_clear(&le);
+		if (start_lookup(o, READ_REMEMBERED, reads->lookup_ids.v[i], &le) < 0) {
+			struct aws_response resp = {.r = -EIO, .e = &le};
 
-	if (o->reads != NULL)
-		return;
-	if (!o->phase2) {
-		start_phase2(o);
-		if (o->reads != NULL)
-			return;
-	}
-	obs = o->obs;
-	o->obs = NULL;
-	o->done(o->arg, obs, &o->errors);
-	observe_free(o);
-}
-
-int
-observe_start(struct aws_client *c, const struct vpcesd_config *cfg, observe_done_fn *done,
-	      void *arg, struct observe **ret, struct err *e)
-{
-	const char *owner_values[1];
-	struct ec2_filter filter;
-	struct observe *o = calloc(1, sizeof(*o));
-	struct read *rd;
-	int r = -ENOMEM;
-
-	if (o == NULL)
-		return err_set(e, -ENOMEM, "observe: out of memory");
-	o->c = c;
-	o->sync = cfg->policy == MODEL_POLICY_SYNC;
-	o->done = done;
-	o->arg = arg;
-	o->owner = strdup(cfg->owner);
-	o->obs = observation_new();
-	if (o->owner == NULL || o->obs == NULL)
-		goto fail;
-	for (size_t i = 0; i < cfg->n_services; i++) {
-		const struct service_spec *s = &cfg->services[i];
-
-		if (strv_push(&o->names, s->name) < 0 ||
-		    (s->principals_managed && strv_push(&o->managed_names, s->name) < 0) ||
-		    (observe_wants_connections(s) && strv_push(&o->conn_names, s->name) < 0) ||
-		    (s->notifications_managed && strv_push(&o->notif_names, s->name) < 0) ||
-		    (s->adopt && strv_push(&o->adopt_ids, s->adopt) < 0) ||
-		    (s->adopt && strv_push(&o->adopt_names, s->name) < 0) ||
-		    (s->adopt && s->principals_managed &&
-		     strv_push(&o->adopt_managed, s->adopt) < 0))
-			goto fail;
-	}
-
-	owner_values[0] = o->owner;
-	filter = (struct ec2_filter){"tag:" OWNER_TAG, owner_values, 1};
-	rd = read_new(o, READ_OWNED, 0);
-	if (rd == NULL)
-		goto fail;
-	r = ec2_list_services(c, &filter, 1, NULL, on_services, rd, &rd->op, e);
-	if (r < 0)
-		goto fail;
-	for (size_t i = 0; i < o->adopt_ids.n; i++) {
-		struct strv one = STRV_INIT;
-
-		rd = read_new(o, READ_ADOPT, 0);
-		if (rd == NULL || (rd->service_id = strdup(o->adopt_ids.v[i])) == NULL ||
-		    strv_push(&one, rd->service_id) < 0) {
-			r = -ENOMEM;
-			goto fail;
+			note_error(o, &resp, reads->lookup_ids.v[i]);
+			observation_add_lookup(obs, reads->lookup_ids.v[i], OBSERVATION_UNREADABLE,
+					       le.msg);
 		}
-		r = ec2_list_services(c, NULL, 0, &one, on_services, rd, &rd->op, e);
-		strv_free(&one);
-		if (r < 0)
-			goto fail;
 	}
+	/* Nothing to read: finish from the loop, as if the last read just ended. */
+	if (o->reads == NULL)
+		ev_timer_start(aws_client_loop(o->c), &o->idle);
 	*ret = o;
 	return 0;
-fail:
-	observe_free(o);
-	return r == -ENOMEM ? err_set(e, r, "observe: out of memory") : r;
 }

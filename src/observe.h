@@ -1,29 +1,29 @@
 /*
  * observe: read from EC2 what the planner needs, concurrently.
  *
- * One observation per cycle:
- *   1. the owned-services listing (filter tag:vpcesd:owner=<owner>, every
- *      page) and, in parallel, one lookup per `adopt:` id (by ServiceId, so
+ * One observation per cycle, in two phases, because what the second reads
+ * depends on what the first found:
+ *   1. the listings (observe_listings()): the owned services (filter
+ *      tag:vpcesd:owner=<owner>, every page), the services of each previous
+ *      owner the same way, and one lookup per `adopt:` id (by ServiceId, so
  *      one missing id cannot fail the others);
- *   2. then, per service, only what a decision depends on:
- *      - allowed principals of services whose spec manages them;
- *      - endpoint connections of services that may be deleted under
- *        `policy: sync` (no longer desired, or a duplicate name), in state
- *        Available or Failed (the states plan.h may delete);
- *      - endpoint connections of owned Available services whose spec has
- *        a `connections:` policy (for the planner and the status file);
- *      - connection notifications of owned Available services whose spec
- *        has `notifications:`.
- *   An adopt target that the owned listing also returns appears once (the
- *   listing's entry).
+ *   2. the details (observe_details()): what plan_reads() (plan.h) says the
+ *      plan will need — allowed principals, endpoint connections and
+ *      connection notifications of the services it names, and a lookup by
+ *      id of each remembered service the listing lacks.  The planner
+ *      decides; this module only reads.
+ * Results are merged in a fixed order whatever order the answers came in:
+ * the owned listing, the previous owners' listings in the order given, the
+ * adopt targets not listed already, then the remembered services found.
  *
  * Every read that fails leaves its completeness flag false (observation.h);
  * nothing is guessed.  The calls go through aws.h, so they are paced,
  * retried and bounded by the client's concurrency.
  *
- * Ownership: the finished observation is handed to the callback, which
- * takes it (observation_free()).  `errors` lists one line per failed read,
- * valid during the callback.  Threading: loop thread only.
+ * Ownership: each phase hands its observation to the callback, which takes
+ * it (observation_free(), or observe_details() for phase 2).  `errors`
+ * lists one line per failed read, valid during the callback.  Threading:
+ * loop thread only.
  */
 #ifndef VPCESD_OBSERVE_H
 #define VPCESD_OBSERVE_H
@@ -32,24 +32,36 @@
 #include "err.h"
 #include "model.h"
 #include "observation.h"
+#include "owner.h"
+#include "plan.h"
 #include "strv.h"
 
 struct observe;
 
-/* Tag keys vpcesd writes on every service it owns. */
-#define OWNER_TAG "vpcesd:owner"
-#define NAME_TAG  "vpcesd:name"
-
 typedef void observe_done_fn(void *arg, struct observation *obs, const struct strv *errors);
 
+/* What phase 1 lists; everything is copied by observe_listings(). */
+struct observe_request {
+	const char *owner;                  /* required */
+	const struct strv *previous_owners; /* NULL: none */
+	const struct strv *adopt_ids;       /* NULL: none */
+};
+
 /*
- * Start observing for `cfg` (its owner, policy and specs are read now; the
- * config need not outlive the call).  The policy must be the effective one
- * (after a --policy override): it decides whose connections are read.  The callback runs later from the
- * loop, exactly once unless observe_cancel() is called.  -ENOMEM.
+ * Phase 1.  The callback runs later from the loop, exactly once unless
+ * observe_cancel() is called, with a new observation.  -ENOMEM.
  */
-int observe_start(struct aws_client *c, const struct vpcesd_config *cfg, observe_done_fn *done,
-		  void *arg, struct observe **ret, struct err *e);
+int observe_listings(struct aws_client *c, const struct observe_request *req, observe_done_fn *done,
+		     void *arg, struct observe **ret, struct err *e);
+
+/*
+ * Phase 2 on `obs` (taken: on success it comes back through the callback,
+ * on failure it is freed): the reads `reads` names (copied).  The callback
+ * runs later from the loop, exactly once unless observe_cancel() is
+ * called, also when there is nothing to read.  -ENOMEM.
+ */
+int observe_details(struct aws_client *c, struct observation *obs, const struct plan_reads *reads,
+		    observe_done_fn *done, void *arg, struct observe **ret, struct err *e);
 
 /* Abandon an observation in progress: the callback will not run.  NULL-safe. */
 void observe_cancel(struct observe *o);

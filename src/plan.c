@@ -17,91 +17,28 @@
  *      completeness, connections) and then the valve, which is applied to
  *      the whole cycle at once.
  *
- * Everything the plan holds is owned by it; intermediate sets are built in
- * locals and moved into a change only when complete, so the error paths
- * free exactly what was built.  Any allocation failure fails the whole plan
- * (a half plan could, for instance, skip a guard).
+ * Any allocation failure fails the whole plan (a half plan could, for
+ * instance, skip a guard).
  *
- * This file is the core: the steps above, the builders of changes and held
- * items, the ClientToken and freeing.  plan_converge.c computes the changes
- * of one service, field by field, and plan_print.c prints a plan; what the
- * files share is plan_internal.h.
+ * plan_reads() runs steps 1–4 over the listings alone and, instead of
+ * planning, notes which further reads the plan will need: the walk that
+ * decides the reads is the walk that uses them.
+ *
+ * This file is the core: the steps above.  plan_change.c builds changes
+ * and held items, plan_converge.c the changes of one service, field by
+ * field, plan_memory.c the rules that use earlier cycles' memory, and
+ * plan_print.c prints a plan; what they share is plan_internal.h.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "plan.h"
 #include "plan_internal.h"
-
-/* ---- names ----------------------------------------------------------------- */
-
-const char *
-plan_kind_name(enum plan_kind k)
-{
-	switch (k) {
-	case PLAN_CREATE:
-		return "create";
-	case PLAN_ADOPT:
-		return "adopt";
-	case PLAN_MODIFY_CONFIG:
-		return "modify_config";
-	case PLAN_MODIFY_PAYER:
-		return "modify_payer";
-	case PLAN_MODIFY_PERMISSIONS:
-		return "modify_permissions";
-	case PLAN_CREATE_TAGS:
-		return "create_tags";
-	case PLAN_DELETE_TAGS:
-		return "delete_tags";
-	case PLAN_ACCEPT_CONNECTIONS:
-		return "accept_connections";
-	case PLAN_DENY_CONNECTIONS:
-		return "deny_connections";
-	case PLAN_DELETE_NOTIFICATIONS:
-		return "delete_notifications";
-	case PLAN_CREATE_NOTIFICATION:
-		return "create_notification";
-	case PLAN_START_DNS_VERIFICATION:
-		return "start_dns_verification";
-	case PLAN_REJECT_CONNECTIONS:
-		return "reject_connections";
-	case PLAN_DELETE:
-		return "delete";
-	}
-	return "?";
-}
-
-const char *
-plan_hold_name(enum plan_hold h)
-{
-	switch (h) {
-	case PLAN_HOLD_WAITING:
-		return "waiting";
-	case PLAN_HOLD_FAILED:
-		return "failed";
-	case PLAN_HOLD_POLICY:
-		return "policy";
-	case PLAN_HOLD_VALVE:
-		return "valve";
-	case PLAN_HOLD_CONNECTED:
-		return "connected";
-	case PLAN_HOLD_INCOMPLETE:
-		return "incomplete";
-	case PLAN_HOLD_REFUSED:
-		return "refused";
-	case PLAN_HOLD_DUPLICATE:
-		return "duplicate";
-	}
-	return "?";
-}
 
 void
 plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
@@ -112,139 +49,15 @@ plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
 	in->region = c->region;
 	in->policy = c->policy;
 	in->max_deletes = c->del.max_per_cycle;
+	in->max_fraction_pct = c->del.max_fraction_pct;
+	in->allow_empty = c->del.allow_empty;
 	in->reject_connections = c->del.reject_connections;
+	in->interval_s = c->interval_s;
+	in->handover_from = c->previous_owner;
 	in->specs = c->services;
 	in->n_specs = c->n_services;
 	in->obs = obs;
 	in->dns_verify_interval_s = c->dns_verify_interval_s;
-}
-
-/* ---- freeing --------------------------------------------------------------- */
-
-void
-change_clear(struct plan_change *c)
-{
-	free(c->name);
-	free(c->service_id);
-	free(c->reason);
-	strv_free(&c->diffs);
-	strv_free(&c->create.nlb_arns);
-	strv_free(&c->create.gwlb_arns);
-	free(c->create.private_dns_name);
-	strv_free(&c->create.ip_address_types);
-	strv_free(&c->create.supported_regions);
-	model_tags_free(&c->create.tags);
-	strv_free(&c->create.add_principals);
-	strv_free(&c->modify.add_nlb_arns);
-	strv_free(&c->modify.remove_nlb_arns);
-	strv_free(&c->modify.add_gwlb_arns);
-	strv_free(&c->modify.remove_gwlb_arns);
-	free(c->modify.private_dns_name);
-	strv_free(&c->modify.add_ip_types);
-	strv_free(&c->modify.remove_ip_types);
-	strv_free(&c->modify.add_regions);
-	strv_free(&c->modify.remove_regions);
-	strv_free(&c->add_principals);
-	strv_free(&c->remove_principals);
-	model_tags_free(&c->tags);
-	strv_free(&c->tag_keys);
-	strv_free(&c->endpoint_ids);
-	free(c->payer);
-	strv_free(&c->notification_ids);
-	free(c->notification.topic_arn);
-	strv_free(&c->notification.events);
-	memset(c, 0, sizeof(*c));
-}
-
-void
-plan_free(struct plan *p)
-{
-	if (p == NULL)
-		return;
-	for (size_t i = 0; i < p->n_changes; i++)
-		change_clear(&p->changes[i]);
-	free(p->changes);
-	for (size_t i = 0; i < p->n_held; i++) {
-		free(p->held[i].name);
-		free(p->held[i].service_id);
-		free(p->held[i].reason);
-	}
-	free(p->held);
-	free(p);
-}
-
-/* ---- client token ------------------------------------------------------------ */
-
-int
-token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-
-	if (EVP_Digest(in->data, in->len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len < 24)
-		return -EIO;
-	memcpy(out, "vpcesd-", 7);
-	for (size_t i = 0; i < 24; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[7 + 2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[PLAN_CLIENT_TOKEN_LEN] = '\0';
-	return 0;
-}
-
-int
-plan_client_token(const char *owner, const struct service_spec *spec, unsigned long generation,
-		  char out[PLAN_CLIENT_TOKEN_SIZE], struct err *e)
-{
-	struct buf in;
-	cJSON *j;
-	char *text;
-	int r;
-
-	j = model_service_to_json(spec);
-	if (j == NULL)
-		return err_set(e, -ENOMEM, "client token: out of memory");
-	text = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (text == NULL)
-		return err_set(e, -ENOMEM, "client token: out of memory");
-	buf_init(&in, 4u * PLAN_LINE_MAX); /* a spec's canonical form is far smaller */
-	r = buf_append(&in, owner, strlen(owner) + 1);
-	if (r == 0)
-		r = buf_append(&in, spec->name, strlen(spec->name) + 1);
-	if (r == 0)
-		r = buf_puts(&in, text);
-	/* Only past a delete (a NUL first: the JSON never holds one); 0 keeps the old tokens. */
-	if (r == 0 && generation > 0 && (r = buf_append(&in, "", 1)) == 0)
-		r = buf_printf(&in, "%lu", generation);
-	cJSON_free(text);
-	if (r < 0) {
-		buf_free(&in);
-		return err_set(e, r, "client token: %s",
-			       r == -E2BIG ? "spec too large" : "out of memory");
-	}
-	r = token_of(&in, out);
-	buf_free(&in);
-	return r < 0 ? err_set(e, r, "client token: SHA-256 failed") : 0;
-}
-
-static int
-cmp_generation(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct plan_generation *)elem)->name);
-}
-
-unsigned long
-generation_of(const struct plan_input *in, const char *name)
-{
-	const struct plan_generation *g;
-
-	if (in->n_generations == 0)
-		return 0;
-	g = bsearch(name, in->generations, in->n_generations, sizeof(*in->generations),
-		    cmp_generation);
-	return g ? g->generation : 0;
 }
 
 /* ---- the index of observed services ------------------------------------------- */
@@ -303,7 +116,7 @@ key_cmp_spec_name(const void *key, const void *elem)
 	return strcmp(key, (*(const struct service_spec *const *)elem)->name);
 }
 
-static struct ref *
+struct ref *
 find_by_id(const struct ctx *x, const char *id)
 {
 	struct ref **r =
@@ -324,16 +137,16 @@ find_spec(const struct ctx *x, const char *name)
 	return s ? *s : NULL;
 }
 
-/* First index in x->owned whose name is >= name. */
+/* First index in v[0..n) (sorted by (name, id)) whose name is >= name. */
 static size_t
-owned_lower_bound(const struct ctx *x, const char *name)
+name_lower_bound(struct ref *const *v, size_t n, const char *name)
 {
-	size_t lo = 0, hi = x->n_owned;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(ref_name(x->owned[mid]), name) < 0)
+		if (strcmp(ref_name(v[mid]), name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -341,13 +154,34 @@ owned_lower_bound(const struct ctx *x, const char *name)
 	return lo;
 }
 
-static const struct observation_adopt_lookup *
-find_lookup(const struct observation *obs, const char *id)
+static int
+cmp_lookup(const void *a, const void *b)
 {
-	for (size_t i = 0; i < obs->n_adopt_lookups; i++)
-		if (strcmp(obs->adopt_lookups[i].service_id, id) == 0)
-			return &obs->adopt_lookups[i];
-	return NULL;
+	const struct observation_lookup *x = *(const struct observation_lookup *const *)a;
+	const struct observation_lookup *y = *(const struct observation_lookup *const *)b;
+	int c = strcmp(x->service_id, y->service_id);
+
+	return c != 0 ? c : x < y ? -1 : x > y; /* the first lookup of an id wins */
+}
+
+static int
+key_cmp_lookup(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct observation_lookup *const *)elem)->service_id);
+}
+
+const struct observation_lookup *
+find_lookup(const struct ctx *x, const char *id)
+{
+	const struct observation_lookup *const *l =
+		x->n_lookups
+			? bsearch(id, x->lookups, x->n_lookups, sizeof(*x->lookups), key_cmp_lookup)
+			: NULL;
+
+	/* bsearch may land on any of equal keys: step back to the first. */
+	while (l && l > x->lookups && strcmp((*(l - 1))->service_id, id) == 0)
+		l--;
+	return l ? *l : NULL;
 }
 
 /* Step 1. */
@@ -360,8 +194,15 @@ build_index(struct ctx *x)
 	x->refs = calloc(n ? n : 1, sizeof(*x->refs));
 	x->by_id = calloc(n ? n : 1, sizeof(*x->by_id));
 	x->owned = calloc(n ? n : 1, sizeof(*x->owned));
-	if (x->refs == NULL || x->by_id == NULL || x->owned == NULL)
+	x->previous = calloc(n ? n : 1, sizeof(*x->previous));
+	x->lookups = calloc(obs->n_lookups ? obs->n_lookups : 1, sizeof(*x->lookups));
+	if (x->refs == NULL || x->by_id == NULL || x->owned == NULL || x->previous == NULL ||
+	    x->lookups == NULL)
 		return -ENOMEM;
+	for (size_t i = 0; i < obs->n_lookups; i++)
+		x->lookups[i] = &obs->lookups[i];
+	x->n_lookups = obs->n_lookups;
+	qsort(x->lookups, x->n_lookups, sizeof(*x->lookups), cmp_lookup);
 	x->n_refs = n;
 	for (size_t i = 0; i < n; i++) {
 		struct ref *r = &x->refs[i];
@@ -370,12 +211,12 @@ build_index(struct ctx *x)
 		r->s = &obs->services[i];
 		r->id = cfg->service_id;
 		r->state = cfg->service_state ? cfg->service_state : "";
-		r->owner = observation_tag(&cfg->tags, PLAN_OWNER_TAG);
-		r->name = observation_tag(&cfg->tags, PLAN_NAME_TAG);
+		r->owner = owner_of(&cfg->tags);
+		r->name = owner_name_of(&cfg->tags);
 		r->owned = r->owner != NULL && strcmp(r->owner, x->in->owner) == 0;
+		r->previous = r->owner != NULL && !r->owned && x->in->previous_owners &&
+			      strv_contains_sorted(x->in->previous_owners, r->owner);
 		r->deleted = state_is(r, "Deleted");
-		if (r->name && r->name[0] == '\0')
-			r->name = NULL;
 		r->skip = r->id == NULL || r->id[0] == '\0';
 		if (!r->skip)
 			x->by_id[x->n_by_id++] = r;
@@ -394,152 +235,12 @@ build_index(struct ctx *x)
 
 		if (!r->skip && !r->deleted && r->owned)
 			x->owned[x->n_owned++] = r;
+		if (!r->skip && !r->deleted && r->previous && r->name)
+			x->previous[x->n_previous++] = r;
 	}
 	qsort(x->owned, x->n_owned, sizeof(*x->owned), cmp_ref_name);
+	qsort(x->previous, x->n_previous, sizeof(*x->previous), cmp_ref_name);
 	return 0;
-}
-
-/* ---- building blocks ------------------------------------------------------------ */
-
-static char *
-vformat(const char *fmt, va_list ap)
-{
-	va_list aq;
-	char *s;
-	int n;
-
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return NULL;
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
-char *
-format(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = vformat(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-int
-diff_line(struct strv *diffs, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = vformat(fmt, ap);
-	va_end(ap);
-	return strv_push_take(diffs, s);
-}
-
-static int
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * size);
-	if (nv == NULL)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
-char *
-join(const struct strv *sv, const char *sep)
-{
-	struct buf b;
-	int r = 0;
-
-	buf_init(&b, PLAN_LINE_MAX);
-	for (size_t i = 0; i < sv->n && r == 0; i++) {
-		if (i > 0)
-			r = buf_puts(&b, sep);
-		if (r == 0)
-			r = buf_puts(&b, sv->v[i]);
-	}
-	if (r < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.data ? buf_steal(&b) : strdup("");
-}
-
-int
-push_change(struct ctx *x, struct plan_change *c)
-{
-	struct plan *p = x->p;
-
-	if (c->reason == NULL) {
-		c->reason = join(&c->diffs, "; ");
-		if (c->reason == NULL)
-			goto fail;
-	}
-	if (grow((void **)&p->changes, &p->cap_changes, p->n_changes, sizeof(*p->changes)) < 0)
-		goto fail;
-	p->changes[p->n_changes++] = *c;
-	memset(c, 0, sizeof(*c));
-	return 0;
-
-fail:
-	change_clear(c);
-	return -ENOMEM;
-}
-
-int
-change_init(struct plan_change *c, enum plan_kind kind, const char *name, const char *id)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->name = strdup(name);
-	c->service_id = id ? strdup(id) : NULL;
-	if (c->name == NULL || (id && c->service_id == NULL)) {
-		change_clear(c);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-int
-add_held(struct ctx *x, enum plan_hold kind, const char *name, const char *id, const char *fmt, ...)
-{
-	struct plan *p = x->p;
-	struct plan_held h = {.kind = kind};
-	va_list ap;
-
-	va_start(ap, fmt);
-	h.reason = vformat(fmt, ap);
-	va_end(ap);
-	h.name = strdup(name);
-	h.service_id = id ? strdup(id) : NULL;
-	if (h.reason == NULL || h.name == NULL || (id && h.service_id == NULL))
-		goto fail;
-	if (grow((void **)&p->held, &p->cap_held, p->n_held, sizeof(*p->held)) < 0)
-		goto fail;
-	p->held[p->n_held++] = h;
-	return 0;
-
-fail:
-	free(h.reason);
-	free(h.name);
-	free(h.service_id);
-	return -ENOMEM;
 }
 
 /* ---- step 2: adopt ------------------------------------------------------------------ */
@@ -560,7 +261,7 @@ resolve_adopt(struct ctx *x, const struct service_spec *spec, struct adopt_res *
 	struct ref *r = find_by_id(x, id);
 
 	if (r == NULL) {
-		const struct observation_adopt_lookup *l = find_lookup(x->in->obs, id);
+		const struct observation_lookup *l = find_lookup(x, id);
 
 		if (l && l->result == OBSERVATION_NOT_FOUND)
 			return adopt_hold(a, PLAN_HOLD_REFUSED,
@@ -578,7 +279,7 @@ resolve_adopt(struct ctx *x, const struct service_spec *spec, struct adopt_res *
 	if (r->owner && !r->owned)
 		return adopt_hold(a, PLAN_HOLD_REFUSED,
 				  format("adopt target %s belongs to owner '%s' (tag %s), not '%s'",
-					 id, r->owner, PLAN_OWNER_TAG, x->in->owner));
+					 id, r->owner, OWNER_TAG, x->in->owner));
 	if (r->owned && r->name && strcmp(r->name, spec->name) != 0 && find_spec(x, r->name))
 		return adopt_hold(
 			a, PLAN_HOLD_REFUSED,
@@ -615,18 +316,58 @@ better_keeper(const struct ref *a, const struct ref *b)
 	return strcmp(a->id, b->id) < 0;
 }
 
+/* plan_reads(): the reads a keeper's convergence will look at (only Available ones converge). */
+static void
+want_keeper_reads(struct ctx *x, const struct service_spec *spec, const struct ref *k)
+{
+	unsigned char *what = &x->reads->what[k->s - x->in->obs->services];
+
+	if (!state_is(k, "Available"))
+		return;
+	if (spec->principals_managed)
+		*what |= PLAN_READ_PRINCIPALS;
+	if (spec->connections_managed)
+		*what |= PLAN_READ_CONNECTIONS;
+	if (spec->notifications_managed)
+		*what |= PLAN_READ_NOTIFICATIONS;
+}
+
+struct ref *
+previous_of(const struct ctx *x, const char *name)
+{
+	struct ref *best = NULL;
+
+	for (size_t i = name_lower_bound(x->previous, x->n_previous, name);
+	     i < x->n_previous && strcmp(ref_name(x->previous[i]), name) == 0; i++)
+		if (!x->previous[i]->claimed &&
+		    (best == NULL || better_keeper(x->previous[i], best)))
+			best = x->previous[i];
+	return best;
+}
+
 static int
 plan_spec(struct ctx *x, size_t si)
 {
 	const struct service_spec *spec = x->specs[si];
 	const struct adopt_res *a = &x->adopt[si];
+	const struct plan_memory *m = memory_of(x->in, spec->name);
+	struct plan_binding *b = x->reads ? NULL : &x->p->bindings[si];
 	struct ref *keeper = NULL;
-	size_t lo = owned_lower_bound(x, spec->name), hi;
+	size_t lo = name_lower_bound(x->owned, x->n_owned, spec->name), hi;
 	int r;
 
+	if (b != NULL) {
+		if ((b->name = strdup(spec->name)) == NULL)
+			return -ENOMEM;
+		b->generation = m ? m->generation : 0;
+		b->repeats = m ? m->repeats : 0;
+		b->contested = m && m->contested;
+		b->contested_until = m ? m->contested_until : 0;
+	}
 	if (spec->adopt) {
 		if (a->target == NULL)
-			return add_held(x, a->hold, spec->name, spec->adopt, "%s", a->reason);
+			return b ? add_held(x, a->hold, spec->name, spec->adopt, "%s", a->reason)
+				 : 0;
 		keeper = a->target;
 	}
 	/* The adopt target is always the keeper; otherwise the best one of the group. */
@@ -634,13 +375,19 @@ plan_spec(struct ctx *x, size_t si)
 		if (!spec->adopt && !x->owned[hi]->claimed &&
 		    (keeper == NULL || better_keeper(x->owned[hi], keeper)))
 			keeper = x->owned[hi];
-	if (keeper == NULL) {
-		if (!x->in->obs->listing_complete)
-			return add_held(
-				x, PLAN_HOLD_INCOMPLETE, spec->name, NULL,
-				"the listing of owned services is incomplete; not creating");
-		return plan_create(x, spec);
+	if (keeper == NULL && !spec->adopt && x->reads) {
+		/* A previous owner's service converges once handed over; a remembered one is looked up. */
+		struct ref *prev = previous_of(x, spec->name);
+
+		if (prev && x->in->handover_from && strcmp(prev->owner, x->in->handover_from) == 0)
+			want_keeper_reads(x, spec, prev);
+		else if (!prev && m && m->service_id && find_by_id(x, m->service_id) == NULL &&
+			 strv_push(&x->reads->lookup_ids, m->service_id) < 0)
+			return -ENOMEM;
+		return 0;
 	}
+	if (keeper == NULL)
+		return plan_missing(x, spec, m, b);
 	keeper->handled = true;
 	for (size_t i = lo; i < hi; i++) {
 		struct ref *d = x->owned[i];
@@ -648,7 +395,13 @@ plan_spec(struct ctx *x, size_t si)
 		if (d != keeper && !d->claimed && (r = add_cand(x, d, keeper->id)) < 0)
 			return r;
 	}
-	return plan_converge(x, spec, keeper, spec->adopt ? a->need_adopt : false);
+	if (x->reads) {
+		want_keeper_reads(x, spec, keeper);
+		return 0;
+	}
+	b->service = keeper->s;
+	x->n_kept++;
+	return plan_converge(x, spec, keeper, spec->adopt ? a->need_adopt : false, b, m);
 }
 
 /* ---- step 4: deletes ------------------------------------------------------------------ */
@@ -687,7 +440,7 @@ delete_guard(struct ctx *x, const struct cand *c, struct strv *reject)
 		if (c->keeper_id)
 			return add_held(x, PLAN_HOLD_DUPLICATE, c->name, r->id,
 					"duplicate of %s (same %s); not deleted (policy %s)",
-					c->keeper_id, PLAN_NAME_TAG, policy);
+					c->keeper_id, NAME_TAG, policy);
 		return add_held(x, PLAN_HOLD_POLICY, c->name, r->id,
 				"would delete %s (%s): not in the configuration (policy %s)",
 				c->name, r->id, policy);
@@ -726,7 +479,7 @@ delete_guard(struct ctx *x, const struct cand *c, struct strv *reject)
 		rc = add_held(x, PLAN_HOLD_DUPLICATE, c->name, r->id,
 			      "duplicate of %s (same %s); not deleted: %zu endpoint connection(s) "
 			      "available or pendingAcceptance (%s)",
-			      c->keeper_id, PLAN_NAME_TAG, blocking.n, ids);
+			      c->keeper_id, NAME_TAG, blocking.n, ids);
 	else
 		rc = add_held(x, PLAN_HOLD_CONNECTED, c->name, r->id,
 			      "%zu endpoint connection(s) available or pendingAcceptance (%s); "
@@ -766,7 +519,7 @@ push_delete(struct ctx *x, const struct cand *c, struct strv *reject)
 	if (change_init(&ch, PLAN_DELETE, c->name, c->ref->id) < 0)
 		return -ENOMEM;
 	if (c->keeper_id)
-		r = diff_line(&ch.diffs, "duplicate of %s (same %s)", c->keeper_id, PLAN_NAME_TAG);
+		r = diff_line(&ch.diffs, "duplicate of %s (same %s)", c->keeper_id, NAME_TAG);
 	else
 		r = diff_line(&ch.diffs, "not in the configuration (policy sync)");
 	if (r < 0) {
@@ -774,6 +527,43 @@ push_delete(struct ctx *x, const struct cand *c, struct strv *reject)
 		return -ENOMEM;
 	}
 	return push_change(x, &ch);
+}
+
+/*
+ * The guard of the whole cycle's deletes (docs/internals/plan.md,
+ * "Deletes"): an empty desired state is a decision, not an accident.  The
+ * services vpcesd owns this cycle are the delete candidates plus the ones
+ * specs stand for; when no spec stands for any of them, or the candidates
+ * are more than max_fraction of them, every delete is held.  A new reason
+ * line (free()) when every delete must be held, NULL when they may go
+ * through their own guards; *err -ENOMEM on allocation failure.
+ */
+static char *
+deletes_guard(const struct ctx *x, int *err)
+{
+	size_t n = x->n_cands, total = x->n_cands + x->n_kept;
+	char *why = NULL;
+
+	*err = 0;
+	if (x->in->policy != MODEL_POLICY_SYNC || n == 0)
+		return NULL;
+	if (x->n_kept == 0) {
+		if (x->in->allow_empty)
+			return NULL;
+		why = format("this cycle would delete every owned service (%zu): the configuration "
+			     "names none of them; set delete.allow_empty: true if that is what you "
+			     "want",
+			     n);
+	} else if (n * 100 > (size_t)x->in->max_fraction_pct * total) {
+		why = format("this cycle would delete %zu of the %zu owned services, more than "
+			     "delete.max_fraction (%u%%); raise it if that is what you want",
+			     n, total, x->in->max_fraction_pct);
+	} else {
+		return NULL;
+	}
+	if (why == NULL)
+		*err = -ENOMEM;
+	return why;
 }
 
 static int
@@ -796,6 +586,31 @@ plan_deletes(struct ctx *x)
 	if (x->n_cands == 0)
 		return 0;
 	qsort(x->cands, x->n_cands, sizeof(*x->cands), cmp_cand);
+	if (x->reads) {
+		/* The delete guard looks at the connections of what may be deleted. */
+		for (size_t i = 0; i < x->n_cands && x->in->policy == MODEL_POLICY_SYNC; i++) {
+			const struct ref *c = x->cands[i].ref;
+
+			if (state_is(c, "Available") || state_is(c, "Failed"))
+				x->reads->what[c->s - x->in->obs->services] |=
+					PLAN_READ_CONNECTIONS;
+		}
+		return 0;
+	}
+	if ((x->p->delete_guard = deletes_guard(x, &r)) != NULL || x->in->state_lost) {
+		const char *why =
+			x->p->delete_guard
+				? x->p->delete_guard
+				: "the state file could not be read; no delete before a cycle "
+				  "has read every owned service";
+
+		for (size_t i = 0; i < x->n_cands && r == 0; i++)
+			r = add_held(x, x->p->delete_guard ? PLAN_HOLD_GUARD : PLAN_HOLD_INCOMPLETE,
+				     x->cands[i].name, x->cands[i].ref->id, "%s", why);
+		return r;
+	}
+	if (r < 0)
+		return r;
 	rejects = calloc(x->n_cands, sizeof(*rejects));
 	go = calloc(x->n_cands, sizeof(*go));
 	if (rejects == NULL || go == NULL) {
@@ -870,10 +685,66 @@ check_input(const struct plan_input *in, struct err *e)
 				       "plan: service '%s' needs exactly one kind of load balancer",
 				       s->name);
 	}
-	for (size_t i = 0; i < in->obs->n_adopt_lookups; i++)
-		if (in->obs->adopt_lookups[i].service_id == NULL)
-			return err_set(e, -EINVAL, "plan: adopt lookup #%zu has no id", i + 1);
+	for (size_t i = 0; i < in->obs->n_lookups; i++)
+		if (in->obs->lookups[i].service_id == NULL)
+			return err_set(e, -EINVAL, "plan: lookup #%zu has no id", i + 1);
+	for (size_t i = 1; i < in->n_memory; i++)
+		if (strcmp(in->memory[i - 1].name, in->memory[i].name) >= 0)
+			return err_set(e, -EINVAL, "plan: memory not sorted by name at '%s'",
+				       in->memory[i].name);
 	return 0;
+}
+
+/* Sort the specs by name (no name twice) and resolve the adopts: steps 1 and 2. */
+static int
+walk_begin(struct ctx *x)
+{
+	const struct plan_input *in = x->in;
+
+	x->specs = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x->specs));
+	x->adopt = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x->adopt));
+	if (x->specs == NULL || x->adopt == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n_specs; i++)
+		x->specs[i] = &in->specs[i];
+	qsort(x->specs, in->n_specs, sizeof(*x->specs), cmp_spec_name);
+	for (size_t i = 1; i < in->n_specs; i++)
+		if (strcmp(x->specs[i - 1]->name, x->specs[i]->name) == 0)
+			return err_set(x->e, -EINVAL, "plan: service name '%s' appears twice",
+				       x->specs[i]->name);
+	if (build_index(x) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n_specs; i++)
+		if (x->specs[i]->adopt && resolve_adopt(x, x->specs[i], &x->adopt[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Steps 3 and 4. */
+static int
+walk_specs_and_deletes(struct ctx *x)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < x->in->n_specs && r == 0; i++)
+		r = plan_spec(x, i);
+	return r < 0 ? r : plan_deletes(x);
+}
+
+static void
+walk_end(struct ctx *x)
+{
+	if (x->adopt)
+		for (size_t i = 0; i < x->in->n_specs; i++)
+			free(x->adopt[i].reason);
+	free(x->adopt);
+	free(x->specs);
+	free(x->refs);
+	free(x->by_id);
+	free(x->owned);
+	free(x->previous);
+	free(x->lookups);
+	free(x->cands);
 }
 
 int
@@ -886,51 +757,60 @@ plan_compute(const struct plan_input *in, struct plan **ret, struct err *e)
 	if (r < 0)
 		return r;
 	x.p = calloc(1, sizeof(*x.p));
-	x.specs = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x.specs));
-	x.adopt = calloc(in->n_specs ? in->n_specs : 1, sizeof(*x.adopt));
-	if (x.p == NULL || x.specs == NULL || x.adopt == NULL)
-		goto nomem;
-	for (size_t i = 0; i < in->n_specs; i++)
-		x.specs[i] = &in->specs[i];
-	qsort(x.specs, in->n_specs, sizeof(*x.specs), cmp_spec_name);
-	for (size_t i = 1; i < in->n_specs; i++)
-		if (strcmp(x.specs[i - 1]->name, x.specs[i]->name) == 0) {
-			r = err_set(e, -EINVAL, "plan: service name '%s' appears twice",
-				    x.specs[i]->name);
-			goto fail;
-		}
-	if (build_index(&x) < 0)
-		goto nomem;
-	for (size_t i = 0; i < in->n_specs; i++)
-		if (x.specs[i]->adopt && resolve_adopt(&x, x.specs[i], &x.adopt[i]) < 0)
-			goto nomem;
-	for (size_t i = 0; i < in->n_specs; i++)
-		if ((r = plan_spec(&x, i)) < 0)
-			goto fail;
-	if ((r = plan_deletes(&x)) < 0)
-		goto fail;
+	if (x.p == NULL || (x.p->bindings = calloc(in->n_specs ? in->n_specs : 1,
+						   sizeof(*x.p->bindings))) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	x.p->n_bindings = in->n_specs;
+	if ((r = walk_begin(&x)) < 0 || (r = walk_specs_and_deletes(&x)) < 0)
+		goto out;
 	if (x.p->n_held > 1)
 		qsort(x.p->held, x.p->n_held, sizeof(*x.p->held), cmp_held);
 	*ret = x.p;
 	x.p = NULL;
-	r = 0;
-	goto out;
-
-nomem:
-	r = -ENOMEM;
-fail:
+out:
 	if (r == -ENOMEM)
 		err_set(e, r, "plan: out of memory");
-out:
 	plan_free(x.p);
-	if (x.adopt)
-		for (size_t i = 0; i < in->n_specs; i++)
-			free(x.adopt[i].reason);
-	free(x.adopt);
-	free(x.specs);
-	free(x.refs);
-	free(x.by_id);
-	free(x.owned);
-	free(x.cands);
+	walk_end(&x);
 	return r;
+}
+
+int
+plan_reads(const struct plan_input *in, struct plan_reads *out, struct err *e)
+{
+	struct plan_reads reads = {.lookup_ids = STRV_INIT};
+	struct ctx x = {.in = in, .e = e, .reads = &reads};
+	int r;
+
+	r = check_input(in, e);
+	if (r < 0)
+		return r;
+	reads.n = in->obs->n_services;
+	reads.what = calloc(reads.n ? reads.n : 1, sizeof(*reads.what));
+	if (reads.what == NULL)
+		r = -ENOMEM;
+	if (r == 0 && (r = walk_begin(&x)) == 0)
+		r = walk_specs_and_deletes(&x);
+	walk_end(&x);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			err_set(e, r, "plan: out of memory");
+		plan_reads_free(&reads);
+		return r;
+	}
+	strv_uniq(&reads.lookup_ids);
+	*out = reads;
+	return 0;
+}
+
+void
+plan_reads_free(struct plan_reads *r)
+{
+	if (r == NULL)
+		return;
+	free(r->what);
+	strv_free(&r->lookup_ids);
+	memset(r, 0, sizeof(*r));
 }

@@ -27,10 +27,8 @@
 #include "err.h"
 #include "model.h"
 #include "observation.h"
+#include "owner.h"
 #include "strv.h"
-
-#define PLAN_OWNER_TAG "vpcesd:owner"
-#define PLAN_NAME_TAG  "vpcesd:name"
 
 /* "vpcesd-" + 48 hex digits; PLAN_CLIENT_TOKEN_SIZE includes the NUL. */
 #define PLAN_CLIENT_TOKEN_LEN  55
@@ -43,44 +41,74 @@ struct plan_dns_start {
 };
 
 /*
- * How many times the reconciler moved this vpcesd:name to a new create
- * token in this process (docs/internals/plan.md, "Create generations": its
- * own successful deletes of the name's services, and creates answered with
- * a service of the name that was deleted behind its back).
+ * How long a service a create was answered with may stay invisible before
+ * the planner takes it for a phantom (docs/internals/plan.md, "Memory"):
+ * EC2's eventual consistency can hide a new service for a while, and a
+ * second create then would make a duplicate.
  */
-struct plan_generation {
+#define PLAN_CONFIRM_WINDOW (10 * 60)
+
+/*
+ * What earlier cycles learned of one vpcesd:name (the state file, state.h;
+ * docs/internals/plan.md, "Memory").  Borrowed strings.
+ */
+struct plan_memory {
 	const char *name;
-	unsigned long generation;
+	const char *service_id;   /* the service last known for the name, NULL: none */
+	time_t seen_at;           /* when a read last showed it alive, 0: never */
+	time_t answered_at;       /* when a create was answered with it, unseen since; 0: not so */
+	unsigned long generation; /* its create generation */
+	/* Fights: the diff lines the last cycle that changed the service applied. */
+	const struct strv *applied; /* NULL: none */
+	unsigned repeats;           /* consecutive cycles that had to apply them again */
+	bool contested;
+	time_t contested_until; /* its changes wait until then; 0: not backing off */
 };
 
 struct plan_input {
 	const char *owner;  /* vpcesd:owner value, required */
 	const char *region; /* home region, required */
 	enum model_policy policy;
-	unsigned max_deletes;    /* delete.max_per_cycle */
-	bool reject_connections; /* delete.reject_connections */
+	unsigned max_deletes;      /* delete.max_per_cycle */
+	unsigned max_fraction_pct; /* delete.max_fraction, 1–100 */
+	bool allow_empty;          /* delete.allow_empty */
+	bool reject_connections;   /* delete.reject_connections */
 	const struct service_spec *specs;
 	size_t n_specs;
 	const struct observation *obs; /* required */
 	/*
-	 * Private DNS verification pacing (the planner reads no clock): the
-	 * cycle's time, private_dns_verify_interval, and the last start per
-	 * service id that the reconciler remembers (none: never started).
+	 * The cycle's wall clock (the planner reads none) and `interval`: for
+	 * the private DNS verification pacing and the fights' back-off.
 	 */
 	time_t now;
+	unsigned interval_s;
+	/*
+	 * Private DNS verification pacing: private_dns_verify_interval, and
+	 * the last start per service id that the reconciler remembers (none:
+	 * never started).
+	 */
 	unsigned dns_verify_interval_s;
 	const struct plan_dns_start *dns_starts;
 	size_t n_dns_starts;
+	/* Memory of earlier cycles, sorted by name (strcmp), names unique. */
+	const struct plan_memory *memory;
+	size_t n_memory;
 	/*
-	 * Create generations (docs/internals/plan.md, "Create generations"):
-	 * sorted by name (strcmp), names unique; a name not listed has
-	 * generation 0.
+	 * Owner changes: owners this configuration's services were written
+	 * under before (sorted, unique), and `previous_owner`, whose services
+	 * are handed over (NULL: none is).  Their services carrying a desired
+	 * name are never created again.
 	 */
-	const struct plan_generation *generations;
-	size_t n_generations;
+	const struct strv *previous_owners;
+	const char *handover_from;
+	/*
+	 * The state file could not be read: this cycle creates and deletes
+	 * nothing (docs/internals/plan.md, "Memory").
+	 */
+	bool state_lost;
 };
 
-/* Fill *in from a loaded config (policy may be overridden afterwards). */
+/* Fill *in from a loaded config: everything but the observation's companions (memory, DNS starts, now, state_lost). */
 void plan_input_from_config(struct plan_input *in, const struct vpcesd_config *c,
 			    const struct observation *obs);
 
@@ -110,6 +138,8 @@ enum plan_hold {
 	PLAN_HOLD_INCOMPLETE, /* listing or this service's observation incomplete */
 	PLAN_HOLD_REFUSED,    /* cannot be done: foreign adopt, LB type change, … */
 	PLAN_HOLD_DUPLICATE,  /* a second owned service with the same name, kept */
+	PLAN_HOLD_GUARD,      /* deletes of all owned services, or past delete.max_fraction */
+	PLAN_HOLD_CONTESTED,  /* someone else keeps changing it back: backing off */
 };
 
 /* CreateVpcEndpointServiceConfiguration, then the first permissions. */
@@ -122,6 +152,7 @@ struct plan_create {
 	struct strv supported_regions; /* home region left out */
 	struct model_tags tags;        /* vpcesd:owner, vpcesd:name + user tags, by key */
 	char client_token[PLAN_CLIENT_TOKEN_SIZE];
+	unsigned long generation;   /* of the ClientToken */
 	struct strv add_principals; /* ModifyVpcEndpointServicePermissions once the id exists */
 };
 
@@ -177,6 +208,28 @@ struct plan_held {
 	char *reason;
 };
 
+/*
+ * What a spec stands for after this cycle's plan, and what the memory of
+ * its name becomes: one per spec, sorted by name.  The reconciler reads the
+ * status from `service` and writes the rest into the state file.
+ */
+struct plan_binding {
+	char *name;
+	/* The observed service the spec stands for, NULL: none (to create, or held). */
+	const struct observed_service *service;
+	/* The create generation of the name from now on (a CREATE uses it). */
+	unsigned long generation;
+	/* The remembered service is gone (a complete read shows it): forget it. */
+	bool forget_service;
+	/* Fights (docs/internals/plan.md, "Fights"). */
+	unsigned repeats;
+	bool contested;
+	time_t contested_until;
+	char *contested_diff; /* the diff line applied again, while contested */
+	bool contest_began;   /* it became contested in this cycle: warn once */
+	bool forget_applied;  /* what was applied before no longer counts */
+};
+
 struct plan {
 	struct plan_change *changes; /* in apply order */
 	size_t n_changes;
@@ -184,7 +237,38 @@ struct plan {
 	struct plan_held *held; /* sorted by (name, id) */
 	size_t n_held;
 	size_t cap_held;
+	struct plan_binding *bindings; /* one per spec, sorted by name */
+	size_t n_bindings;
+	/* Why every delete of the cycle is held (GUARD), one line; NULL when they are not. */
+	char *delete_guard;
 };
+
+/* The binding of spec `name`, or NULL. */
+const struct plan_binding *plan_binding_of(const struct plan *p, const char *name);
+
+/*
+ * Which reads the cycle needs after the listings (docs/internals/plan.md,
+ * "Reads"): per observed service, by index into in->obs->services, the
+ * PLAN_READ_* bits; and the ids to look up one by one.  Decided by the same
+ * walk as plan_compute() (keepers, duplicates, delete candidates), so the
+ * planner never lacks a read it needs and no read is made for nothing.
+ */
+#define PLAN_READ_PRINCIPALS    0x1u
+#define PLAN_READ_CONNECTIONS   0x2u
+#define PLAN_READ_NOTIFICATIONS 0x4u
+
+struct plan_reads {
+	unsigned char *what; /* in->obs->n_services entries */
+	size_t n;
+	struct strv lookup_ids; /* remembered services of desired names the listing lacks, sorted */
+};
+
+/*
+ * Fill *out (zeroed by the caller) for the listings in in->obs.  Free with
+ * plan_reads_free().  -EINVAL, -ENOMEM as plan_compute(); *out empty then.
+ */
+int plan_reads(const struct plan_input *in, struct plan_reads *out, struct err *e);
+void plan_reads_free(struct plan_reads *r);
 
 /*
  * Compute the plan.  On success *ret is a new plan the caller frees with
@@ -201,7 +285,8 @@ void plan_free(struct plan *p);
  * "start_dns_verification", "reject_connections", "delete". */
 const char *plan_kind_name(enum plan_kind k);
 
-/* "waiting", "failed", "policy", "valve", "connected", "incomplete", "refused", "duplicate". */
+/* "waiting", "failed", "policy", "valve", "connected", "incomplete", "refused", "duplicate",
+ * "guard", "contested". */
 const char *plan_hold_name(enum plan_hold h);
 
 /*

@@ -26,19 +26,6 @@
 
 /* ---- field diffs ------------------------------------------------------------------ */
 
-static bool
-has_prefix_nocase(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Tags vpcesd never changes through tag diffs. */
-static bool
-tag_reserved(const char *key)
-{
-	return has_prefix_nocase(key, "vpcesd:") || has_prefix_nocase(key, "aws:");
-}
-
 /* out = a − b (as sets), sorted. */
 static int
 set_minus(const struct strv *a, const struct strv *b, struct strv *out)
@@ -160,7 +147,8 @@ strv_contains_nocase(const struct strv *sv, const char *s)
 /* ---- create ---------------------------------------------------------------------- */
 
 int
-plan_create(struct ctx *x, const struct service_spec *spec)
+plan_create(struct ctx *x, const struct service_spec *spec, unsigned long generation,
+	    const char *why)
 {
 	struct plan_change c;
 	struct plan_create *cr;
@@ -185,11 +173,11 @@ plan_create(struct ctx *x, const struct service_spec *spec)
 	    (cr->private_dns_name = strdup(spec->private_dns_name)) == NULL)
 		r = -ENOMEM;
 	if (r == 0)
-		r = model_tags_add(&cr->tags, PLAN_OWNER_TAG, x->in->owner);
+		r = model_tags_add(&cr->tags, OWNER_TAG, x->in->owner);
 	if (r == 0)
-		r = model_tags_add(&cr->tags, PLAN_NAME_TAG, spec->name);
+		r = model_tags_add(&cr->tags, NAME_TAG, spec->name);
 	for (size_t i = 0; i < spec->tags.n && r == 0; i++) {
-		if (tag_reserved(spec->tags.v[i].key))
+		if (owner_tag_reserved(spec->tags.v[i].key))
 			continue;
 		r = model_tags_add(&cr->tags, spec->tags.v[i].key, spec->tags.v[i].value);
 		if (r == 0)
@@ -203,13 +191,16 @@ plan_create(struct ctx *x, const struct service_spec *spec)
 	strv_sort(&cr->nlb_arns);
 	strv_sort(&cr->gwlb_arns);
 	strv_sort(&cr->ip_address_types);
-	r = plan_client_token(x->in->owner, spec, generation_of(x->in, spec->name),
-			      cr->client_token, x->e);
+	r = plan_client_token(x->in->owner, spec, generation, cr->client_token, x->e);
 	if (r < 0)
 		goto fail;
+	cr->generation = generation;
 
-	r = diff_line(&c.diffs, "acceptance_required: %s",
-		      spec->acceptance_required ? "true" : "false");
+	if (why != NULL)
+		r = diff_line(&c.diffs, "%s", why);
+	if (r == 0)
+		r = diff_line(&c.diffs, "acceptance_required: %s",
+			      spec->acceptance_required ? "true" : "false");
 	if (r == 0 && cr->nlb_arns.n > 0)
 		r = diff_list(&c.diffs, "network_load_balancer_arns", &cr->nlb_arns);
 	if (r == 0 && cr->gwlb_arns.n > 0)
@@ -332,7 +323,7 @@ conv_tags(const struct service_spec *spec, const struct ec2_service_config *cfg,
 		const struct model_tag *t = &spec->tags.v[i];
 		const char *o;
 
-		if (tag_reserved(t->key))
+		if (owner_tag_reserved(t->key))
 			continue;
 		o = observation_tag(&cfg->tags, t->key);
 		if (o && strcmp(o, t->value) == 0)
@@ -345,7 +336,7 @@ conv_tags(const struct service_spec *spec, const struct ec2_service_config *cfg,
 	for (size_t i = 0; i < cfg->tags.n && r == 0; i++) {
 		const char *k = cfg->tags.v[i].key;
 
-		if (k == NULL || tag_reserved(k) || model_tags_get(&spec->tags, k) ||
+		if (k == NULL || owner_tag_reserved(k) || model_tags_get(&spec->tags, k) ||
 		    strv_contains(&extra, k))
 			continue;
 		r = strv_push(&extra, k);
@@ -643,8 +634,28 @@ modify_empty(const struct plan_modify *m)
 	       m->add_regions.n == 0 && m->remove_regions.n == 0;
 }
 
+/* The diff lines of every part that changes the service (a fight is about these). */
+static int
+fight_diffs(const struct conv *v, struct plan_change *const *parts, size_t n, struct strv *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* Verification starts repeat by design: they wait for DNS. */
+		if (parts[i]->kind == PLAN_START_DNS_VERIFICATION)
+			continue;
+		for (size_t k = 0; k < parts[i]->diffs.n; k++)
+			if (strv_push(out, parts[i]->diffs.v[k]) < 0)
+				return -ENOMEM;
+	}
+	for (size_t j = 0; j < v->n_notif_new; j++)
+		for (size_t k = 0; k < v->notif_new[j].diffs.n; k++)
+			if (strv_push(out, v->notif_new[j].diffs.v[k]) < 0)
+				return -ENOMEM;
+	return 0;
+}
+
 int
-plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt)
+plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt,
+	      struct plan_binding *b, const struct plan_memory *m)
 {
 	const struct ec2_service_config *cfg = &r->s->cfg;
 	bool spec_nlb = spec->nlb_arns.n > 0;
@@ -690,14 +701,14 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 		goto nomem;
 	if (need_adopt) {
 		/* Both tags are always written (they are one claim); only changes are shown. */
-		if (model_tags_add(&v.adopt.tags, PLAN_NAME_TAG, spec->name) < 0 ||
-		    model_tags_add(&v.adopt.tags, PLAN_OWNER_TAG, x->in->owner) < 0)
+		if (model_tags_add(&v.adopt.tags, NAME_TAG, spec->name) < 0 ||
+		    model_tags_add(&v.adopt.tags, OWNER_TAG, x->in->owner) < 0)
 			goto nomem;
 		if ((r->name == NULL || strcmp(r->name, spec->name) != 0) &&
-		    diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", PLAN_NAME_TAG,
-			      show_value(r->name), spec->name) < 0)
+		    diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", NAME_TAG, show_value(r->name),
+			      spec->name) < 0)
 			goto nomem;
-		if (!r->owned && diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", PLAN_OWNER_TAG,
+		if (!r->owned && diff_line(&v.adopt.diffs, "tag %s: %s \u2192 %s", OWNER_TAG,
 					   show_value(r->owner), x->in->owner) < 0)
 			goto nomem;
 	}
@@ -781,6 +792,15 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 		strv_free(&all);
 		conv_clear(&v);
 		return 0;
+	}
+	if (fight_diffs(&v, parts, 9, &all) < 0)
+		goto nomem;
+	rc = plan_fight(x, spec, r, &all, m, b);
+	strv_free(&all);
+	if (rc != 0) {
+		/* Contested: held, nothing pushed (or out of memory). */
+		conv_clear(&v);
+		return rc < 0 ? rc : 0;
 	}
 	if (!modify_empty(&v.modify.modify) && (rc = push_change(x, &v.modify)) < 0)
 		goto fail;

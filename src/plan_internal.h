@@ -1,8 +1,9 @@
 /*
  * plan_internal: what the files of the planner share.
  *
- * Private to plan*.c (plan.c, the core, and plan_converge.c, the
- * convergence of one service).  It is not a contract for other modules:
+ * Private to plan*.c: plan.c, the core; plan_change.c, the builders;
+ * plan_converge.c, the convergence of one service; plan_memory.c, the
+ * rules that use what earlier cycles learned.  It is not a contract for other modules:
  * they use plan.h only, and nothing here may be relied on outside the
  * planner.  It holds the index of the observation (struct ref, struct ctx),
  * the outcome of adopt resolution and the delete candidates, and the small
@@ -39,6 +40,7 @@ struct ref {
 	bool adopt_target; /* some spec adopts it: never deleted */
 	bool claimed;      /* the keeper of an adopt spec */
 	bool handled;      /* keeper or duplicate of some spec */
+	bool previous;     /* tagged with a previous owner (plan_input.previous_owners) */
 };
 
 /* The outcome of resolving one adopt spec (step 2). */
@@ -66,17 +68,37 @@ struct ctx {
 	size_t n_by_id;
 	struct ref **owned; /* owned, live refs sorted by (name, id) */
 	size_t n_owned;
+	struct ref **previous; /* named, live refs of previous owners, sorted by (name, id) */
+	size_t n_previous;
+	const struct observation_lookup **lookups; /* sorted by id, observation order on ties */
+	size_t n_lookups;
 	const struct service_spec **specs; /* sorted by name */
 	struct adopt_res *adopt;           /* parallel to `specs` */
 	struct cand *cands;
 	size_t n_cands;
 	size_t cap_cands;
+	/* Existing services specs stand for this cycle (keepers, adopt and handover targets). */
+	size_t n_kept;
+	/* plan_reads(): record the reads the walk needs instead of planning. */
+	struct plan_reads *reads;
 };
 
 /* True when the state of `r` is `state`, in any case. */
 bool state_is(const struct ref *r, const char *state);
 
-/* ---- building blocks (plan.c) ----------------------------------------------- */
+/* The ref with this service id (skipped entries excluded), or NULL. */
+struct ref *find_by_id(const struct ctx *x, const char *id);
+
+/* The best unclaimed service of a previous owner carrying vpcesd:name `name`, or NULL. */
+struct ref *previous_of(const struct ctx *x, const char *name);
+
+/* The outcome of looking `id` up, or NULL when it was not looked up. */
+const struct observation_lookup *find_lookup(const struct ctx *x, const char *id);
+
+/* ---- building blocks (plan_change.c) ---------------------------------------- */
+
+/* Room for one more of n elements of `size` bytes in *v (capacity *cap).  0 or -ENOMEM. */
+int grow(void **v, size_t *cap, size_t n, size_t size);
 
 /* A new printf-formatted string (free()), NULL when out of memory. */
 char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -103,31 +125,51 @@ int push_change(struct ctx *x, struct plan_change *c);
 int add_held(struct ctx *x, enum plan_hold kind, const char *name, const char *id, const char *fmt,
 	     ...) __attribute__((format(printf, 5, 6)));
 
-/* ---- client tokens (plan.c) ------------------------------------------------- */
+/* ---- client tokens (plan_change.c) ------------------------------------------ */
 
 /* SHA-256 of `in` as "vpcesd-" + 48 hex digits.  0 or -EIO (libcrypto). */
 int token_of(const struct buf *in, char out[PLAN_CLIENT_TOKEN_SIZE]);
 
-/*
- * The create generation of `name` (docs/internals/plan.md, "Create
- * generations"); 0 when it is not listed.
- */
-unsigned long generation_of(const struct plan_input *in, const char *name);
-
 /* ---- one service (plan_converge.c) ------------------------------------------ */
 
 /*
- * Push the CREATE of `spec`, which has no service yet.  0, -ENOMEM, or the
- * error of plan_client_token() (set in x->e).
+ * Push the CREATE of `spec`, which has no service yet, with the ClientToken
+ * of `generation`.  `why` (NULL: none) is a first diff line saying why.
+ * 0, -ENOMEM, or the error of plan_client_token() (set in x->e).
  */
-int plan_create(struct ctx *x, const struct service_spec *spec);
+int plan_create(struct ctx *x, const struct service_spec *spec, unsigned long generation,
+		const char *why);
 
 /*
  * Converge the keeper `r` of `spec`: hold it (state, LB type, unknown
- * permissions, policy) or push its changes in the fixed order.  With
- * need_adopt the ADOPT (ownership tags) comes first.  0, -ENOMEM, or the
- * error of a notification ClientToken (set in x->e).
+ * permissions, policy, a fight) or push its changes in the fixed order.
+ * With need_adopt the ADOPT (ownership tags) comes first.  `b` is the
+ * spec's binding, `m` its memory (NULL: none).  0, -ENOMEM, or the error
+ * of a notification ClientToken (set in x->e).
  */
-int plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt);
+int plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt,
+		  struct plan_binding *b, const struct plan_memory *m);
+
+/* ---- memory of earlier cycles (plan_memory.c) ------------------------------- */
+
+/* The memory of `name`, or NULL. */
+const struct plan_memory *memory_of(const struct plan_input *in, const char *name);
+
+/*
+ * A spec without a keeper this cycle: create it, hand over a previous
+ * owner's service, or hold (listing incomplete, state lost, a previous
+ * owner's service without handover, a remembered service that lost its
+ * tags or could not be looked up).  0 or <0 as plan_create().
+ */
+int plan_missing(struct ctx *x, const struct service_spec *spec, const struct plan_memory *m,
+		 struct plan_binding *b);
+
+/*
+ * The fight rule for a keeper whose changes carry the diff lines `diffs`.
+ * Fills the fight members of `b`.  1 when the changes must be held this
+ * cycle (a held CONTESTED item was added), 0 when they may go, -ENOMEM.
+ */
+int plan_fight(struct ctx *x, const struct service_spec *spec, const struct ref *r,
+	       const struct strv *diffs, const struct plan_memory *m, struct plan_binding *b);
 
 #endif

@@ -8,6 +8,18 @@
  * publishes the outcome: the status and metrics files (status.h) and the
  * per-cycle summary the caller turns into sd_notify STATUS= and exit codes.
  *
+ * The steps, each finishing in a callback on the loop:
+ *   1. the listings (observe.h, phase 1): owned services, previous owners'
+ *      services, adopt targets;
+ *   2. plan_reads() (plan.h) says which further reads the plan needs, and
+ *      observe.h reads them (phase 2);
+ *   3. plan_compute() with the observation and the memory of earlier
+ *      cycles (memory.h, the state file); back-off holds (publish.h);
+ *   4. apply (apply.h), unless dry-running;
+ *   5. the cycle is folded into the memory and the status (publish.h), and
+ *      the status, metrics and state files are handed to the writer
+ *      (writer.h): the loop never waits for a disk.
+ *
  * Per-service backoff: a service whose change failed is not retried before
  * interval × 2^(failures−1), capped at RECONCILE_BACKOFF_MAX; its last error
  * stays in the status file and its `held` says until when it waits.  A
@@ -15,9 +27,12 @@
  * ends its backoff and clears its last error.  One failing service never
  * delays the others.
  *
- * The status shows each service as observed at the start of the cycle plus
- * what the cycle did to it (a service created in this cycle appears with its
- * new id and name, state Pending); the next cycle observes the result.
+ * The state: the reconciler owns the daemon's `struct state` (state.h) and
+ * rewrites the state file after every cycle, except in a dry run, which
+ * writes neither state nor the configured status and metrics files (only a
+ * status file named in the options).  When the state file could not be read
+ * at start-up, the reconciler creates and deletes nothing until one cycle
+ * has read every owned service (docs/internals/plan.md, "Memory").
  *
  * Threading: loop thread only.  The config passed to a cycle must stay alive
  * until its callback ran (the daemon swaps configs only between cycles).
@@ -32,10 +47,12 @@
 #include "aws.h"
 #include "err.h"
 #include "model.h"
+#include "state.h"
 #include "status.h"
 
 struct ev_loop;
 struct reconciler;
+struct writer;
 
 #define RECONCILE_BACKOFF_MAX (30 * 60)
 
@@ -48,32 +65,45 @@ enum reconcile_output {
 struct reconciler_options {
 	struct ev_loop *loop;
 	struct aws_client *ec2; /* borrowed */
-	bool dry_run;           /* observe and plan only; change nothing */
-	int policy;             /* -1: the config's; else an enum model_policy (--policy) */
+	struct writer *writer;  /* borrowed; writes the files (NULL: none are written) */
+	bool dry_run;           /* observe and plan only; change nothing, write no daemon file */
 	enum reconcile_output plan_output;
 	FILE *plan_out;           /* where plans are printed; NULL: stdout */
 	time_t (*now)(void *arg); /* wall clock for status times; NULL: time() */
 	void *now_arg;
+	/* The state file (NULL: none is kept, e.g. a dry run). */
+	const char *state_file;
+	/* A status file that replaces the configuration's (--status-file); NULL: none. */
+	const char *status_file;
 };
 
 struct reconcile_result {
 	unsigned long cycle;
-	bool observed;   /* the owned listing was complete */
-	size_t planned;  /* changes in the plan */
-	size_t applied;  /* changes done */
-	size_t failed;   /* changes failed */
-	size_t skipped;  /* changes skipped after an earlier failure of their service */
-	size_t held;     /* held by the plan or by backoff (waiting included) */
-	size_t waiting;  /* of which: services Pending/Deleting in EC2 */
-	size_t services; /* desired services */
+	bool observed;    /* the owned listing was complete */
+	size_t planned;   /* changes in the plan */
+	size_t applied;   /* changes done */
+	size_t failed;    /* changes failed */
+	size_t skipped;   /* changes skipped after an earlier failure of their service */
+	size_t held;      /* held by the plan or by backoff (waiting included) */
+	size_t waiting;   /* of which: services Pending/Deleting in EC2 */
+	size_t phantoms;  /* creates EC2 answered with a deleted service (counted in failed) */
+	size_t contested; /* services someone else keeps changing back */
+	size_t services;  /* desired services */
 	size_t converged_services;
 	const char *first_error; /* one line, NULL if none; valid during the callback */
 };
 
 typedef void reconcile_done_fn(void *arg, const struct reconcile_result *res);
 
-/* -EINVAL without loop or ec2 client; -ENOMEM.  Free with reconciler_free(). */
-int reconciler_new(const struct reconciler_options *opt, struct reconciler **ret, struct err *e);
+/*
+ * A reconciler starting from `state` (moved in: *state is left empty; an
+ * empty state is a first run).  `state_error` (NULL: none) says why the
+ * state file could not be read: then the first cycle that reads every
+ * owned service creates and deletes nothing.  -EINVAL without loop or ec2
+ * client; -ENOMEM.  Free with reconciler_free().
+ */
+int reconciler_new(const struct reconciler_options *opt, struct state *state,
+		   const char *state_error, struct reconciler **ret, struct err *e);
 
 /* Cancel a cycle in progress (its callback does not run) and free.  NULL-safe. */
 void reconciler_free(struct reconciler *r);

@@ -290,6 +290,7 @@ state_to_json(const struct state *s, time_t now, struct buf *out)
 		jsonw_string(&w, "state", v->state);
 		put_strv(&w, "dns_names", &v->dns_names);
 		put_time(&w, "seen_at", v->seen_at);
+		put_time(&w, "answered_at", v->answered_at);
 		jsonw_uint(&w, "generation", v->generation);
 		put_strv(&w, "applied", &v->applied);
 		jsonw_uint(&w, "repeats", v->repeats);
@@ -431,6 +432,7 @@ read_service(struct rd *rd, const cJSON *o, struct state_service *v)
 	    (r = get_str(rd, o, "state", &v->state)) < 0 ||
 	    (r = get_strv(rd, o, "dns_names", &v->dns_names)) < 0 ||
 	    (r = get_time(rd, o, "seen_at", &v->seen_at)) < 0 ||
+	    (r = get_time(rd, o, "answered_at", &v->answered_at)) < 0 ||
 	    (r = get_strv(rd, o, "applied", &v->applied)) < 0 ||
 	    (r = get_bool(rd, o, "contested", &v->contested)) < 0 ||
 	    (r = get_time(rd, o, "contested_until", &v->contested_until)) < 0)

@@ -49,11 +49,17 @@
 struct state_service {
 	char *name;
 	/* The service last seen for the name (a listing, or a create's answer). */
-	char *service_id;         /* NULL: none known */
-	char *service_name;       /* com.amazonaws.vpce.<region>.vpce-svc-… */
-	char *state;              /* serviceState when last seen */
-	struct strv dns_names;    /* base endpoint DNS names */
-	time_t seen_at;           /* when it was last seen, 0: never */
+	char *service_id;      /* NULL: none known */
+	char *service_name;    /* com.amazonaws.vpce.<region>.vpce-svc-… */
+	char *state;           /* serviceState when last seen */
+	struct strv dns_names; /* base endpoint DNS names */
+	time_t seen_at;        /* when a read last showed it alive, 0: never */
+	/*
+	 * When a create was answered with it and no read has shown it yet
+	 * (0: not so): EC2 may take a while to show a new service, so the
+	 * planner waits before it takes the id for a phantom (plan.h).
+	 */
+	time_t answered_at;
 	unsigned long generation; /* create generation (plan.h) */
 	/* Fights (plan.h): the diff lines the last cycle that changed it applied. */
 	struct strv applied;

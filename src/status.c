@@ -159,6 +159,7 @@ status_service_clear(struct status_service *svc)
 	}
 	free(svc->connections);
 	free(svc->held);
+	free(svc->contested_diff);
 	free(svc->last_change);
 	free(svc->last_error);
 	memset(svc, 0, sizeof(*svc));
@@ -183,6 +184,8 @@ status_free(struct status *s)
 		return;
 	free(s->owner);
 	free(s->region);
+	free(s->state_file);
+	free(s->state_error);
 	for (size_t i = 0; i < s->n_services; i++)
 		status_service_clear(&s->services[i]);
 	free(s->services);
@@ -224,13 +227,24 @@ status_service_get(struct status *s, const char *name)
 	return svc;
 }
 
+struct status_service *
+status_service_find(const struct status *s, const char *name)
+{
+	size_t pos;
+
+	if (name == NULL ||
+	    !sorted_find(s->services, s->n_services, sizeof(*s->services), name, cmp_service, &pos))
+		return NULL;
+	return &s->services[pos];
+}
+
 void
 status_services_retain(struct status *s, const struct strv *keep)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < s->n_services; i++) {
-		if (keep != NULL && strv_contains(keep, s->services[i].name)) {
+		if (keep != NULL && strv_contains_sorted(keep, s->services[i].name)) {
 			if (out != i)
 				s->services[out] = s->services[i];
 			out++;
@@ -581,6 +595,8 @@ put_service(struct jsonw *w, const struct status_service *svc)
 	jsonw_string(w, "service_id", svc->service_id);
 	jsonw_string(w, "service_name", svc->service_name);
 	jsonw_string(w, "state", svc->state);
+	json_time(w, "observed_at", svc->observed_at);
+	jsonw_bool(w, "stale", svc->stale);
 	jsonw_bool(w, "acceptance_required", svc->acceptance_required);
 	json_strv(w, "load_balancer_arns", &svc->load_balancer_arns);
 	json_strv(w, "base_endpoint_dns_names", &svc->base_endpoint_dns_names);
@@ -602,6 +618,15 @@ put_service(struct jsonw *w, const struct status_service *svc)
 	put_connections(w, svc);
 	jsonw_bool(w, "converged", svc->converged);
 	jsonw_string(w, "held", svc->held);
+	if (svc->contested) {
+		jsonw_object_begin(w, "contested");
+		jsonw_string(w, "change", svc->contested_diff);
+		jsonw_uint(w, "repeats", svc->contested_repeats);
+		json_time(w, "until", svc->contested_until);
+		jsonw_object_end(w);
+	} else {
+		jsonw_null(w, "contested");
+	}
 	json_event(w, "last_change", svc->last_change, svc->last_change_at);
 	json_event(w, "last_error", svc->last_error, svc->last_error_at);
 	jsonw_uint(w, "consecutive_failures", svc->consecutive_failures);
@@ -623,6 +648,10 @@ status_json(const struct status *s, struct buf *out)
 	jsonw_string(&w, "region", s->region);
 	jsonw_string(&w, "health", status_health_name((int)s->health));
 	json_time(&w, "generated_at", s->cycle.ended);
+	jsonw_object_begin(&w, "state");
+	jsonw_string(&w, "file", s->state_file);
+	jsonw_string(&w, "error", s->state_error);
+	jsonw_object_end(&w);
 	r = put_cycle(&w, s);
 	jsonw_array_begin(&w, "services");
 	for (size_t i = 0; i < s->n_services; i++)
@@ -910,13 +939,15 @@ metrics_service_connections(struct buf *b, const struct status_service *svc)
 static int
 metrics_services(struct buf *b, const struct status *s)
 {
-	unsigned long converged = 0, held = 0, failing = 0;
+	unsigned long converged = 0, held = 0, failing = 0, contested = 0, stale = 0;
 	int r = metrics_service_states(b, s);
 
 	for (size_t i = 0; i < s->n_services; i++) {
 		converged += s->services[i].converged;
 		held += s->services[i].held != NULL;
 		failing += s->services[i].consecutive_failures > 0;
+		contested += s->services[i].contested;
+		stale += s->services[i].stale;
 	}
 	if (r == 0)
 		r = put_scalar(b, "vpcesd_services_converged", "gauge",
@@ -928,12 +959,27 @@ metrics_services(struct buf *b, const struct status *s)
 		r = put_scalar(b, "vpcesd_services_failing", "gauge",
 			       "Services whose last change failed.", failing);
 	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_contested", "gauge",
+			       "Services someone else keeps changing back.", contested);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_stale", "gauge",
+			       "Services the last cycle could not read (values as last seen).",
+			       stale);
+	if (r == 0)
 		r = put_family(b, "vpcesd_service_converged", "gauge",
 			       "1 when the service equals its spec.");
 	for (size_t i = 0; r == 0 && i < s->n_services; i++) {
 		const char *labels[] = {"service", s->services[i].name, NULL};
 
 		r = put_ulong(b, "vpcesd_service_converged", labels, s->services[i].converged);
+	}
+	if (r == 0)
+		r = put_family(b, "vpcesd_service_contested", "gauge",
+			       "1 while someone else keeps changing the service back.");
+	for (size_t i = 0; r == 0 && i < s->n_services; i++) {
+		const char *labels[] = {"service", s->services[i].name, NULL};
+
+		r = put_ulong(b, "vpcesd_service_contested", labels, s->services[i].contested);
 	}
 	if (r == 0)
 		r = put_family(b, "vpcesd_service_consecutive_failures", "gauge",

@@ -44,6 +44,13 @@ struct status_service {
 	char *service_id;   /* vpce-svc-…, NULL until created */
 	char *service_name; /* com.amazonaws.vpce.<region>.vpce-svc-…, NULL until known */
 	char *state;        /* EC2 serviceState, NULL until known */
+	/*
+	 * When a read last showed the service (0: never), and whether the
+	 * values below are older than the last cycle (it could not read the
+	 * service: an outage, or they come from the state file).
+	 */
+	time_t observed_at;
+	bool stale;
 	bool acceptance_required;
 	struct strv load_balancer_arns;
 	struct strv base_endpoint_dns_names;
@@ -66,8 +73,13 @@ struct status_service {
 	 * and held nothing for this service.
 	 */
 	bool converged;
-	char *held;        /* reason it is held, NULL if not */
-	char *last_change; /* human text of the last applied change, NULL if none yet */
+	char *held; /* reason it is held, NULL if not */
+	/* Someone else keeps changing it back (plan.h, struct plan_binding). */
+	bool contested;
+	char *contested_diff; /* the change applied again and again */
+	unsigned contested_repeats;
+	time_t contested_until; /* vpcesd leaves it alone until then */
+	char *last_change;      /* human text of the last applied change, NULL if none yet */
 	time_t last_change_at;
 	char *last_error; /* last failure (cleared by a success), NULL if none */
 	time_t last_error_at;
@@ -132,6 +144,9 @@ struct status_totals {
 struct status {
 	char *owner;
 	char *region;
+	/* The state file (state.h): where, and why it could not be read (NULL: it could). */
+	char *state_file;
+	char *state_error;
 	enum {
 		STATUS_STARTING,    /* no cycle finished yet */
 		STATUS_CONVERGED,   /* last cycle: nothing to do, nothing held */
@@ -159,9 +174,13 @@ void status_free(struct status *s);
  */
 struct status_service *status_service_get(struct status *s, const char *name);
 
+/* The entry for `name`, or NULL.  Valid like status_service_get()'s. */
+struct status_service *status_service_find(const struct status *s, const char *name);
+
 /*
  * Drop services whose name is not in `keep` (specs removed and their services
- * gone); NULL keeps none.  The survivors keep their order.
+ * gone), which must be strv_sort()ed; NULL keeps none.  The survivors keep
+ * their order.
  */
 void status_services_retain(struct status *s, const struct strv *keep);
 

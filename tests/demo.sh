@@ -19,6 +19,7 @@ PYTHON3=${PYTHON3:-/usr/bin/python3}
 dir=$EC2SIM_DIR/demo
 conf=$dir/etc
 status=$dir/status.json
+state_dir=$dir/state
 log=$dir/vpcesd.log
 pid=
 
@@ -61,6 +62,7 @@ policy: upsert-only
 interval: 60s
 min_interval: 1s
 status_file: $status
+state_dir: $state_dir
 EOF
 # The load balancers the example names, as they would exist in the account.
 admin POST /_sim/load-balancers '{"load_balancers": [

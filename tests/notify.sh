@@ -70,6 +70,7 @@ owner: notify
 interval: 60s
 min_interval: 1s
 status_file: $dir/status.json
+state_dir: $dir/state
 EOF
 cat >"$conf/services.d/a.yaml" <<'EOF'
 services:

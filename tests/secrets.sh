@@ -27,6 +27,7 @@ endpoint: $EC2SIM_ENDPOINT
 ca_file: $EC2SIM_CA
 owner: canary
 status_file: $out/status.json
+state_dir: $out/state
 metrics_file: $out/metrics.prom
 EOF
 cat >"$conf/services.d/a.yaml" <<'EOF'

@@ -60,6 +60,13 @@ setup(void **state)
 	f->in.region = REGION;
 	f->in.policy = MODEL_POLICY_SYNC;
 	f->in.max_deletes = 10;
+	/*
+	 * The cases below that are not about the guard of an empty desired
+	 * state switch it off; the guard's own cases set it.
+	 */
+	f->in.max_fraction_pct = 100;
+	f->in.allow_empty = true;
+	f->in.interval_s = 60;
 	f->in.reject_connections = false;
 	f->in.specs = f->specs;
 	f->in.obs = f->obs;
@@ -164,9 +171,9 @@ obs_add_src(struct fx *f, const char *id, const char *owner, const char *name, c
 	assert_int_equal(strv_push(&c.network_load_balancer_arns, NLB_A), 0);
 	assert_int_equal(strv_push(&c.supported_ip_address_types, "ipv4"), 0);
 	if (owner)
-		cfg_tag(&c, PLAN_OWNER_TAG, owner);
+		cfg_tag(&c, OWNER_TAG, owner);
 	if (name)
-		cfg_tag(&c, PLAN_NAME_TAG, name);
+		cfg_tag(&c, NAME_TAG, name);
 	assert_int_equal(observation_add_service_take(f->obs, &c, src, &s), 0);
 	assert_null(c.service_id); /* moved */
 	assert_int_equal(observation_set_principals(s, &(struct strv)STRV_INIT), 0);
@@ -333,9 +340,9 @@ test_converge_from_empty(void **state)
 	assert_int_equal(cr->tags.n, 4);
 	assert_string_equal(cr->tags.v[0].key, "env");
 	assert_string_equal(cr->tags.v[1].key, "team");
-	assert_string_equal(cr->tags.v[2].key, PLAN_NAME_TAG);
+	assert_string_equal(cr->tags.v[2].key, NAME_TAG);
 	assert_string_equal(cr->tags.v[2].value, "api-a");
-	assert_string_equal(cr->tags.v[3].key, PLAN_OWNER_TAG);
+	assert_string_equal(cr->tags.v[3].key, OWNER_TAG);
 	assert_string_equal(cr->tags.v[3].value, OWNER);
 	assert_int_equal(strlen(cr->client_token), PLAN_CLIENT_TOKEN_LEN);
 	assert_null(change(f, 0)->service_id);
@@ -690,10 +697,9 @@ test_adopt_untagged(void **state)
 
 	s->adopt = strdup("vpce-svc-0a");
 	spec_tag(s, "team", "payments");
-	o = obs_add_src(f, "vpce-svc-0a", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	o = obs_add_src(f, "vpce-svc-0a", NULL, NULL, "Available", OBSERVATION_ID_LOOKUP);
 	o->cfg.acceptance_required = EC2_BOOL_FALSE;
-	assert_int_equal(
-		observation_add_adopt_lookup(f->obs, "vpce-svc-0a", OBSERVATION_FOUND, NULL), 0);
+	assert_int_equal(observation_add_lookup(f->obs, "vpce-svc-0a", OBSERVATION_FOUND, NULL), 0);
 	assert_string_equal(
 		run(f), "adopt api vpce-svc-0a: tag vpcesd:name: (none) → api; tag vpcesd:owner: "
 			"(none) → " OWNER "\n"
@@ -701,14 +707,14 @@ test_adopt_untagged(void **state)
 			"create_tags api vpce-svc-0a: tag team: (none) → payments\n");
 	c = change(f, 0);
 	assert_int_equal(c->tags.n, 2);
-	assert_string_equal(c->tags.v[0].key, PLAN_NAME_TAG);
+	assert_string_equal(c->tags.v[0].key, NAME_TAG);
 	assert_string_equal(c->tags.v[0].value, "api");
-	assert_string_equal(c->tags.v[1].key, PLAN_OWNER_TAG);
+	assert_string_equal(c->tags.v[1].key, OWNER_TAG);
 	assert_string_equal(c->tags.v[1].value, OWNER);
 
 	/* Once tagged, the adopted service converges like any other. */
-	cfg_tag(&o->cfg, PLAN_OWNER_TAG, OWNER);
-	cfg_tag(&o->cfg, PLAN_NAME_TAG, "api");
+	cfg_tag(&o->cfg, OWNER_TAG, OWNER);
+	cfg_tag(&o->cfg, NAME_TAG, "api");
 	cfg_tag(&o->cfg, "team", "payments");
 	o->cfg.acceptance_required = EC2_BOOL_TRUE;
 	assert_string_equal(run(f), "");
@@ -722,26 +728,25 @@ test_adopt_refused_and_incomplete(void **state)
 
 	s = spec_add(f, "a-foreign");
 	s->adopt = strdup("vpce-svc-01");
-	obs_add_src(f, "vpce-svc-01", "team-b", "x", "Available", OBSERVATION_ADOPT_LOOKUP);
+	obs_add_src(f, "vpce-svc-01", "team-b", "x", "Available", OBSERVATION_ID_LOOKUP);
 	s = spec_add(f, "b-missing");
 	s->adopt = strdup("vpce-svc-02");
-	assert_int_equal(
-		observation_add_adopt_lookup(f->obs, "vpce-svc-02", OBSERVATION_NOT_FOUND, NULL),
-		0);
+	assert_int_equal(observation_add_lookup(f->obs, "vpce-svc-02", OBSERVATION_NOT_FOUND, NULL),
+			 0);
 	s = spec_add(f, "c-unreadable");
 	s->adopt = strdup("vpce-svc-03");
-	assert_int_equal(observation_add_adopt_lookup(f->obs, "vpce-svc-03", OBSERVATION_UNREADABLE,
-						      "RequestLimitExceeded"),
+	assert_int_equal(observation_add_lookup(f->obs, "vpce-svc-03", OBSERVATION_UNREADABLE,
+						"RequestLimitExceeded"),
 			 0);
 	s = spec_add(f, "d-unobserved");
 	s->adopt = strdup("vpce-svc-04");
 	s = spec_add(f, "e-other-spec");
 	s->adopt = strdup("vpce-svc-05");
-	obs_add_src(f, "vpce-svc-05", OWNER, "f-owner", "Available", OBSERVATION_ADOPT_LOOKUP);
+	obs_add_src(f, "vpce-svc-05", OWNER, "f-owner", "Available", OBSERVATION_ID_LOOKUP);
 	spec_add(f, "f-owner");
 	s = spec_add(f, "g-deleted");
 	s->adopt = strdup("vpce-svc-07");
-	obs_add_src(f, "vpce-svc-07", NULL, NULL, "Deleted", OBSERVATION_ADOPT_LOOKUP);
+	obs_add_src(f, "vpce-svc-07", NULL, NULL, "Deleted", OBSERVATION_ID_LOOKUP);
 
 	assert_string_equal(
 		run(f),
@@ -1294,7 +1299,9 @@ test_client_token_generation(void **state)
 	char t0[PLAN_CLIENT_TOKEN_SIZE], old[PLAN_CLIENT_TOKEN_SIZE], t1[PLAN_CLIENT_TOKEN_SIZE];
 	char t1b[PLAN_CLIENT_TOKEN_SIZE], t2[PLAN_CLIENT_TOKEN_SIZE];
 	char other0[PLAN_CLIENT_TOKEN_SIZE];
-	const struct plan_generation gens[] = {{"aaa", 5}, {"api", 1}, {"zzz", 9}};
+	const struct plan_memory mem[] = {{.name = "aaa", .generation = 5},
+					  {.name = "api", .generation = 1},
+					  {.name = "zzz", .generation = 9}};
 
 	assert_int_equal(plan_client_token(OWNER, s, 0, t0, &f->e), 0);
 	token_by_formula(OWNER, s, old);
@@ -1314,8 +1321,8 @@ test_client_token_generation(void **state)
 
 	/* The planner looks the generation up by spec name; others stay at 0. */
 	assert_int_equal(plan_client_token(OWNER, other, 0, other0, &f->e), 0);
-	f->in.generations = gens;
-	f->in.n_generations = 3;
+	f->in.memory = mem;
+	f->in.n_memory = 3;
 	run(f);
 	assert_int_equal(f->plan->n_changes, 2);
 	assert_string_equal(change(f, 0)->name, "api");
@@ -1323,9 +1330,9 @@ test_client_token_generation(void **state)
 	assert_string_equal(change(f, 1)->name, "other");
 	assert_string_equal(change(f, 1)->create.client_token, other0);
 
-	/* No generations at all: every token is the one of old. */
-	f->in.generations = NULL;
-	f->in.n_generations = 0;
+	/* No memory at all: every token is the one of old. */
+	f->in.memory = NULL;
+	f->in.n_memory = 0;
 	run(f);
 	assert_string_equal(change(f, 0)->create.client_token, t0);
 	assert_string_equal(change(f, 1)->create.client_token, other0);
@@ -1494,7 +1501,7 @@ test_observation_copies(void **state)
 	c.supported_regions = calloc(1, sizeof(*c.supported_regions));
 	c.supported_regions[0].region = strdup("eu-west-1");
 	c.n_supported_regions = 1;
-	assert_int_equal(observation_add_service(f->obs, &c, OBSERVATION_ADOPT_LOOKUP, &s), 0);
+	assert_int_equal(observation_add_service(f->obs, &c, OBSERVATION_ID_LOOKUP, &s), 0);
 	/* The copy is deep: changing the source leaves it alone. */
 	c.service_id[0] = 'X';
 	c.tags.v[0].key[0] = 'X';
@@ -1506,7 +1513,7 @@ test_observation_copies(void **state)
 	assert_null(observation_tag(&s->cfg.tags, "missing"));
 	assert_string_equal(s->cfg.supported_regions[0].region, "eu-west-1");
 	assert_string_equal(s->cfg.private_dns_name_configuration.value, "vpce:abc");
-	assert_int_equal(s->source, OBSERVATION_ADOPT_LOOKUP);
+	assert_int_equal(s->source, OBSERVATION_ID_LOOKUP);
 	assert_false(s->permissions_known);
 	assert_false(s->connections_known);
 	ec2_service_config_free(&c);
@@ -1526,8 +1533,7 @@ test_observation_copies(void **state)
 	ec2_endpoint_connection_free(&conn); /* zeroed: safe again */
 	ec2_endpoint_connection_free(NULL);
 
-	assert_int_equal(observation_add_adopt_lookup(f->obs, NULL, OBSERVATION_FOUND, NULL),
-			 -EINVAL);
+	assert_int_equal(observation_add_lookup(f->obs, NULL, OBSERVATION_FOUND, NULL), -EINVAL);
 	observation_free(NULL);
 }
 
@@ -1692,7 +1698,7 @@ test_connections_only_owned(void **state)
 	t->adopt = strdup("vpce-svc-3");
 	t->connections_managed = true;
 	t->reject_unlisted = true;
-	o = obs_add_src(f, "vpce-svc-3", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	o = obs_add_src(f, "vpce-svc-3", NULL, NULL, "Available", OBSERVATION_ID_LOOKUP);
 	obs_conn_owned(o, "vpce-3", ACCT_9, "pendingAcceptance");
 	assert_string_equal(run(f),
 			    "adopt adopted vpce-svc-3: tag vpcesd:name: (none) \u2192 adopted; tag "
@@ -1959,7 +1965,7 @@ test_notifications_only_owned(void **state)
 	spec_notification(s, TOPIC_A, "Accept", NULL);
 	s->adopt = strdup("vpce-svc-9");
 	/* Not ours yet: adopted this cycle, notifications from the next one. */
-	o = obs_add_src(f, "vpce-svc-9", NULL, NULL, "Available", OBSERVATION_ADOPT_LOOKUP);
+	o = obs_add_src(f, "vpce-svc-9", NULL, NULL, "Available", OBSERVATION_ID_LOOKUP);
 	obs_notification(o, "vpce-nfn-1", TOPIC_C, "Accept", NULL);
 	assert_string_equal(run(f), "adopt api vpce-svc-9: tag vpcesd:name: (none) \u2192 api; tag "
 				    "vpcesd:owner: (none) \u2192 " OWNER "\n");

@@ -51,6 +51,8 @@ fill_small(struct status *s)
 	status_init(s);
 	s->owner = xstrdup("team-a");
 	s->region = xstrdup("eu-west-1");
+	s->state_file = xstrdup("/var/lib/vpcesd/state.json");
+	s->state_error = xstrdup("unreadable");
 	s->health = STATUS_DEGRADED;
 	s->cycle.number = 7;
 	s->cycle.started = T0;
@@ -108,6 +110,11 @@ fill_small(struct status *s)
 	svc->connections[2].state = xstrdup("available");
 	svc->last_change = xstrdup("created");
 	svc->last_change_at = T0 + 3;
+	svc->observed_at = T0 + 1;
+	svc->contested = true;
+	svc->contested_diff = xstrdup("acceptance_required: false \u2192 true");
+	svc->contested_repeats = 2;
+	svc->contested_until = T0 + 120;
 	svc->last_error = xstrdup(MODIFY ": UnauthorizedOperation");
 	svc->last_error_at = T0 + 11;
 	svc->consecutive_failures = 1;
@@ -151,6 +158,7 @@ render_json(const struct status *s)
 static const char small_json[] =
 	"{\"version\":1,\"owner\":\"team-a\",\"region\":\"eu-west-1\",\"health\":\"degraded\","
 	"\"generated_at\":\"2026-11-28T21:30:12Z\","
+	"\"state\":{\"file\":\"/var/lib/vpcesd/state.json\",\"error\":\"unreadable\"},"
 	"\"cycle\":{\"number\":7,\"started\":\"2026-11-28T21:30:00Z\","
 	"\"ended\":\"2026-11-28T21:30:12Z\",\"observed\":true,\"dry_run\":false,"
 	"\"changes\":{\"applied\":2,\"failed\":1,\"skipped\":0,\"held\":1},"
@@ -162,7 +170,8 @@ static const char small_json[] =
 	"\"services\":["
 	"{\"name\":\"api-a\",\"service_id\":\"vpce-svc-0123456789abcdef0\","
 	"\"service_name\":\"com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0\","
-	"\"state\":\"Available\",\"acceptance_required\":true,"
+	"\"state\":\"Available\",\"observed_at\":\"2026-11-28T21:30:01Z\",\"stale\":false,"
+	"\"acceptance_required\":true,"
 	"\"load_balancer_arns\":[\"arn:aws:elasticloadbalancing:eu-west-1:111122223333:"
 	"loadbalancer/net/a/1\"],"
 	"\"base_endpoint_dns_names\":[\"vpce-svc-0123456789abcdef0.eu-west-1.vpce.amazonaws.com\"],"
@@ -180,16 +189,19 @@ static const char small_json[] =
 	"{\"endpoint_id\":\"vpce-0c\",\"owner\":\"444455556666\",\"state\":\"available\","
 	"\"since\":null}],"
 	"\"converged\":false,\"held\":null,"
+	"\"contested\":{\"change\":\"acceptance_required: false \u2192 true\",\"repeats\":2,"
+	"\"until\":\"2026-11-28T21:32:00Z\"},"
 	"\"last_change\":{\"text\":\"created\",\"at\":\"2026-11-28T21:30:03Z\"},"
 	"\"last_error\":{\"text\":\"" MODIFY ": UnauthorizedOperation\","
 	"\"at\":\"2026-11-28T21:30:11Z\"},"
 	"\"consecutive_failures\":1,\"next_retry\":\"2026-11-28T21:30:42Z\"},"
 	"{\"name\":\"api-b\",\"service_id\":null,\"service_name\":null,\"state\":null,"
-	"\"acceptance_required\":false,\"load_balancer_arns\":[],\"base_endpoint_dns_names\":[],"
+	"\"observed_at\":null,\"stale\":false,\"acceptance_required\":false,\"load_balancer_arns\":"
+	"[],\"base_endpoint_dns_names\":[],"
 	"\"availability_zones\":[],\"supported_ip_address_types\":[],\"private_dns\":null,"
 	"\"supported_regions\":[],\"allowed_principals\":null,\"connections\":null,"
 	"\"converged\":false,"
-	"\"held\":\"waiting\",\"last_change\":null,\"last_error\":null,"
+	"\"held\":\"waiting\",\"contested\":null,\"last_change\":null,\"last_error\":null,"
 	"\"consecutive_failures\":0,\"next_retry\":null}]}";
 
 static void
@@ -231,7 +243,8 @@ test_json_starting_is_all_nulls(void **state)
 	text = render_json(&s);
 	assert_string_equal(text,
 			    "{\"version\":1,\"owner\":null,\"region\":null,\"health\":\"starting\","
-			    "\"generated_at\":null,\"cycle\":{\"number\":0,\"started\":null,"
+			    "\"generated_at\":null,\"state\":{\"file\":null,\"error\":null},"
+			    "\"cycle\":{\"number\":0,\"started\":null,"
 			    "\"ended\":null,\"observed\":false,\"dry_run\":false,"
 			    "\"changes\":{\"applied\":0,\"failed\":0,\"skipped\":0,\"held\":0},"
 			    "\"errors\":[],\"api_calls\":{}},\"services\":[]}");
@@ -360,10 +373,21 @@ static const char small_metrics[] =
 	"# HELP vpcesd_services_failing Services whose last change failed.\n"
 	"# TYPE vpcesd_services_failing gauge\n"
 	"vpcesd_services_failing 1\n"
+	"# HELP vpcesd_services_contested Services someone else keeps changing back.\n"
+	"# TYPE vpcesd_services_contested gauge\n"
+	"vpcesd_services_contested 1\n"
+	"# HELP vpcesd_services_stale Services the last cycle could not read (values as last "
+	"seen).\n"
+	"# TYPE vpcesd_services_stale gauge\n"
+	"vpcesd_services_stale 0\n"
 	"# HELP vpcesd_service_converged 1 when the service equals its spec.\n"
 	"# TYPE vpcesd_service_converged gauge\n"
 	"vpcesd_service_converged{service=\"api-a\"} 0\n"
 	"vpcesd_service_converged{service=\"api-b\"} 0\n"
+	"# HELP vpcesd_service_contested 1 while someone else keeps changing the service back.\n"
+	"# TYPE vpcesd_service_contested gauge\n"
+	"vpcesd_service_contested{service=\"api-a\"} 1\n"
+	"vpcesd_service_contested{service=\"api-b\"} 0\n"
 	"# HELP vpcesd_service_consecutive_failures Failed changes in a row for the service.\n"
 	"# TYPE vpcesd_service_consecutive_failures gauge\n"
 	"vpcesd_service_consecutive_failures{service=\"api-a\"} 1\n"
@@ -837,6 +861,7 @@ test_services_retain(void **state)
 	push(&keep, "d");
 	push(&keep, "b");
 	push(&keep, "not-there");
+	strv_sort(&keep); /* the contract: a sorted set */
 	status_services_retain(&s, &keep);
 	assert_int_equal(s.n_services, 2);
 	assert_string_equal(s.services[0].name, "b");
