@@ -39,6 +39,7 @@
 #include "creds_provider.h"
 #include "ec2_types.h"
 #include "ec2_xml.h"
+#include "endpoint.h"
 #include "http.h"
 #include "ratelimit.h"
 #include "retry.h"
@@ -116,17 +117,6 @@ static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void slot_enter(struct aws_call *call);
 static void call_get_creds(struct aws_call *call);
 
-bool
-aws_host_is_loopback(const char *host)
-{
-	if (host == NULL)
-		return false;
-	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strcmp(host, "[::1]") == 0)
-		return true;
-	return strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == strlen(host);
-}
-
 static double
 default_random01(void *arg)
 {
@@ -146,72 +136,20 @@ default_wall_clock(void *arg)
 	return time(NULL);
 }
 
-/*
- * Split the endpoint with libcurl's URL parser into what the signer and the
- * Host header need.  Only the scheme and authority are kept: Query APIs are
- * always POSTed to "/".
- */
+/* The endpoint, as endpoint.h allows it: scheme and authority are all the client keeps. */
 static int
 parse_endpoint(struct aws_client *c, const char *endpoint, struct err *e)
 {
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	CURLU *u = curl_url();
-	struct buf b;
-	int r = -EINVAL;
-	bool https;
+	struct endpoint ep;
+	int r = endpoint_parse(endpoint, &ep, e);
 
-	buf_init(&b, 4096);
-	if (u == NULL)
-		return err_set(e, -ENOMEM, "aws: out of memory");
-	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		err_set(e, -EINVAL, "endpoint '%s' is not a valid URL", endpoint);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
-		err_set(e, -EINVAL, "endpoint '%s' must not have a path", endpoint);
-		goto out;
-	}
-	https = strcmp(scheme, "https") == 0;
-	if (!https && strcmp(scheme, "http") != 0) {
-		err_set(e, -EINVAL, "endpoint '%s': only https:// is supported", endpoint);
-		goto out;
-	}
-	if (!https && !aws_host_is_loopback(host)) {
-		err_set(e, -EINVAL,
-			"endpoint '%s': plain http:// is only allowed to a loopback host (tests)",
-			endpoint);
-		goto out;
-	}
-	/* Without CURLU_DEFAULT_PORT only an explicit port is returned. */
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-	    strcmp(port, https ? "443" : "80") != 0)
-		r = buf_printf(&b, "%s:%s", host, port);
-	else
-		r = buf_puts(&b, host);
-	if (r < 0) {
-		err_set(e, r, "aws: out of memory");
-		goto out;
-	}
-	c->authority = buf_steal(&b);
-	buf_init(&b, 4096);
-	r = buf_printf(&b, "%s://%s/", scheme, c->authority);
-	if (r < 0) {
-		err_set(e, r, "aws: out of memory");
-		goto out;
-	}
-	c->endpoint_url = buf_steal(&b);
-	c->allow_http = !https;
-	r = (c->authority && c->endpoint_url) ? 0 : err_set(e, -ENOMEM, "aws: out of memory");
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	buf_free(&b);
-	return r;
+	if (r < 0)
+		return r;
+	c->authority = ep.authority;
+	c->endpoint_url = ep.url;
+	c->allow_http = !ep.https;
+	free(ep.host);
+	return 0;
 }
 
 /* Free the client's own copies and the client (no call may be pending). */

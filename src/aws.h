@@ -160,7 +160,4 @@ unsigned aws_pending(const struct aws_client *c);
 /* The loop the client runs on (for callers that need a timer beside its calls). */
 struct ev_loop *aws_client_loop(const struct aws_client *c);
 
-/* "https://host[:port]" scheme check used by aws_client_new(): true for 127/8, ::1, localhost. */
-bool aws_host_is_loopback(const char *host);
-
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "endpoint.h"
 #include "validate.h"
 
 static bool
@@ -578,22 +579,12 @@ bad:
 		       s);
 }
 
-static bool
-host_is_loopback(const char *host, size_t n)
-{
-	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
-		return true;
-	if (n == 5 && memcmp(host, "[::1]", 5) == 0)
-		return true;
-	return n >= 4 && memcmp(host, "127.", 4) == 0;
-}
-
 int
 validate_endpoint_url(const char *s, struct err *e)
 {
-	const char *host, *end;
-	size_t n = strlen(s), host_len;
-	bool https;
+	struct endpoint ep = {0};
+	size_t n = strlen(s);
+	int r;
 
 	if (n > 2048)
 		return err_set(e, -EINVAL, "endpoint URL is longer than 2048 bytes");
@@ -603,47 +594,10 @@ validate_endpoint_url(const char *s, struct err *e)
 				       "endpoint URL '%s' contains a space, a control or "
 				       "a non-ASCII character",
 				       s);
-	https = strncmp(s, "https://", 8) == 0;
-	if (!https && strncmp(s, "http://", 7) != 0)
-		return err_set(e, -EINVAL, "endpoint URL '%s' must start with https://", s);
-	host = s + (https ? 8 : 7);
-	if (*host == '[') {
-		end = strchr(host, ']');
-		if (end == NULL)
-			goto bad;
-		end++;
-	} else {
-		end = host + strcspn(host, ":/?#");
-	}
-	host_len = (size_t)(end - host);
-	if (host_len == 0 || memchr(host, '@', host_len) != NULL)
-		goto bad;
-	if (*end == ':') {
-		const char *p = end + 1;
-		unsigned port = 0;
-
-		while (is_digit(*p)) {
-			port = port * 10 + (unsigned)(*p - '0');
-			if (port > 65535)
-				goto bad;
-			p++;
-		}
-		if (p == end + 1 || port == 0 || (*p != '\0' && *p != '/'))
-			goto bad;
-		end = p;
-	}
-	if (*end != '\0' && *end != '/')
-		goto bad;
-	if (!https && !host_is_loopback(host, host_len))
-		return err_set(
-			e, -EINVAL,
-			"endpoint URL '%s': plain http:// is allowed only for a loopback host; "
-			"use https://",
-			s);
-	return 0;
-bad:
-	return err_set(e, -EINVAL,
-		       "invalid endpoint URL '%s' (expected https://host[:port][/path])", s);
+	/* The very parser the client uses: what passes here connects there. */
+	r = endpoint_parse(s, &ep, e);
+	endpoint_free(&ep);
+	return r;
 }
 
 int

@@ -270,7 +270,10 @@ test_names_ids_tags_urls(void **state)
 	assert_int_equal(validate_utf8_length("caf\xc3\xa9"), 4);
 	assert_int_equal(validate_tag_value("", NULL), 0);
 	assert_int_equal(validate_endpoint_url("https://ec2.us-east-1.amazonaws.com", NULL), 0);
-	assert_int_equal(validate_endpoint_url("https://h:8443/p", NULL), 0);
+	assert_int_equal(validate_endpoint_url("https://h:8443/", NULL), 0);
+	/* What the daemon would refuse, -n refuses (issue 13): a path, a look-alike host. */
+	assert_int_equal(validate_endpoint_url("https://h:8443/p", NULL), -EINVAL);
+	assert_int_equal(validate_endpoint_url("http://127.evil.com:1", NULL), -EINVAL);
 	assert_int_equal(validate_endpoint_url("http://127.0.0.1:8080", NULL), 0);
 	assert_int_equal(validate_endpoint_url("http://[::1]:8080/", NULL), 0);
 	assert_int_equal(validate_endpoint_url("http://localhost", NULL), 0);

@@ -702,9 +702,6 @@ test_http_endpoint_must_be_loopback(void **state)
 	assert_int_equal(aws_client_new(f->loop, &o, &c, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "loopback"));
 	assert_null(c);
-	assert_true(aws_host_is_loopback("127.0.0.1"));
-	assert_true(aws_host_is_loopback("::1"));
-	assert_false(aws_host_is_loopback("127.0.0.1.example.com"));
 }
 
 int
