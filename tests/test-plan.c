@@ -736,6 +736,194 @@ test_valve_zero(void **state)
 				    "more than delete.max_per_cycle (0); holding every delete\n");
 }
 
+/* ---- the delete guard ------------------------------------------------------------------ */
+
+#define GUARD_EVERY(n)                                                                          \
+	"this cycle would delete every owned service (" n "): the configuration names none of " \
+	"them; set delete.allow_empty: true if that is what you want"
+
+static void
+test_delete_guard_every(void **state)
+{
+	struct fx *f = *state;
+
+	f->in.allow_empty = false;
+	/* Nothing owned, nothing to delete: no guard either. */
+	assert_string_equal(run(f), "");
+	assert_null(f->plan->delete_guard);
+
+	/* No spec stands for any owned service: every delete is held, none goes. */
+	add_old_services(f, 2);
+	assert_string_equal(run(f),
+			    "! guard old-0 vpce-svc-0: " GUARD_EVERY(
+				    "2") "\n"
+					 "! guard old-1 vpce-svc-1: " GUARD_EVERY("2") "\n");
+	assert_non_null(f->plan->delete_guard);
+	assert_string_equal(f->plan->delete_guard, GUARD_EVERY("2"));
+	assert_int_equal(f->plan->n_changes, 0);
+	assert_int_equal(f->plan->held[0].kind, PLAN_HOLD_GUARD);
+	assert_int_equal(f->plan->held[1].kind, PLAN_HOLD_GUARD);
+
+	/* A spec to create stands for no existing service: still every one. */
+	spec_add(f, "new");
+	assert_string_equal(
+		run(f), "create new -: acceptance_required: true; "
+			"network_load_balancer_arns: " NLB_A "; supported_ip_address_types: ipv4\n"
+			"! guard old-0 vpce-svc-0: " GUARD_EVERY(
+				"2") "\n"
+				     "! guard old-1 vpce-svc-1: " GUARD_EVERY("2") "\n");
+
+	/* allow_empty lets them go. */
+	f->in.allow_empty = true;
+	assert_string_equal(
+		run(f), "create new -: acceptance_required: true; "
+			"network_load_balancer_arns: " NLB_A "; supported_ip_address_types: ipv4\n"
+			"delete old-0 vpce-svc-0: not in the configuration (policy sync)\n"
+			"delete old-1 vpce-svc-1: not in the configuration (policy sync)\n");
+	assert_null(f->plan->delete_guard);
+}
+
+static void
+test_delete_guard_allow_empty_keeps_other_guards(void **state)
+{
+	struct fx *f = *state;
+
+	/* allow_empty lifts the guard only: the valve and the connections still hold. */
+	add_old_services(f, 3);
+	obs_conn(&f->obs->services[0], "vpce-1", "available");
+	f->in.allow_empty = true;
+	f->in.max_deletes = 1;
+	assert_string_equal(
+		run(f), "! connected old-0 vpce-svc-0: 1 endpoint connection(s) available or "
+			"pendingAcceptance (vpce-1); set delete.reject_connections to reject "
+			"them\n"
+			"! valve old-1 vpce-svc-1: would delete 2 services this cycle, more than "
+			"delete.max_per_cycle (1); holding every delete\n"
+			"! valve old-2 vpce-svc-2: would delete 2 services this cycle, more than "
+			"delete.max_per_cycle (1); holding every delete\n");
+	assert_null(f->plan->delete_guard);
+}
+
+#define GUARD_FRACTION(n, total, pct)                                               \
+	"this cycle would delete " n " of the " total " owned services, more than " \
+	"delete.max_fraction (" pct "%); raise it if that is what you want"
+
+static void
+test_delete_guard_fraction(void **state)
+{
+	struct fx *f = *state;
+	struct observed_service *o;
+
+	/* One keeper (drifted) and three to delete: 3 of 4 owned services, 75%. */
+	spec_add(f, "keep");
+	o = obs_add(f, "vpce-svc-k", OWNER, "keep", "Available");
+	o->cfg.acceptance_required = EC2_BOOL_FALSE;
+	add_old_services(f, 3);
+	f->in.allow_empty = false;
+	f->in.max_fraction_pct = 75; /* exactly at the fraction: not more than it */
+	assert_string_equal(run(f),
+			    "modify_config keep vpce-svc-k: acceptance_required: false → true\n"
+			    "delete old-0 vpce-svc-0: not in the configuration (policy sync)\n"
+			    "delete old-1 vpce-svc-1: not in the configuration (policy sync)\n"
+			    "delete old-2 vpce-svc-2: not in the configuration (policy sync)\n");
+	assert_null(f->plan->delete_guard);
+
+	/* Above it: every delete is held, the keeper's changes still go. */
+	f->in.max_fraction_pct = 74;
+	assert_string_equal(
+		run(f),
+		"modify_config keep vpce-svc-k: acceptance_required: false → true\n"
+		"! guard old-0 vpce-svc-0: " GUARD_FRACTION(
+			"3", "4", "74") "\n"
+					"! guard old-1 vpce-svc-1: " GUARD_FRACTION(
+						"3", "4",
+						"74") "\n"
+						      "! guard old-2 vpce-svc-2: " GUARD_FRACTION(
+							      "3", "4", "74") "\n");
+	assert_string_equal(f->plan->delete_guard, GUARD_FRACTION("3", "4", "74"));
+	assert_int_equal(f->plan->n_changes, 1);
+
+	/* allow_empty is about an empty desired state, not about the fraction. */
+	f->in.allow_empty = true;
+	assert_string_equal(
+		run(f),
+		"modify_config keep vpce-svc-k: acceptance_required: false → true\n"
+		"! guard old-0 vpce-svc-0: " GUARD_FRACTION(
+			"3", "4", "74") "\n"
+					"! guard old-1 vpce-svc-1: " GUARD_FRACTION(
+						"3", "4",
+						"74") "\n"
+						      "! guard old-2 vpce-svc-2: " GUARD_FRACTION(
+							      "3", "4", "74") "\n");
+}
+
+static void
+test_delete_guard_fraction_counts_duplicates(void **state)
+{
+	struct fx *f = *state;
+
+	/* A duplicate is a delete too: 2 (duplicate, old) of 3 owned services, 66.7%. */
+	spec_add(f, "api");
+	obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	obs_add(f, "vpce-svc-2", OWNER, "api", "Available");
+	obs_add(f, "vpce-svc-3", OWNER, "old", "Available");
+	f->in.allow_empty = false;
+	f->in.max_fraction_pct = 66;
+	assert_string_equal(run(f),
+			    "! guard api vpce-svc-2: " GUARD_FRACTION(
+				    "2", "3", "66") "\n"
+						    "! guard old vpce-svc-3: " GUARD_FRACTION(
+							    "2", "3", "66") "\n");
+	f->in.max_fraction_pct = 67;
+	assert_string_equal(run(f),
+			    "delete api vpce-svc-2: duplicate of vpce-svc-1 (same vpcesd:name)\n"
+			    "delete old vpce-svc-3: not in the configuration (policy sync)\n");
+	assert_null(f->plan->delete_guard);
+}
+
+static void
+test_delete_guard_sync_only(void **state)
+{
+	struct fx *f = *state;
+
+	/* upsert-only deletes nothing anyway: HELD_POLICY as before, no guard. */
+	spec_add(f, "keep");
+	obs_add(f, "vpce-svc-k", OWNER, "keep", "Available");
+	add_old_services(f, 1);
+	f->in.allow_empty = false;
+	f->in.max_fraction_pct = 1;
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	assert_string_equal(run(f), "! policy old-0 vpce-svc-0: would delete old-0 (vpce-svc-0): "
+				    "not in the configuration (policy upsert-only)\n");
+	assert_null(f->plan->delete_guard);
+	f->in.n_specs = 0; /* every one would be deleted: still only the policy */
+	assert_string_equal(run(f), "! policy keep vpce-svc-k: would delete keep (vpce-svc-k): "
+				    "not in the configuration (policy upsert-only)\n"
+				    "! policy old-0 vpce-svc-0: would delete old-0 (vpce-svc-0): "
+				    "not in the configuration (policy upsert-only)\n");
+	assert_null(f->plan->delete_guard);
+}
+
+static void
+test_delete_guard_adopt_target_is_kept(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+
+	/* Adopting X while deleting Y, a duplicate of X: not "every" service goes. */
+	s->adopt = strdup("vpce-svc-x");
+	obs_add_src(f, "vpce-svc-x", NULL, NULL, "Available", OBSERVATION_ID_LOOKUP);
+	assert_int_equal(observation_add_lookup(f->obs, "vpce-svc-x", OBSERVATION_FOUND, NULL), 0);
+	obs_add(f, "vpce-svc-y", OWNER, "api", "Available");
+	f->in.allow_empty = false;
+	f->in.max_fraction_pct = 50; /* 1 of 2 */
+	assert_string_equal(run(f),
+			    "adopt api vpce-svc-x: tag vpcesd:name: (none) → api; tag "
+			    "vpcesd:owner: (none) → " OWNER "\n"
+			    "delete api vpce-svc-y: duplicate of vpce-svc-x (same vpcesd:name)\n");
+	assert_null(f->plan->delete_guard);
+}
+
 /* ---- duplicates ------------------------------------------------------------------------ */
 
 static void
@@ -912,6 +1100,236 @@ test_lb_type_change_refused(void **state)
 			    "! refused to-nlb vpce-svc-2: load balancer type change gateway → "
 			    "network needs a re-create (delete the service or give the spec a "
 			    "new name)\n");
+}
+
+/* ---- reads ---------------------------------------------------------------------------------- */
+
+/* plan_reads() (asserting success) into *r, which the caller frees with plan_reads_free(). */
+static void
+reads(struct fx *f, struct plan_reads *r)
+{
+	memset(r, 0, sizeof(*r));
+	err_clear(&f->e);
+	assert_int_equal(plan_reads(&f->in, r, &f->e), 0);
+	assert_false(err_isset(&f->e));
+	assert_int_equal(r->n, f->obs->n_services);
+}
+
+static void
+test_reads_keepers(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+	struct plan_reads r;
+
+	s = spec_add(f, "p");
+	s->principals_managed = true;
+	s = spec_add(f, "c");
+	s->connections_managed = true;
+	s = spec_add(f, "n");
+	s->notifications_managed = true;
+	s = spec_add(f, "all");
+	s->principals_managed = s->connections_managed = s->notifications_managed = true;
+	s = spec_add(f, "pending");
+	s->principals_managed = s->connections_managed = s->notifications_managed = true;
+	spec_add(f, "plain");
+	obs_add(f, "vpce-svc-0", OWNER, "p", "Available");
+	obs_add(f, "vpce-svc-1", OWNER, "c", "Available");
+	obs_add(f, "vpce-svc-2", OWNER, "n", "Available");
+	obs_add(f, "vpce-svc-3", OWNER, "all", "Available");
+	obs_add(f, "vpce-svc-4", OWNER, "pending", "Pending"); /* only Available ones converge */
+	obs_add(f, "vpce-svc-5", OWNER, "plain", "Available");
+	obs_add(f, "vpce-svc-6", "team-b", "p", "Available"); /* not ours: never read */
+	reads(f, &r);
+	assert_int_equal(r.what[0], PLAN_READ_PRINCIPALS);
+	assert_int_equal(r.what[1], PLAN_READ_CONNECTIONS);
+	assert_int_equal(r.what[2], PLAN_READ_NOTIFICATIONS);
+	assert_int_equal(r.what[3],
+			 PLAN_READ_PRINCIPALS | PLAN_READ_CONNECTIONS | PLAN_READ_NOTIFICATIONS);
+	assert_int_equal(r.what[4], 0);
+	assert_int_equal(r.what[5], 0);
+	assert_int_equal(r.what[6], 0);
+	assert_int_equal(r.lookup_ids.n, 0);
+	plan_reads_free(&r);
+	assert_null(r.what);
+}
+
+static void
+test_reads_delete_candidates(void **state)
+{
+	struct fx *f = *state;
+	struct plan_reads r;
+
+	/* The delete guard looks at the connections of what may go: Available or Failed. */
+	spec_add(f, "dup");
+	obs_add(f, "vpce-svc-0", OWNER, "old-a", "Available");
+	obs_add(f, "vpce-svc-1", OWNER, "old-f", "Failed");
+	obs_add(f, "vpce-svc-2", OWNER, "old-p", "Pending");
+	obs_add(f, "vpce-svc-3", OWNER, "old-d", "Deleting");
+	obs_add(f, "vpce-svc-4", OWNER, "dup", "Available"); /* keeper */
+	obs_add(f, "vpce-svc-5", OWNER, "dup", "Available"); /* duplicate */
+	obs_add(f, "vpce-svc-6", OWNER, "old-x", "Deleted"); /* gone */
+	reads(f, &r);
+	assert_int_equal(r.what[0], PLAN_READ_CONNECTIONS);
+	assert_int_equal(r.what[1], PLAN_READ_CONNECTIONS);
+	assert_int_equal(r.what[2], 0);
+	assert_int_equal(r.what[3], 0);
+	assert_int_equal(r.what[4], 0);
+	assert_int_equal(r.what[5], PLAN_READ_CONNECTIONS);
+	assert_int_equal(r.what[6], 0);
+	plan_reads_free(&r);
+
+	/* upsert-only (and create-only) delete nothing: nothing to read for it. */
+	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
+	reads(f, &r);
+	for (size_t i = 0; i < r.n; i++)
+		assert_int_equal(r.what[i], 0);
+	plan_reads_free(&r);
+	f->in.policy = MODEL_POLICY_CREATE_ONLY;
+	reads(f, &r);
+	for (size_t i = 0; i < r.n; i++)
+		assert_int_equal(r.what[i], 0);
+	plan_reads_free(&r);
+}
+
+static void
+test_reads_lookups(void **state)
+{
+	struct fx *f = *state;
+	struct plan_reads r;
+	struct strv prev = STRV_INIT;
+	const struct plan_memory mem[] = {
+		{.name = "a", .service_id = "vpce-svc-9", .seen_at = 1}, /* not listed */
+		{.name = "b", .service_id = "vpce-svc-1", .seen_at = 1}, /* listed, renamed */
+		{.name = "c",
+		 .service_id = "vpce-svc-7",
+		 .seen_at = 1}, /* a previous owner's has c */
+		{.name = "d", .service_id = "vpce-svc-8", .seen_at = 1}, /* not listed */
+		{.name = "e", .service_id = "vpce-svc-8", .seen_at = 1}, /* the same id again */
+		{.name = "f"},                                           /* no service remembered */
+		{.name = "g", .service_id = "vpce-svc-6", .seen_at = 1}, /* g has a keeper */
+	};
+
+	for (const char *n = "abcdefg"; *n; n++) {
+		char name[2] = {*n, '\0'};
+
+		spec_add(f, name);
+	}
+	obs_add(f, "vpce-svc-1", OWNER, "renamed", "Available");
+	obs_add_src(f, "vpce-svc-2", "team-old", "c", "Available", OBSERVATION_PREVIOUS_LISTING);
+	obs_add(f, "vpce-svc-3", OWNER, "g", "Available");
+	assert_int_equal(observation_add_owner_listing(f->obs, "team-old", true), 0);
+	set_strv(&prev, "team-old", NULL);
+	f->in.previous_owners = &prev;
+	f->in.memory = mem;
+	f->in.n_memory = sizeof(mem) / sizeof(mem[0]);
+	reads(f, &r);
+	assert_strv(&r.lookup_ids, "vpce-svc-8,vpce-svc-9"); /* sorted, unique */
+	plan_reads_free(&r);
+	assert_int_equal(r.lookup_ids.n, 0);
+
+	/* No memory: nothing to look up. */
+	f->in.memory = NULL;
+	f->in.n_memory = 0;
+	reads(f, &r);
+	assert_int_equal(r.lookup_ids.n, 0);
+	plan_reads_free(&r);
+	strv_free(&prev);
+}
+
+static void
+test_reads_handover(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s = spec_add(f, "api");
+	struct plan_reads r;
+	struct strv prev = STRV_INIT;
+	const struct plan_memory mem[] = {
+		{.name = "api", .service_id = "vpce-svc-9", .seen_at = 1}};
+
+	s->principals_managed = s->notifications_managed = true;
+	obs_add_src(f, "vpce-svc-1", "team-old", "api", "Available", OBSERVATION_PREVIOUS_LISTING);
+	assert_int_equal(observation_add_owner_listing(f->obs, "team-old", true), 0);
+	set_strv(&prev, "team-old", NULL);
+	f->in.previous_owners = &prev;
+	f->in.memory = mem;
+	f->in.n_memory = 1;
+
+	/* Not handed over: held, nothing to read, and the name is not looked up. */
+	reads(f, &r);
+	assert_int_equal(r.what[0], 0);
+	assert_int_equal(r.lookup_ids.n, 0);
+	plan_reads_free(&r);
+
+	/* Handed over: it converges this cycle, so it gets a keeper's reads. */
+	f->in.handover_from = "team-old";
+	reads(f, &r);
+	assert_int_equal(r.what[0], PLAN_READ_PRINCIPALS | PLAN_READ_NOTIFICATIONS);
+	assert_int_equal(r.lookup_ids.n, 0);
+	plan_reads_free(&r);
+
+	/* ... when it is Available. */
+	free(f->obs->services[0].cfg.service_state);
+	f->obs->services[0].cfg.service_state = strdup("Pending");
+	reads(f, &r);
+	assert_int_equal(r.what[0], 0);
+	plan_reads_free(&r);
+	strv_free(&prev);
+}
+
+/* ---- bindings ------------------------------------------------------------------------------- */
+
+static void
+test_bindings(void **state)
+{
+	struct fx *f = *state;
+	struct service_spec *s;
+	const struct plan_binding *b;
+
+	/* Specs in reverse name order on purpose. */
+	spec_add(f, "zeta"); /* to create */
+	spec_add(f, "mid");
+	s = spec_add(f, "gamma");
+	s->adopt = strdup("vpce-svc-g");
+	s = spec_add(f, "delta"); /* refused adopt */
+	s->adopt = strdup("vpce-svc-d");
+	spec_add(f, "alpha");
+	obs_add(f, "vpce-svc-m", OWNER, "mid", "Pending");
+	obs_add(f, "vpce-svc-a2", OWNER, "alpha", "Available");
+	obs_add(f, "vpce-svc-a1", OWNER, "alpha", "Available");
+	obs_add_src(f, "vpce-svc-g", NULL, NULL, "Available", OBSERVATION_ID_LOOKUP);
+	obs_add_src(f, "vpce-svc-d", "team-b", "x", "Available", OBSERVATION_ID_LOOKUP);
+	run(f);
+	assert_int_equal(f->plan->n_bindings, 5);
+	assert_string_equal(f->plan->bindings[0].name, "alpha");
+	assert_string_equal(f->plan->bindings[1].name, "delta");
+	assert_string_equal(f->plan->bindings[2].name, "gamma");
+	assert_string_equal(f->plan->bindings[3].name, "mid");
+	assert_string_equal(f->plan->bindings[4].name, "zeta");
+
+	b = plan_binding_of(f->plan, "alpha"); /* the keeper, not its duplicate */
+	assert_ptr_equal(b, &f->plan->bindings[0]);
+	assert_ptr_equal(b->service, &f->obs->services[2]);
+	b = plan_binding_of(f->plan, "delta");
+	assert_null(b->service);
+	b = plan_binding_of(f->plan, "gamma"); /* the adopt target */
+	assert_ptr_equal(b->service, &f->obs->services[3]);
+	b = plan_binding_of(f->plan, "mid"); /* held WAITING, but it stands for it */
+	assert_ptr_equal(b->service, &f->obs->services[0]);
+	b = plan_binding_of(f->plan, "zeta");
+	assert_non_null(b);
+	assert_null(b->service);
+	assert_int_equal(b->generation, 0);
+	assert_false(b->forget_service);
+	assert_null(plan_binding_of(f->plan, "nope"));
+	assert_null(plan_binding_of(f->plan, "aaa"));
+	assert_null(plan_binding_of(f->plan, "zzz"));
+
+	/* No spec: no binding. */
+	f->in.n_specs = 0;
+	run(f);
+	assert_int_equal(f->plan->n_bindings, 0);
+	assert_null(plan_binding_of(f->plan, "alpha"));
 }
 
 /* ---- ordering ----------------------------------------------------------------------------- */
@@ -1804,12 +2222,23 @@ main(void)
 		T(test_valve_exactly_max),
 		T(test_valve_above_max_holds_all),
 		T(test_valve_zero),
+		T(test_delete_guard_every),
+		T(test_delete_guard_allow_empty_keeps_other_guards),
+		T(test_delete_guard_fraction),
+		T(test_delete_guard_fraction_counts_duplicates),
+		T(test_delete_guard_sync_only),
+		T(test_delete_guard_adopt_target_is_kept),
 		T(test_duplicates),
 		T(test_duplicate_keeper_smallest_id),
 		T(test_incomplete_listing),
 		T(test_unknown_permissions_hold_service),
 		T(test_states),
 		T(test_lb_type_change_refused),
+		T(test_reads_keepers),
+		T(test_reads_delete_candidates),
+		T(test_reads_lookups),
+		T(test_reads_handover),
+		T(test_bindings),
 		T(test_order_within_and_across_services),
 		T(test_client_token),
 		T(test_client_token_generation),
