@@ -375,6 +375,16 @@ plan_spec(struct ctx *x, size_t si)
 		if (!spec->adopt && !x->owned[hi]->claimed &&
 		    (keeper == NULL || better_keeper(x->owned[hi], keeper)))
 			keeper = x->owned[hi];
+	if (keeper == NULL && !spec->adopt && m && m->service_id) {
+		struct ref *remembered = find_by_id(x, m->service_id);
+
+		/*
+		 * The remembered service is ours but lost its name: plan_missing()
+		 * holds the spec for a human to decide; it is no delete candidate.
+		 */
+		if (remembered && remembered->owned && !remembered->deleted)
+			remembered->handled = true;
+	}
 	if (keeper == NULL && !spec->adopt && x->reads) {
 		/* A previous owner's service converges once handed over; a remembered one is looked up. */
 		struct ref *prev = previous_of(x, spec->name);
