@@ -1,7 +1,9 @@
 /*
- * Unit tests for plan.h (and the observation.h builders it consumes).  The
- * fixture (struct fx, the builders, run() and the digest) is
- * tests/support/plan_fixture.h.
+ * Unit tests for plan.h (and the observation.h builders it consumes): the
+ * core (plan.c) and the convergence of one service (plan_converge.c).  The
+ * rules that use the memory of earlier cycles (plan_memory.c) are in
+ * tests/test-plan-memory.c; both share the fixture (struct fx, the
+ * builders, run() and the digest), tests/support/plan_fixture.h.
  *
  * Each test builds desired specs and an observation by hand, runs
  * plan_compute() and compares a one-line-per-item digest of the whole plan
