@@ -126,7 +126,7 @@ find_by_id(const struct ctx *x, const char *id)
 	return r ? *r : NULL;
 }
 
-static const struct service_spec *
+const struct service_spec *
 find_spec(const struct ctx *x, const char *name)
 {
 	const struct service_spec **s = x->in->n_specs
@@ -337,11 +337,21 @@ previous_of(const struct ctx *x, const char *name)
 {
 	struct ref *best = NULL;
 
+	const char *from = x->in->handover_from;
+
 	for (size_t i = name_lower_bound(x->previous, x->n_previous, name);
-	     i < x->n_previous && strcmp(ref_name(x->previous[i]), name) == 0; i++)
-		if (!x->previous[i]->claimed &&
-		    (best == NULL || better_keeper(x->previous[i], best)))
-			best = x->previous[i];
+	     i < x->n_previous && strcmp(ref_name(x->previous[i]), name) == 0; i++) {
+		struct ref *r = x->previous[i];
+		/* The owner to hand over from first: its service is the one to take. */
+		bool mine = from && strcmp(r->owner, from) == 0;
+		bool best_mine = best && from && strcmp(best->owner, from) == 0;
+
+		if (r->claimed)
+			continue;
+		if (best == NULL || (mine && !best_mine) ||
+		    (mine == best_mine && better_keeper(r, best)))
+			best = r;
+	}
 	return best;
 }
 
@@ -381,8 +391,10 @@ plan_spec(struct ctx *x, size_t si)
 		/*
 		 * The remembered service is ours but lost its name: plan_missing()
 		 * holds the spec for a human to decide; it is no delete candidate.
+		 * (Renamed to another spec's name, it is that spec's.)
 		 */
-		if (remembered && remembered->owned && !remembered->deleted)
+		if (remembered && remembered->owned && !remembered->deleted &&
+		    !(remembered->name && find_spec(x, remembered->name)))
 			remembered->handled = true;
 	}
 	if (keeper == NULL && !spec->adopt && x->reads) {

@@ -215,7 +215,11 @@ struct plan_held {
  */
 struct plan_binding {
 	char *name;
-	/* The observed service the spec stands for, NULL: none (to create, or held). */
+	/*
+	 * The observed service the spec stands for (also while its changes
+	 * are held: Pending, contested, …); NULL when it has none this cycle
+	 * (to create, or held for want of one).
+	 */
 	const struct observed_service *service;
 	/* The create generation of the name from now on (a CREATE uses it). */
 	unsigned long generation;

@@ -89,7 +89,13 @@ bool state_is(const struct ref *r, const char *state);
 /* The ref with this service id (skipped entries excluded), or NULL. */
 struct ref *find_by_id(const struct ctx *x, const char *id);
 
-/* The best unclaimed service of a previous owner carrying vpcesd:name `name`, or NULL. */
+/* The spec called `name`, or NULL. */
+const struct service_spec *find_spec(const struct ctx *x, const char *name);
+
+/*
+ * The best unclaimed service of a previous owner carrying vpcesd:name
+ * `name` (one of handover_from's first), or NULL.
+ */
 struct ref *previous_of(const struct ctx *x, const char *name);
 
 /* The outcome of looking `id` up, or NULL when it was not looked up. */

@@ -99,6 +99,28 @@ plan_missing(struct ctx *x, const struct service_spec *spec, const struct plan_m
 		char *why;
 		int rc;
 
+		if (r == NULL && l && l->result == OBSERVATION_FOUND)
+			return add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, m->service_id,
+					"the lookup of its service %s found it, but it is not in "
+					"the observation; not creating",
+					m->service_id);
+		if (r != NULL && !r->deleted && r->owned && r->name &&
+		    strcmp(r->name, spec->name) != 0 && find_spec(x, r->name)) {
+			/*
+			 * Renamed to another desired spec's name: that spec's now.
+			 * This name's token would be answered with it: a new one.
+			 */
+			b->generation = m->generation + 1;
+			b->forget_service = true;
+			why = format("its service %s now carries %s=%s: a new ClientToken "
+				     "(generation %lu) makes a new one",
+				     r->id, NAME_TAG, r->name, b->generation);
+			if (why == NULL)
+				return -ENOMEM;
+			rc = plan_create(x, spec, b->generation, why);
+			free(why);
+			return rc;
+		}
 		if (r != NULL && !r->deleted) {
 			if (r->owned)
 				return add_held(

@@ -286,6 +286,46 @@ test_memory_renamed(void **state)
 				    "owner 'team-old' is incomplete; not creating\n");
 }
 
+/* Renamed to another desired spec's name: that spec keeps it, this one gets a new service. */
+static void
+test_memory_renamed_to_other_spec(void **state)
+{
+	struct fx *f = *state;
+	const struct plan_memory mem[] = {
+		{.name = "api", .service_id = "vpce-svc-9", .seen_at = NOW - 60, .generation = 1}};
+
+	spec_add(f, "api");
+	spec_add(f, "web");
+	f->in.now = NOW;
+	f->in.memory = mem;
+	f->in.n_memory = 1;
+	obs_add(f, "vpce-svc-9", OWNER, "web", "Available");
+	assert_string_equal(run(f), "create api -: its service vpce-svc-9 now carries "
+				    "vpcesd:name=web: a new ClientToken (generation 2) makes a new "
+				    "one; " CREATE_REST);
+	assert_int_equal(change(f, 0)->create.generation, 2);
+	assert_true(plan_binding_of(f->plan, "api")->forget_service);
+	assert_ptr_equal(plan_binding_of(f->plan, "web")->service, &f->obs->services[0]);
+}
+
+/* A lookup that found the service, which the observation then lacks: nothing is guessed. */
+static void
+test_memory_found_not_observed(void **state)
+{
+	struct fx *f = *state;
+	const struct plan_memory mem[] = {
+		{.name = "api", .service_id = "vpce-svc-9", .seen_at = NOW - 60, .generation = 1}};
+
+	spec_add(f, "api");
+	f->in.now = NOW;
+	f->in.memory = mem;
+	f->in.n_memory = 1;
+	assert_int_equal(observation_add_lookup(f->obs, "vpce-svc-9", OBSERVATION_FOUND, NULL), 0);
+	assert_string_equal(run(f), "! incomplete api vpce-svc-9: the lookup of its service "
+				    "vpce-svc-9 found it, but it is not in the observation; not "
+				    "creating\n");
+}
+
 static void
 test_memory_none(void **state)
 {
@@ -393,6 +433,27 @@ test_previous_owner_handover(void **state)
 	assert_string_equal(c->tags.v[1].value, OWNER);
 	assert_ptr_equal(plan_binding_of(f->plan, "api")->service, &f->obs->services[0]);
 	assert_null(f->plan->delete_guard);
+	strv_free(&prev);
+}
+
+/* Two previous owners carry the name: the one to hand over from is the one taken. */
+static void
+test_previous_owner_handover_prefers_its_owner(void **state)
+{
+	struct fx *f = *state;
+	struct strv prev = STRV_INIT;
+
+	spec_add(f, "api");
+	/* team-aaa sorts (and would win on id) before team-old. */
+	obs_add_src(f, "vpce-svc-0", "team-aaa", "api", "Available", OBSERVATION_PREVIOUS_LISTING);
+	obs_add_src(f, "vpce-svc-p", OLD_OWNER, "api", "Available", OBSERVATION_PREVIOUS_LISTING);
+	set_strv(&prev, "team-aaa", OLD_OWNER, NULL);
+	assert_int_equal(observation_add_owner_listing(f->obs, "team-aaa", true), 0);
+	assert_int_equal(observation_add_owner_listing(f->obs, OLD_OWNER, true), 0);
+	f->in.previous_owners = &prev;
+	f->in.handover_from = OLD_OWNER;
+	assert_string_equal(run(f),
+			    "adopt api vpce-svc-p: tag vpcesd:owner: " OLD_OWNER " → " OWNER "\n");
 	strv_free(&prev);
 }
 
@@ -695,9 +756,12 @@ main(void)
 		T(test_memory_answered_not_yet_seen),
 		T(test_memory_retagged),
 		T(test_memory_renamed),
+		T(test_memory_renamed_to_other_spec),
+		T(test_memory_found_not_observed),
 		T(test_memory_none),
 		T(test_previous_owner_refused),
 		T(test_previous_owner_handover),
+		T(test_previous_owner_handover_prefers_its_owner),
 		T(test_previous_owner_listing_incomplete),
 		T(test_previous_owner_other_names_untouched),
 		T(test_fight_first_repeat),
