@@ -40,6 +40,7 @@
 #include "conf.h"
 #include "escape.h"
 #include "log.h"
+#include "pem.h"
 #include "validate.h"
 
 #define LIST_MAX          1000 /* entries in any list of a service */
@@ -1066,6 +1067,23 @@ resolve_region(struct loader *l, const char *daemon_path, bool quiet)
 			  "no region: set AWS_REGION or AWS_DEFAULT_REGION in the environment");
 }
 
+/*
+ * The daemon reads ca_file at start-up (http.h) and refuses a file it
+ * cannot use; the check reads it the same way (pem.h), so that `vpcesd -n`
+ * says so with the key's position.
+ */
+static void
+check_ca_file(struct loader *l, const struct ynode *n, const char *path)
+{
+	struct err e;
+
+	if (path == NULL)
+		return;
+	err_clear(&e);
+	if (pem_load_certs(path, NULL, &e) < 0)
+		diag(l, n, "ca_file: %s", e.msg);
+}
+
 static void
 load_api(struct loader *l, const struct ynode *n)
 {
@@ -1305,8 +1323,10 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 		take_checked(l, v, "endpoint", validate_endpoint_url, &c->endpoint);
 	if ((v = map_get(root, skip, "sts_endpoint", NULL)))
 		take_checked(l, v, "sts_endpoint", validate_endpoint_url, &c->sts_endpoint);
-	if ((v = map_get(root, skip, "ca_file", NULL)))
+	if ((v = map_get(root, skip, "ca_file", NULL))) {
 		take_checked(l, v, "ca_file", validate_abs_path, &c->ca_file);
+		check_ca_file(l, v, c->ca_file);
+	}
 	if ((v = map_get(root, skip, "owner", NULL))) {
 		take_checked(l, v, "owner", validate_name, &c->owner);
 		owner_ok =

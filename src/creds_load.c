@@ -166,3 +166,19 @@ creds_inputs_load(struct creds_inputs *ret, const struct creds_config *config, c
 	*ret = in;
 	return 0;
 }
+
+int
+creds_plan_load(const struct creds_config *config, char *const *envp, struct creds_plan *ret,
+		struct err *e)
+{
+	struct creds_inputs in;
+	int r;
+
+	r = creds_inputs_load(&in, config, envp, e);
+	if (r < 0)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	r = creds_plan_resolve(&in, ret, e);
+	creds_inputs_free(&in);
+	return r;
+}

@@ -157,6 +157,14 @@ int creds_plan_resolve(const struct creds_inputs *in, struct creds_plan *ret, st
 void creds_plan_free(struct creds_plan *p);
 
 /*
+ * creds_inputs_load() then creds_plan_resolve(): the provider the daemon
+ * would use, decided exactly as at start-up, with no network I/O — for the
+ * daemon and for `vpcesd -n` alike.  Blocking file I/O.  Same errors.
+ */
+int creds_plan_load(const struct creds_config *config, char *const *envp, struct creds_plan *ret,
+		    struct err *e);
+
+/*
  * Clean up an ECS authorization token read from a file or the environment,
  * in place: one trailing "\n" or "\r\n" is removed; any other CR or LF, an
  * empty token or one over CREDS_FIELD_MAX bytes is -EINVAL (the token would

@@ -161,27 +161,28 @@ daemon_observe_call(void *arg, const struct aws_call_record *rec)
 		reconciler_observe_call(d->rec, rec);
 }
 
-/* Build the credentials chain from the configuration and the environment. */
-static int
-build_creds(struct daemon *d, const struct vpcesd_config *cfg, struct stack *s, struct err *e)
+static void
+creds_config_of(const struct vpcesd_config *cfg, struct creds_config *cc)
 {
-	const struct creds_config cc = {
+	*cc = (struct creds_config){
 		.profile = cfg->credentials.profile,
 		.role_arn = cfg->credentials.role_arn,
 		.external_id = cfg->credentials.external_id,
 		.session_name = cfg->credentials.session_name,
 		.web_identity_token_file = cfg->credentials.web_identity_token_file,
 	};
-	struct creds_inputs in;
+}
+
+/* Build the credentials chain from the configuration and the environment. */
+static int
+build_creds(struct daemon *d, const struct vpcesd_config *cfg, struct stack *s, struct err *e)
+{
+	struct creds_config cc;
 	struct creds_plan plan;
 	int r;
 
-	r = creds_inputs_load(&in, &cc, environ, e);
-	if (r < 0)
-		return r;
-	memset(&plan, 0, sizeof(plan));
-	r = creds_plan_resolve(&in, &plan, e);
-	creds_inputs_free(&in);
+	creds_config_of(cfg, &cc);
+	r = creds_plan_load(&cc, environ, &plan, e);
 	if (r < 0)
 		return r;
 	r = creds_build(d->loop, s->http, cfg->sts_endpoint, cfg->region, &plan, &s->creds, e);
@@ -242,6 +243,33 @@ stack_build(struct daemon *d, const struct vpcesd_config *cfg, struct stack *out
 fail_setup:
 	stack_free(&s);
 	return DAEMON_EXIT_SETUP;
+}
+
+int
+daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv *problems)
+{
+	struct creds_config cc;
+	struct creds_plan plan;
+	struct err e;
+	int n = 0;
+
+	creds_config_of(cfg, &cc);
+	err_clear(&e);
+	if (creds_plan_load(&cc, environ, &plan, &e) < 0) {
+		char line[ERR_MSG_MAX + 16];
+
+		snprintf(line, sizeof(line), "credentials: %s", e.msg);
+		strv_push(problems, line);
+		n++;
+	} else {
+		creds_plan_free(&plan);
+	}
+	err_clear(&e);
+	if (!dry_run && lock_check_dir(cfg->state_dir, &e) < 0) {
+		strv_push(problems, e.msg);
+		n++;
+	}
+	return n;
 }
 
 /* ---- status line -------------------------------------------------------- */

@@ -29,7 +29,9 @@
 #include <stdbool.h>
 
 #include "log.h"
+#include "model.h"
 #include "reconcile.h"
+#include "strv.h"
 
 #define DAEMON_STOP_GRACE 10.0 /* seconds the in-flight cycle may take after SIGTERM */
 
@@ -52,6 +54,14 @@ struct daemon_options {
 	int log_priority;    /* -1: the configuration's log.level */
 	enum log_target log_target;
 };
+
+/*
+ * The start-up checks the daemon makes before it talks to AWS, for `vpcesd
+ * -n`: the credentials chain as it would be chosen (files, their modes;
+ * no network), and the state directory (unless `dry_run`).  Appends one
+ * line per problem to `problems` and returns how many.  Blocking file I/O.
+ */
+int daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv *problems);
 
 /* Run vpcesd; returns the process exit code.  Call once, from main(). */
 int daemon_main(const struct daemon_options *opt);

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "http.h"
+#include "pem.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -463,26 +464,12 @@ drain_done(struct http_client *c)
 static int
 add_ca_file(X509_STORE *store, const char *path, struct err *e)
 {
-	BIO *bio;
-	X509 *x;
-	int n = 0;
+	struct err inner;
+	int r;
 
-	bio = BIO_new_file(path, "r");
-	if (!bio) {
-		ERR_clear_error();
-		return err_set(e, -ENOENT, "ca_file %s: cannot open", path);
-	}
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-		/* A duplicate is harmless; other failures only narrow the trust. */
-		if (X509_STORE_add_cert(store, x) == 1)
-			n++;
-		X509_free(x);
-	}
-	ERR_clear_error(); /* the loop ends with a "no start line" error */
-	BIO_free(bio);
-	if (n == 0)
-		return err_set(e, -EBADMSG, "ca_file %s: no PEM certificate found", path);
-	return 0;
+	err_clear(&inner);
+	r = pem_load_certs(path, store, &inner);
+	return r < 0 ? err_set(e, r, "ca_file %s", inner.msg) : 0;
 }
 
 /*

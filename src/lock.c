@@ -24,14 +24,12 @@ struct lock {
 	int fd;
 };
 
-int
-lock_prepare_dir(const char *dir, struct err *e)
+/* An existing state directory: a directory that not everyone may write to. */
+static int
+check_existing(const char *dir, struct err *e)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return err_set(e, -errno, "state directory %s: cannot create it: %s", dir,
-			       strerror(errno));
 	if (stat(dir, &st) < 0)
 		return err_set(e, -errno, "state directory %s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -42,6 +40,36 @@ lock_prepare_dir(const char *dir, struct err *e)
 			       "state directory %s: writable by every user (mode %04o); "
 			       "chmod o-w it",
 			       dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int
+lock_prepare_dir(const char *dir, struct err *e)
+{
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return err_set(e, -errno, "state directory %s: cannot create it: %s", dir,
+			       strerror(errno));
+	return check_existing(dir, e);
+}
+
+int
+lock_check_dir(const char *dir, struct err *e)
+{
+	char parent[PATH_MAX];
+	const char *slash;
+	struct stat st;
+
+	if (stat(dir, &st) == 0 || errno != ENOENT)
+		return check_existing(dir, e);
+	/* Missing: the daemon creates it, which needs its parent. */
+	slash = strrchr(dir, '/');
+	snprintf(parent, sizeof(parent), "%.*s", slash && slash != dir ? (int)(slash - dir) : 1,
+		 slash ? dir : ".");
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, -ENOENT,
+			       "state directory %s: missing, and so is its parent %s (the daemon "
+			       "creates only the last component)",
+			       dir, parent);
 	return 0;
 }
 

@@ -27,6 +27,13 @@ struct lock;
 int lock_prepare_dir(const char *dir, struct err *e);
 
 /*
+ * What lock_prepare_dir() would say, without creating anything: `dir` is a
+ * directory others cannot write to, or it is missing and its parent exists
+ * (`vpcesd -n`).  0 or -errno with `e` saying why.
+ */
+int lock_check_dir(const char *dir, struct err *e);
+
+/*
  * Take the exclusive lock of `dir` (lock_prepare_dir() first).  On success
  * *ret holds it until lock_release().  -EBUSY when another process holds
  * it (`e` names its pid, which the holder wrote into the file), other -errno when the

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "daemon.h"
+#include "escape.h"
 #include "log.h"
 #include "model.h"
 
@@ -232,6 +233,25 @@ main(int argc, char **argv)
 	if (cfg == NULL)
 		return EXIT_CONFIG;
 	if (check) {
+		struct strv problems = STRV_INIT;
+
+		/* What the daemon would refuse at start-up, -n refuses now (issue 13). */
+		if (daemon_check_startup(cfg, dopt.dry_run, &problems) > 0) {
+			for (size_t i = 0; i < problems.n; i++) {
+				char text[2 * ERR_MSG_MAX];
+
+				escape_into(text, sizeof(text), problems.v[i]);
+				fprintf(stderr, "%s\n", text);
+			}
+			fprintf(stderr,
+				"vpcesd: configuration in %s is valid, but the daemon would "
+				"not start (%zu problem%s)\n",
+				dopt.config_dir, problems.n, problems.n == 1 ? "" : "s");
+			strv_free(&problems);
+			model_config_free(cfg);
+			return EXIT_CONFIG;
+		}
+		strv_free(&problems);
 		printf("configuration OK: %zu service%s in %zu file%s\n", cfg->n_services,
 		       cfg->n_services == 1 ? "" : "s", cfg->n_files, cfg->n_files == 1 ? "" : "s");
 		rc = EXIT_SUCCESS;

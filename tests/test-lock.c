@@ -171,6 +171,36 @@ test_prepare_dir(void **state)
 	assert_non_null(strstr(e.msg, "/nonexistent-vpcesd/state"));
 }
 
+/* The check -n makes: what lock_prepare_dir() would say, creating nothing. */
+static void
+test_check_dir(void **state)
+{
+	char sub[128], deep[160], file[128];
+	struct stat st;
+	struct err e;
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	err_clear(&e);
+	assert_int_equal(lock_check_dir(sub, &e), 0); /* missing, parent there */
+	assert_int_equal(stat(sub, &st), -1);         /* and not created */
+	snprintf(deep, sizeof(deep), "%s/missing/state", dir);
+	err_clear(&e);
+	assert_int_equal(lock_check_dir(deep, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "its parent"));
+	assert_int_equal(mkdir(sub, 0777), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	err_clear(&e);
+	assert_int_equal(lock_check_dir(sub, &e), -EPERM);
+	assert_int_equal(chmod(sub, 0750), 0);
+	err_clear(&e);
+	assert_int_equal(lock_check_dir(sub, &e), 0);
+	snprintf(file, sizeof(file), "%s/lock", dir);
+	fclose(fopen(file, "w"));
+	err_clear(&e);
+	assert_int_equal(lock_check_dir(file, &e), -ENOTDIR);
+}
+
 int
 main(void)
 {
@@ -178,6 +208,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_holder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_holder_releases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_dir, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
