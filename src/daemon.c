@@ -65,6 +65,8 @@ struct daemon {
 	ev_timer reload_timer; /* a reload deferred out of a cycle's completion */
 
 	bool reload_requested;
+	struct vpcesd_config *pending; /* validated during a cycle, swapped in after it */
+	char *reload_verdict;          /* what the last validation of this reload found */
 	bool cycle_requested;
 	bool stopping;
 	bool cycle_running;
@@ -102,9 +104,12 @@ log_diag(const char *line)
 	log_fields(LOG_ERR, LOG_FIELDS({"CONFIG_FILE", file}, {"CONFIG_LINE", lineno}), "%s", line);
 }
 
-/* Load and validate; every diagnostic is logged.  NULL when invalid. */
+/*
+ * Load and validate into *diags (CONF_DIAGS_INIT; the caller frees it).
+ * NULL when invalid.
+ */
 static struct vpcesd_config *
-load_config(const char *dir)
+load_config_diags(const char *dir, struct conf_diags *diags)
 {
 	const struct conf_env env = {
 		.aws_region = getenv("AWS_REGION"),
@@ -112,19 +117,33 @@ load_config(const char *dir)
 		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
 		.state_directory = getenv("STATE_DIRECTORY"),
 	};
-	struct conf_diags diags = CONF_DIAGS_INIT;
 	struct vpcesd_config *cfg = NULL;
-	int r = conf_load(dir, &env, &cfg, &diags);
 
-	for (size_t i = 0; i < diags.lines.n; i++)
-		log_diag(diags.lines.v[i]);
-	if (diags.dropped > 0)
-		log_error("%zu more configuration errors not shown", diags.dropped);
-	if (r < 0)
-		log_error("configuration in %s is invalid (%zu error%s)", dir,
-			  conf_diags_count(&diags), conf_diags_count(&diags) == 1 ? "" : "s");
+	return conf_load(dir, &env, &cfg, diags) < 0 ? NULL : cfg;
+}
+
+static void
+log_diags(const char *dir, const struct conf_diags *diags)
+{
+	for (size_t i = 0; i < diags->lines.n; i++)
+		log_diag(diags->lines.v[i]);
+	if (diags->dropped > 0)
+		log_error("%zu more configuration errors not shown", diags->dropped);
+	log_error("configuration in %s is invalid (%zu error%s)", dir, conf_diags_count(diags),
+		  conf_diags_count(diags) == 1 ? "" : "s");
+}
+
+/* Load and validate; every diagnostic is logged.  NULL when invalid. */
+static struct vpcesd_config *
+load_config(const char *dir)
+{
+	struct conf_diags diags = CONF_DIAGS_INIT;
+	struct vpcesd_config *cfg = load_config_diags(dir, &diags);
+
+	if (cfg == NULL)
+		log_diags(dir, &diags);
 	conf_diags_free(&diags);
-	return r < 0 ? NULL : cfg;
+	return cfg;
 }
 
 /*
@@ -251,11 +270,19 @@ daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv 
 	struct creds_config cc;
 	struct creds_plan plan;
 	struct err e;
-	int n = 0;
+	int n = 0, r;
 
 	creds_config_of(cfg, &cc);
 	err_clear(&e);
-	if (creds_plan_load(&cc, environ, &plan, &e) < 0) {
+	r = creds_plan_load(&cc, environ, &plan, &e);
+	if (r == -EACCES) {
+		/*
+		 * This process may not read what the daemon will (systemd gives
+		 * the credentials to the service, not to ExecReload= or to an
+		 * operator's shell): not knowable here, so not a failure.
+		 */
+		fprintf(stderr, "note: credentials not checked: %s\n", e.msg);
+	} else if (r < 0) {
 		char line[ERR_MSG_MAX + 16];
 
 		snprintf(line, sizeof(line), "credentials: %s", e.msg);
@@ -519,32 +546,78 @@ make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
 }
 
 /*
- * Reload: only between cycles.  A bad configuration, or one whose client
- * stack cannot be built, changes nothing.
+ * The configuration a reload would swap in, validated as a whole now —
+ * also while a cycle runs, so the operator learns at once whether the new
+ * files are good.  NULL when it must be refused.  What it finds is logged,
+ * unless it is what the previous validation of this reload found (a burst
+ * of signals over unchanged files says it once).
+ */
+static struct vpcesd_config *
+reload_candidate(struct daemon *d)
+{
+	struct conf_diags diags = CONF_DIAGS_INIT;
+	struct vpcesd_config *cfg = load_config_diags(d->opt.config_dir, &diags);
+	struct buf verdict;
+	bool repeat;
+
+	buf_init(&verdict, 1 << 20);
+	for (size_t i = 0; i < diags.lines.n; i++)
+		buf_printf(&verdict, "%s\n", diags.lines.v[i]);
+	if (cfg != NULL) {
+		apply_overrides(d, cfg);
+		if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0)
+			buf_printf(&verdict, "state_dir %s", cfg->state_dir);
+		else
+			buf_printf(&verdict, "valid, %zu services", cfg->n_services);
+	}
+	repeat = d->reload_verdict && strcmp(d->reload_verdict, buf_str(&verdict)) == 0;
+	free(d->reload_verdict);
+	d->reload_verdict = buf_steal(&verdict);
+	if (cfg == NULL) {
+		if (!repeat) {
+			log_diags(d->opt.config_dir, &diags);
+			log_error(
+				"reload failed: keeping the previous configuration (%zu services)",
+				d->cfg->n_services);
+		}
+	} else if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
+		/* The lock and the state belong to the directory the daemon started with. */
+		if (!repeat)
+			log_error("reload failed: state_dir changed from %s to %s, which needs a "
+				  "restart; keeping the previous configuration",
+				  d->cfg->state_dir, cfg->state_dir);
+		model_config_free(cfg);
+		cfg = NULL;
+	}
+	conf_diags_free(&diags);
+	buf_free(&verdict);
+	return cfg;
+}
+
+/*
+ * Reload: the swap happens only between cycles.  A bad configuration, or
+ * one whose client stack cannot be built, changes nothing.  A SIGHUP during
+ * a cycle was validated when it came (on_sighup): the configuration it
+ * found good is the one swapped in now.
  */
 static void
 do_reload(struct daemon *d)
 {
-	struct vpcesd_config *cfg;
+	struct vpcesd_config *cfg = d->pending;
 	struct stack s;
 	struct err e;
 
 	d->reload_requested = false;
+	d->pending = NULL;
 	notify_reloading();
 	log_info("reloading the configuration from %s", d->opt.config_dir);
-	cfg = load_config(d->opt.config_dir);
+	if (cfg == NULL)
+		cfg = reload_candidate(d);
+	free(d->reload_verdict);
+	d->reload_verdict = NULL;
 	err_clear(&e);
-	if (cfg != NULL)
-		apply_overrides(d, cfg);
 	if (cfg == NULL) {
-		log_error("reload failed: keeping the previous configuration (%zu services)",
-			  d->cfg->n_services);
-	} else if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
-		/* The lock and the state belong to the directory the daemon started with. */
-		log_error("reload failed: state_dir changed from %s to %s, which needs a restart; "
-			  "keeping the previous configuration",
-			  d->cfg->state_dir, cfg->state_dir);
-		model_config_free(cfg);
+		/* Refused, and said so. */
 	} else if (stack_build(d, cfg, &s, &e) != 0) {
 		log_error("reload failed: %s; keeping the previous configuration", e.msg);
 		model_config_free(cfg);
@@ -597,9 +670,21 @@ on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
 	if (d->stopping || ev_is_active(&d->reload_timer))
 		return; /* a reload is already on its way */
 	if (d->cycle_running) {
-		if (!d->reload_requested)
-			log_info("reload requested: after the cycle in progress");
-		d->reload_requested = true;
+		/*
+		 * Validated now, swapped in when the cycle ends: a stalled cycle
+		 * must not keep the operator waiting to learn of a typo.
+		 */
+		struct vpcesd_config *cfg = reload_candidate(d);
+
+		model_config_free(d->pending);
+		d->pending = cfg;
+		if (cfg && !d->reload_requested)
+			log_info("reload requested: the configuration in %s is valid (%zu "
+				 "service%s); "
+				 "it takes over after the cycle in progress",
+				 d->opt.config_dir, cfg->n_services,
+				 cfg->n_services == 1 ? "" : "s");
+		d->reload_requested = cfg != NULL;
 		return;
 	}
 	do_reload(d);
@@ -798,6 +883,8 @@ daemon_main(const struct daemon_options *opt)
 	stack_free(&d.stack);
 	/* Let libcurl and the credential helpers finish their cancellations. */
 	ev_run(d.loop, EVRUN_NOWAIT);
+	model_config_free(d.pending);
+	free(d.reload_verdict);
 	model_config_free(d.cfg);
 	return d.exit_code;
 }

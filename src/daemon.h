@@ -59,7 +59,10 @@ struct daemon_options {
  * The start-up checks the daemon makes before it talks to AWS, for `vpcesd
  * -n`: the credentials chain as it would be chosen (files, their modes;
  * no network), and the state directory (unless `dry_run`).  Appends one
- * line per problem to `problems` and returns how many.  Blocking file I/O.
+ * line per problem to `problems` and returns how many.  A credentials file
+ * this process may not read is noted on stderr, not counted: the daemon's
+ * user may (systemd hands credentials to the service only).  Blocking
+ * file I/O.
  */
 int daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv *problems);
 

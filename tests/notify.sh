@@ -5,6 +5,7 @@
 #   start → READY=1 (and STATUS=)          good SIGHUP → RELOADING=1 + MONOTONIC_USEC, READY=1
 #   broken file + SIGHUP → RELOADING=1, READY=1, the error with file:line:col, old config kept
 #   SIGUSR1 → a cycle                      100 SIGHUPs during a slow cycle → exactly one reload
+#   a broken file + SIGHUP during a stalled cycle → refused at once, before the cycle ends
 #   WATCHDOG=1 about every WATCHDOG_USEC/2, never further apart than WATCHDOG_USEC
 #   SIGTERM → STOPPING=1, exit 0
 # Runs under tests/with-ec2sim.sh (see tests/notify-run.sh).  Every wait is
@@ -132,8 +133,28 @@ wait_log 'cycle requested (SIGUSR1)' 3
 wait_count '^STATUS=' $((before + 1))
 [ "$(grep -c 'reloading the configuration' "$log")" = $((reloads_before + 1)) ] ||
 	die "100 SIGHUPs during a cycle gave $(($(grep -c 'reloading the configuration' "$log") - reloads_before)) reloads, expected 1"
-grep -q 'reload requested: after the cycle in progress' "$log" || die "the reload did not wait for the cycle"
-echo "ok 100 SIGHUPs during a cycle: one reload, after the cycle"
+[ "$(grep -c 'reload requested: the configuration in .* is valid (1 service); it takes over after the cycle in progress' "$log")" = 1 ] ||
+	die "the SIGHUPs during the cycle were not validated at once, and said once"
+echo "ok 100 SIGHUPs during a cycle: validated at once (said once), one reload, after the cycle"
+
+# A broken file during a stalled cycle: refused when the signal comes, not
+# when the cycle ends (issue 13), and no reload after it either.
+admin POST /_sim/faults '{"kind": "latency", "action": "DescribeVpcEndpointServiceConfigurations", "ms": 4000, "count": 1}' >/dev/null
+cycles_before=$(grep -c '^<[0-9]>cycle [0-9]' "$log")
+readies_before=$(count '^READY=1$')
+kill -USR1 $pid
+wait_log 'cycle requested (SIGUSR1)' 4
+printf 'services:\n  - name: broken\n    acceptance_required: maybe\n' >"$conf/services.d/zz-bad.yaml"
+refusals_before=$(grep -c 'reload failed: keeping the previous configuration' "$log")
+kill -HUP $pid
+wait_log 'reload failed: keeping the previous configuration' $((refusals_before + 1))
+[ "$(grep -c '^<[0-9]>cycle [0-9]' "$log")" = "$cycles_before" ] ||
+	die "the broken file was refused only after the stalled cycle ended"
+wait_log '^<[0-9]>cycle [0-9]' $((cycles_before + 1))
+rm -f "$conf/services.d/zz-bad.yaml"
+[ "$(count '^READY=1$')" = "$readies_before" ] || die "a refused reload during a cycle still reloaded after it"
+echo "ok a broken file during a stalled cycle: refused at once, before the cycle ended"
+
 
 # A standing hold is logged once: without its spec, api would be deleted
 # under sync; upsert-only holds it every cycle, with one notice in all.

@@ -360,13 +360,32 @@ services:
 EOF
 before=$(mutations)
 c=$(cursor)
-C systemctl reload vpcesd || fail "systemctl reload vpcesd (broken file)"
+# ExecReload checks first: the reload itself fails, with the error in the journal.
+if C systemctl reload vpcesd; then fail "systemctl reload succeeded on a broken file"; fi
+wait_journal "the check's error" "$c" '"zz-broken.yaml:8:" in m["MESSAGE"]' -u vpcesd >/dev/null || fail "timed out: the check's error in the journal"
+# A SIGHUP that bypasses the check is refused by the daemon, with structured fields.
+c=$(cursor)
+C systemctl kill -s HUP --kill-who=main vpcesd || fail "SIGHUP"
 wait_journal "reload failed" "$c" 'm["MESSAGE"].startswith("reload failed: keeping the previous configuration (3 services)")' -u vpcesd >/dev/null || fail "timed out: reload failed"
 err=$(journal_match "$c" 'm.get("CONFIG_FILE") == "/etc/vpcesd/services.d/zz-broken.yaml"' -u vpcesd)
 [ -n "$err" ] || fail "no error record with CONFIG_FILE=/etc/vpcesd/services.d/zz-broken.yaml"
 echo "  $(echo "$err" | py '"%s (CONFIG_FILE=%s CONFIG_LINE=%s PRIORITY=%s)" % (j["MESSAGE"], j["CONFIG_FILE"], j["CONFIG_LINE"], j["PRIORITY"])')"
 [ "$(echo "$err" | py 'j["CONFIG_LINE"]')" = 8 ] || fail "CONFIG_LINE is not 8"
 [ "$(echo "$err" | py 'j["PRIORITY"]')" = 3 ] || fail "the config error is not PRIORITY=3"
+# During a stalled cycle the signal is validated when it comes, not when the cycle ends.
+admin POST /_sim/faults '{"kind": "latency", "action": "DescribeVpcEndpointServiceConfigurations", "ms": 8000, "count": 1}' >/dev/null || fail "latency fault"
+c=$(cursor)
+C systemctl kill -s USR1 --kill-who=main vpcesd || fail "SIGUSR1"
+wait_journal "the stalled cycle started" "$c" 'm["MESSAGE"] == "cycle requested (SIGUSR1)"' -u vpcesd >/dev/null || fail "timed out: cycle requested"
+c=$(cursor)
+t_hup=$(date +%s%6N)
+C systemctl kill -s HUP --kill-who=main vpcesd || fail "SIGHUP"
+rec=$(wait_journal "reload refused during the cycle" "$c" 'm["MESSAGE"].startswith("reload failed: keeping the previous configuration")' -u vpcesd) || fail "timed out: reload refused during the cycle"
+t_ref=$(echo "$rec" | py 'j["__REALTIME_TIMESTAMP"]')
+[ -z "$(journal_match "$c" 'm.get("VPCESD_CYCLE") and m["MESSAGE"].startswith("cycle ")' -u vpcesd)" ] || fail "the refusal came only after the stalled cycle ended"
+echo "  refused $(( (t_ref - t_hup) / 1000 )) ms after the SIGHUP, while the cycle still waited on EC2"
+[ $(( t_ref - t_hup )) -lt 1000000 ] || fail "the refusal took $(( (t_ref - t_hup) / 1000 )) ms"
+wait_journal "the stalled cycle ended" "$c" 'm.get("VPCESD_CYCLE") and m["MESSAGE"].startswith("cycle ")' -u vpcesd >/dev/null || fail "timed out: the stalled cycle"
 [ "$(show vpcesd ActiveState)" = active ] || fail "vpcesd not active after a bad reload"
 # A cycle on what is now in force: still the previous 3 services, nothing changed in EC2.
 c=$(cursor)
