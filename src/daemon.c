@@ -71,6 +71,7 @@ struct daemon {
 	bool stopping;
 	bool cycle_running;
 	double last_cycle_start; /* ev_now() of the last cycle start, 0: none */
+	double wait_until;       /* --once --wait: ev_now() past which it gives up */
 	struct reconcile_result last;
 	bool have_last;
 	char last_error[ERR_MSG_MAX];
@@ -400,7 +401,18 @@ on_cycle_done(void *arg, const struct reconcile_result *res)
 		 res->first_error ? res->first_error : "");
 	log_cycle(d, res);
 	if (d->opt.once) {
-		d->exit_code = reconcile_exit_code(res);
+		d->exit_code = reconcile_exit_code(res, d->opt.dry_run);
+		if (d->exit_code == RECONCILE_EXIT_PENDING && !d->opt.dry_run &&
+		    ev_now(d->loop) + d->cfg->min_interval_s < d->wait_until) {
+			/* --wait: again once min_interval allows, until converged or out of time. */
+			log_info("waiting: %zu/%zu converged; another cycle in %us",
+				 res->converged_services, res->services, d->cfg->min_interval_s);
+			schedule_next(d, true);
+			return;
+		}
+		if (d->exit_code == RECONCILE_EXIT_PENDING && d->opt.wait_s > 0)
+			log_warning("gave up waiting after %us: %zu/%zu services converged",
+				    d->opt.wait_s, res->converged_services, res->services);
 		ev_break(d->loop, EVBREAK_ALL);
 		return;
 	}
@@ -865,6 +877,11 @@ daemon_main(const struct daemon_options *opt)
 	if (!opt->once) {
 		watchers_init(&d);
 		notify_ready();
+	} else {
+		/* The cycle timer also paces the cycles of --wait. */
+		ev_init(&d.cycle_timer, on_cycle_timer);
+		d.cycle_timer.data = &d;
+		d.wait_until = ev_now(d.loop) + opt->wait_s;
 	}
 	start_cycle(&d);
 	if (!opt->once)
@@ -873,6 +890,8 @@ daemon_main(const struct daemon_options *opt)
 
 	if (!opt->once)
 		watchers_stop(&d);
+	else
+		ev_timer_stop(d.loop, &d.cycle_timer);
 	/* The last cycle's files before anything they report on goes away. */
 	if (writer_drain(d.writer, DAEMON_STOP_GRACE) < 0)
 		log_warning("files still being written after %.0fs: giving up on them",

@@ -41,13 +41,15 @@
 #define DAEMON_EXIT_INCOMPLETE  2 /* --once: changes failed or were held */
 #define DAEMON_EXIT_CREDENTIALS 3 /* no usable credentials provider */
 #define DAEMON_EXIT_SETUP       4 /* other start-up failure (TLS set-up, memory) */
+#define DAEMON_EXIT_PENDING     5 /* --once: changes made or services Pending, not verified */
 #define DAEMON_EXIT_USAGE       64
 
 struct daemon_options {
 	const char *config_dir;
-	bool once;    /* one cycle, then exit */
-	bool dry_run; /* observe and plan only */
-	int policy;   /* -1: the configuration's */
+	bool once;       /* one cycle, then exit */
+	bool dry_run;    /* observe and plan only */
+	unsigned wait_s; /* --once: cycle again while PENDING, for up to this long (0: no) */
+	int policy;      /* -1: the configuration's */
 	enum reconcile_output output;
 	const char *
 		status_file; /* --status-file: write the status there (NULL: the configuration's) */

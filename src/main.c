@@ -2,9 +2,11 @@
  * vpcesd: entry point.  Parses arguments, maps outcomes to exit codes and
  * hands over to the modules that do the work; nothing else lives here.
  *
- * Exit codes (vpcesd(8), daemon.h): 0 success, 1 invalid configuration (or,
- * with --once, EC2 could not be read), 2 --once left failures or held
- * changes, 3 no usable credentials, 4 other start-up failure, 64 usage.
+ * Exit codes (vpcesd(8), daemon.h, reconcile.h): 0 success, 1 invalid
+ * configuration (or, with --once, EC2 could not be read), 2 --once left
+ * failures or held changes (--dry-run: changes would be made), 3 no usable
+ * credentials, 4 other start-up failure, 5 --once made changes or waits for
+ * Pending services not yet seen Available, 64 usage.
  */
 #include "config.h"
 
@@ -20,11 +22,13 @@
 #include "escape.h"
 #include "log.h"
 #include "model.h"
+#include "validate.h"
 
 #define EXIT_CONFIG DAEMON_EXIT_ERROR
 #define EXIT_USAGE  DAEMON_EXIT_USAGE
 
 #define DEFAULT_CONFIG_DIR SYSCONFDIR "/vpcesd"
+#define DEFAULT_WAIT_S     600 /* --wait without a value */
 
 static void
 usage(FILE *out)
@@ -37,8 +41,12 @@ usage(FILE *out)
 		"  -n, --check-config      validate the configuration and exit\n"
 		"      --dump-config       print the normalised configuration as JSON and exit\n"
 		"      --once              run one reconciliation cycle and exit\n"
-		"                          (0 converged, 1 error, 2 failures or held changes)\n"
+		"                          (0 converged, 1 error, 2 failures or held changes,\n"
+		"                          5 changes made or services still Pending)\n"
+		"      --wait[=DURATION]   with --once: cycle again until converged or DURATION\n"
+		"                          passed (default 10m)\n"
 		"      --dry-run           observe and plan only: change nothing, print the plan\n"
+		"                          (0 nothing would change, 2 changes would be made)\n"
 		"      --output FORMAT     plan format for --dry-run: text (default) or json\n"
 		"      --policy POLICY     override the policy: sync, upsert-only, create-only\n"
 		"      --status-file PATH  write the status file to PATH instead (with --dry-run:\n"
@@ -122,6 +130,7 @@ main(int argc, char **argv)
 		OPT_LOG_LEVEL,
 		OPT_LOG_TARGET,
 		OPT_STATUS_FILE,
+		OPT_WAIT,
 	};
 	static const struct option options[] = {
 		{"config-dir", required_argument, NULL, 'c'},
@@ -134,6 +143,7 @@ main(int argc, char **argv)
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
 		{"status-file", required_argument, NULL, OPT_STATUS_FILE},
+		{"wait", optional_argument, NULL, OPT_WAIT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -146,7 +156,7 @@ main(int argc, char **argv)
 		.log_target = LOG_TARGET_AUTO,
 	};
 	const char *output = NULL;
-	bool check = false, dump_config = false;
+	bool check = false, dump_config = false, wait = false;
 	struct vpcesd_config *cfg;
 	int c, rc;
 
@@ -187,6 +197,19 @@ main(int argc, char **argv)
 				return bad_value("--status-file", optarg, "a file path");
 			dopt.status_file = optarg;
 			break;
+		case OPT_WAIT:
+			wait = true;
+			dopt.wait_s = DEFAULT_WAIT_S;
+			if (optarg != NULL) {
+				struct err e;
+
+				err_clear(&e);
+				if (validate_duration(optarg, &dopt.wait_s, &e) < 0 ||
+				    dopt.wait_s == 0)
+					return bad_value("--wait", optarg,
+							 "a duration such as 90s, 10m or 1h");
+			}
+			break;
 		case 'n':
 			check = true;
 			break;
@@ -212,6 +235,10 @@ main(int argc, char **argv)
 	if (check + dump_config + (dopt.once || dopt.dry_run) > 1) {
 		fprintf(stderr, "vpcesd: --check-config, --dump-config and --once/--dry-run "
 				"are exclusive\n");
+		return EXIT_USAGE;
+	}
+	if (wait && (!dopt.once || dopt.dry_run)) {
+		fprintf(stderr, "vpcesd: --wait applies to --once without --dry-run\n");
 		return EXIT_USAGE;
 	}
 	if (output && strcmp(output, "text") != 0 && strcmp(output, "json") != 0)

@@ -463,9 +463,11 @@ delete_guard(struct ctx *x, const struct cand *c, struct strv *reject)
 			return add_held(x, PLAN_HOLD_DUPLICATE, c->name, r->id,
 					"duplicate of %s (same %s); not deleted (policy %s)",
 					c->keeper_id, NAME_TAG, policy);
-		return add_held(x, PLAN_HOLD_POLICY, c->name, r->id,
-				"would delete %s (%s): not in the configuration (policy %s)",
-				c->name, r->id, policy);
+		/* Kept as the policy says: nothing is wrong, so it is not a held problem. */
+		return add_held(x, PLAN_HOLD_RETAINED, c->name, r->id,
+				"retained: not in the configuration; policy %s does not delete "
+				"(policy sync would delete %s)",
+				policy, r->id);
 	}
 	if (state_is(r, "Pending") || state_is(r, "Deleting"))
 		return add_held(x, PLAN_HOLD_WAITING, c->name, r->id,

@@ -140,6 +140,7 @@ enum plan_hold {
 	PLAN_HOLD_DUPLICATE,  /* a second owned service with the same name, kept */
 	PLAN_HOLD_GUARD,      /* deletes of all owned services, or past delete.max_fraction */
 	PLAN_HOLD_CONTESTED,  /* someone else keeps changing it back: backing off */
+	PLAN_HOLD_RETAINED,   /* an owned service no spec names, kept as the policy says */
 };
 
 /* CreateVpcEndpointServiceConfiguration, then the first permissions. */
@@ -290,7 +291,7 @@ void plan_free(struct plan *p);
 const char *plan_kind_name(enum plan_kind k);
 
 /* "waiting", "failed", "policy", "valve", "connected", "incomplete", "refused", "duplicate",
- * "guard", "contested". */
+ * "guard", "contested", "retained". */
 const char *plan_hold_name(enum plan_hold h);
 
 /*

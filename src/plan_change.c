@@ -82,6 +82,8 @@ plan_hold_name(enum plan_hold h)
 		return "guard";
 	case PLAN_HOLD_CONTESTED:
 		return "contested";
+	case PLAN_HOLD_RETAINED:
+		return "retained";
 	}
 	return "?";
 }

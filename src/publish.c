@@ -313,10 +313,19 @@ cmp_cstr(const void *a, const void *b)
 }
 
 /*
- * Log each held item once while it stays held for the same reason: at
- * notice the first time, at debug in later cycles.  Items held by the
- * cycle's delete guard are said once per cycle, as one warning, instead.
+ * New holds told one by one in a cycle; the rest in one line.  A first
+ * cycle over thousands of retained services would otherwise flood the
+ * journal with one notice each.
  */
+#define LOG_HELD_MAX 20
+
+/*
+ * Log each held item once while it stays held for the same reason: at
+ * notice the first time, at debug in later cycles (past LOG_HELD_MAX new
+ * ones, counted in one line).  Items held by the cycle's delete guard are
+ * said once per cycle, as one warning, instead.
+ */
+
 static void
 log_held(struct strv *held_logged, const struct plan *p)
 {
@@ -326,10 +335,12 @@ log_held(struct strv *held_logged, const struct plan *p)
 	if (p->delete_guard)
 		log_fields(LOG_WARNING, LOG_FIELDS({"VPCESD_ACTION", "guard"}),
 			   "holding every delete of this cycle: %s", p->delete_guard);
+	size_t told = 0, untold = 0;
+
 	buf_init(&key, 64 * 1024);
 	for (size_t i = 0; i < p->n_held; i++) {
 		const struct plan_held *h = &p->held[i];
-		bool seen;
+		bool seen, quiet;
 
 		buf_reset(&key);
 		if (buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", h->name,
@@ -338,19 +349,30 @@ log_held(struct strv *held_logged, const struct plan *p)
 			continue;
 		seen = strv_contains_sorted(held_logged, buf_str(&key));
 		strv_push(&now, buf_str(&key));
-		log_fields(seen || h->kind == PLAN_HOLD_GUARD ? LOG_DEBUG : LOG_NOTICE,
+		quiet = seen || h->kind == PLAN_HOLD_GUARD;
+		if (!quiet && told == LOG_HELD_MAX) {
+			untold++;
+			continue;
+		}
+		told += !quiet;
+		log_fields(quiet ? LOG_DEBUG : LOG_NOTICE,
 			   LOG_FIELDS({"VPCESD_SERVICE", h->name},
 				      {"VPCESD_SERVICE_ID", h->service_id},
 				      {"VPCESD_ACTION", plan_hold_name(h->kind)}),
-			   "held %s: %s", h->name, h->reason);
+			   "%s%s: %s", h->kind == PLAN_HOLD_RETAINED ? "" : "held ", h->name,
+			   h->reason);
 	}
 	buf_free(&key);
+	if (untold > 0)
+		log_notice("%zu more services held or retained (each with its reason in the status "
+			   "file)",
+			   untold);
 	strv_sort(&now);
 	strv_free(held_logged);
 	*held_logged = now;
 }
 
-/* Whether `name` has a change or a held item in the plan (both sorted by name? no: search). */
+/* The names with a change or a held item in the plan, for a lookup per spec. */
 struct pending {
 	const char **names; /* names with a change or held item, sorted */
 	size_t n;
@@ -421,12 +443,128 @@ publish_spec(struct status *st, const struct publish_cycle *c, const struct serv
 		svc->stale = svc->service_id != NULL;
 	}
 	set_str(&svc->held, h ? h->reason : NULL);
+	svc->retained = false;
 	if (b)
 		publish_contest(svc, b, cycle);
 	svc->converged = res->observed && !(c->plan && pending_has(pd, spec->name));
 	res->converged_services += svc->converged;
 	if (svc->converged)
 		end_backoff(svc); /* nothing left to do: whatever failed before is over */
+}
+
+static int
+cmp_obs_id(const void *a, const void *b)
+{
+	const struct observed_service *x = *(const struct observed_service *const *)a;
+	const struct observed_service *y = *(const struct observed_service *const *)b;
+
+	return strcmp(x->cfg.service_id, y->cfg.service_id);
+}
+
+static int
+key_cmp_obs_id(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct observed_service *const *)elem)->cfg.service_id);
+}
+
+/*
+ * The owned services no spec names that the plan deletes, holds or retains:
+ * each has an entry saying what EC2 shows and what happens to it — never
+ * "converged" with nothing held while its delete waits.
+ */
+static void
+publish_others(struct status *st, const struct publish_cycle *c, const struct strv *specs)
+{
+	const struct observation *obs = c->obs;
+	const struct observed_service **by_id = NULL;
+	size_t n = 0;
+
+	if (c->plan == NULL || obs == NULL)
+		return;
+	by_id = malloc((obs->n_services + 1) * sizeof(*by_id));
+	if (by_id == NULL)
+		return;
+	for (size_t i = 0; i < obs->n_services; i++)
+		if (obs->services[i].cfg.service_id)
+			by_id[n++] = &obs->services[i];
+	qsort(by_id, n, sizeof(*by_id), cmp_obs_id);
+	for (size_t pass = 0; pass < 2; pass++) {
+		size_t count = pass == 0 ? c->plan->n_held : c->plan->n_changes;
+
+		for (size_t k = 0; k < count; k++) {
+			const char *name =
+				pass == 0 ? c->plan->held[k].name : c->plan->changes[k].name;
+			const char *id = pass == 0 ? c->plan->held[k].service_id
+						   : c->plan->changes[k].service_id;
+			const struct observed_service *const *o;
+			struct status_service *svc;
+
+			if (strv_contains_sorted(specs, name) || id == NULL)
+				continue;
+			svc = status_service_get(st, name);
+			if (svc == NULL)
+				continue;
+			o = n ? bsearch(id, by_id, n, sizeof(*by_id), key_cmp_obs_id) : NULL;
+			if (o != NULL)
+				fill_from_observed(svc, *o, c->now);
+			svc->converged = false;
+			if (pass == 0) {
+				set_str(&svc->held, c->plan->held[k].reason);
+				svc->retained = c->plan->held[k].kind == PLAN_HOLD_RETAINED;
+			} else if (svc->held == NULL || !svc->retained) {
+				/* Deleted this cycle: what is happening to it. */
+				set_str(&svc->held, NULL);
+				svc->retained = false;
+			}
+		}
+	}
+	free(by_id);
+}
+
+/* The health of the cycle and its one-line reason. */
+static void
+publish_health(struct status *st, const struct publish_cycle *c, const struct reconcile_result *res)
+{
+	size_t problems = res->held - res->waiting - res->retained;
+	const struct plan_held *first = NULL;
+	char text[ERR_MSG_MAX + 128];
+
+	for (size_t i = 0; c->plan && i < c->plan->n_held && first == NULL; i++)
+		if (c->plan->held[i].kind != PLAN_HOLD_WAITING &&
+		    c->plan->held[i].kind != PLAN_HOLD_RETAINED)
+			first = &c->plan->held[i];
+	if (!res->observed) {
+		st->health = STATUS_UNREACHABLE;
+		snprintf(text, sizeof(text), "EC2 could not be read: %s",
+			 res->first_error ? res->first_error : "the listing failed");
+	} else if (res->failed > 0 || res->skipped > 0) {
+		st->health = STATUS_DEGRADED;
+		snprintf(text, sizeof(text), "%zu change%s failed: %s", res->failed,
+			 res->failed == 1 ? "" : "s", res->first_error ? res->first_error : "?");
+	} else if (problems > 0) {
+		st->health = STATUS_DEGRADED;
+		snprintf(text, sizeof(text), "%zu held: %s: %s", problems,
+			 first ? first->name : "?", first ? first->reason : "?");
+	} else if (res->planned > 0) {
+		st->health = STATUS_PENDING;
+		snprintf(text, sizeof(text),
+			 c->dry_run ? "%zu change%s would be made"
+				    : "%zu change%s made; the next cycle verifies them",
+			 res->planned, res->planned == 1 ? "" : "s");
+	} else if (res->waiting > 0) {
+		st->health = STATUS_PENDING;
+		snprintf(text, sizeof(text), "%zu service%s settling in EC2 (Pending or Deleting)",
+			 res->waiting, res->waiting == 1 ? "" : "s");
+	} else {
+		st->health = STATUS_CONVERGED;
+		if (res->retained > 0)
+			snprintf(text, sizeof(text),
+				 "every service equals its spec; %zu retained by the policy",
+				 res->retained);
+		else
+			snprintf(text, sizeof(text), "every service equals its spec");
+	}
+	set_str(&st->health_reason, text);
 }
 
 void
@@ -449,6 +587,8 @@ publish_cycle(struct status *st, struct strv *held_logged, const struct publish_
 		strv_push(&keep, cfg->services[i].name);
 		publish_spec(st, c, &cfg->services[i], &pd, cycle, res);
 	}
+	strv_uniq(&keep);
+	publish_others(st, c, &keep);
 	/* Owned services on their way out stay visible while something happens to them. */
 	for (size_t k = 0; c->plan && k < c->plan->n_changes; k++)
 		strv_push(&keep, c->plan->changes[k].name);
@@ -500,16 +640,9 @@ publish_cycle(struct status *st, struct strv *held_logged, const struct publish_
 		st->totals.consecutive_failed_cycles = 0;
 		st->totals.last_success = c->now;
 	}
-	if (!res->observed)
-		st->health = STATUS_UNREACHABLE;
-	else if (res->failed > 0 || res->skipped > 0 || res->held > res->waiting)
-		st->health = STATUS_DEGRADED;
-	else if (res->planned > 0 || res->waiting > 0)
-		st->health = STATUS_PENDING;
-	else
-		st->health = STATUS_CONVERGED;
 	if (res->first_error == NULL && st->cycle.errors.n > 0)
 		res->first_error = st->cycle.errors.v[0];
+	publish_health(st, c, res);
 }
 
 size_t

@@ -151,13 +151,17 @@ reconciler_status(const struct reconciler *r)
 }
 
 int
-reconcile_exit_code(const struct reconcile_result *res)
+reconcile_exit_code(const struct reconcile_result *res, bool dry_run)
 {
 	if (!res->observed)
-		return 1;
-	if (res->failed > 0 || res->skipped > 0 || res->held > res->waiting)
-		return 2;
-	return 0;
+		return RECONCILE_EXIT_ERROR;
+	if (res->failed > 0 || res->skipped > 0 || res->held > res->waiting + res->retained)
+		return RECONCILE_EXIT_PROBLEM;
+	if (dry_run)
+		return res->planned > 0 ? RECONCILE_EXIT_PROBLEM : RECONCILE_EXIT_CONVERGED;
+	if (res->planned > 0 || res->waiting > 0)
+		return RECONCILE_EXIT_PENDING;
+	return RECONCILE_EXIT_CONVERGED;
 }
 
 void
@@ -425,8 +429,10 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 	}
 	c->res.planned = c->plan->n_changes;
 	c->res.held = c->plan->n_held;
-	for (size_t i = 0; i < c->plan->n_held; i++)
+	for (size_t i = 0; i < c->plan->n_held; i++) {
 		c->res.waiting += c->plan->held[i].kind == PLAN_HOLD_WAITING;
+		c->res.retained += c->plan->held[i].kind == PLAN_HOLD_RETAINED;
+	}
 	print_plan(r, c->plan);
 	if (r->opt.dry_run || c->plan->n_changes == 0) {
 		finish_soon(r, NULL);

@@ -86,6 +86,7 @@ struct reconcile_result {
 	size_t skipped;   /* changes skipped after an earlier failure of their service */
 	size_t held;      /* held by the plan or by backoff (waiting included) */
 	size_t waiting;   /* of which: services Pending/Deleting in EC2 */
+	size_t retained;  /* of held: owned services no spec names, kept as the policy says */
 	size_t phantoms;  /* creates EC2 answered with a deleted service (counted in failed) */
 	size_t contested; /* services someone else keeps changing back */
 	size_t services;  /* desired services */
@@ -132,7 +133,21 @@ const struct status *reconciler_status(const struct reconciler *r);
  */
 void reconciler_observe_call(void *arg, const struct aws_call_record *rec);
 
-/* Exit code of `vpcesd --once` for a result: 0 converged, 1 error, 2 failures or held. */
-int reconcile_exit_code(const struct reconcile_result *res);
+/* `vpcesd --once` exit codes (vpcesd(8)); 3 and 4 are the daemon's own start-up failures. */
+#define RECONCILE_EXIT_CONVERGED 0 /* every service observed equal to its spec, Available */
+#define RECONCILE_EXIT_ERROR     1 /* EC2 could not be read, or the cycle could not plan */
+#define RECONCILE_EXIT_PROBLEM   2 /* changes failed, or held for a reason to look at */
+#define RECONCILE_EXIT_PENDING   5 /* changes made, or services Pending: not verified yet */
+
+/*
+ * The exit code of `vpcesd --once` for a cycle.  A cycle that changed
+ * something has not seen the result: it is PENDING, not CONVERGED, and so
+ * is one that waits for services EC2 still creates or deletes.  Retained
+ * services (the policy keeps them) are no problem.  A dry run (`dry_run`)
+ * answers like `terraform plan -detailed-exitcode`: 0 when nothing would
+ * change, 2 when something would (or is held for a reason to look at), 1 on
+ * error.
+ */
+int reconcile_exit_code(const struct reconcile_result *res, bool dry_run);
 
 #endif

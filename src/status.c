@@ -186,6 +186,7 @@ status_free(struct status *s)
 	free(s->region);
 	free(s->state_file);
 	free(s->state_error);
+	free(s->health_reason);
 	for (size_t i = 0; i < s->n_services; i++)
 		status_service_clear(&s->services[i]);
 	free(s->services);
@@ -618,6 +619,7 @@ put_service(struct jsonw *w, const struct status_service *svc)
 	put_connections(w, svc);
 	jsonw_bool(w, "converged", svc->converged);
 	jsonw_string(w, "held", svc->held);
+	jsonw_bool(w, "retained", svc->retained);
 	if (svc->contested) {
 		jsonw_object_begin(w, "contested");
 		jsonw_string(w, "change", svc->contested_diff);
@@ -647,6 +649,11 @@ status_json(const struct status *s, struct buf *out)
 	jsonw_string(&w, "owner", s->owner);
 	jsonw_string(&w, "region", s->region);
 	jsonw_string(&w, "health", status_health_name((int)s->health));
+	/* Never without a reason: before the first cycle it is that one. */
+	jsonw_string(&w, "health_reason",
+		     s->health_reason               ? s->health_reason
+		     : s->health == STATUS_STARTING ? "no cycle has finished yet"
+						    : NULL);
 	json_time(&w, "generated_at", s->cycle.ended);
 	jsonw_object_begin(&w, "state");
 	jsonw_string(&w, "file", s->state_file);
@@ -939,12 +946,13 @@ metrics_service_connections(struct buf *b, const struct status_service *svc)
 static int
 metrics_services(struct buf *b, const struct status *s)
 {
-	unsigned long converged = 0, held = 0, failing = 0, contested = 0, stale = 0;
+	unsigned long converged = 0, held = 0, failing = 0, contested = 0, stale = 0, retained = 0;
 	int r = metrics_service_states(b, s);
 
 	for (size_t i = 0; i < s->n_services; i++) {
 		converged += s->services[i].converged;
-		held += s->services[i].held != NULL;
+		held += s->services[i].held != NULL && !s->services[i].retained;
+		retained += s->services[i].retained;
 		failing += s->services[i].consecutive_failures > 0;
 		contested += s->services[i].contested;
 		stale += s->services[i].stale;
@@ -954,7 +962,11 @@ metrics_services(struct buf *b, const struct status *s)
 			       "Services the last cycle found equal to their spec.", converged);
 	if (r == 0)
 		r = put_scalar(b, "vpcesd_services_held", "gauge",
-			       "Services with a change held back.", held);
+			       "Services with a change held back (retained ones not counted).",
+			       held);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_services_retained", "gauge",
+			       "Owned services no spec names, kept as the policy says.", retained);
 	if (r == 0)
 		r = put_scalar(b, "vpcesd_services_failing", "gauge",
 			       "Services whose last change failed.", failing);

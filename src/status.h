@@ -73,7 +73,8 @@ struct status_service {
 	 * and held nothing for this service.
 	 */
 	bool converged;
-	char *held; /* reason it is held, NULL if not */
+	char *held;    /* reason it is held, NULL if not */
+	bool retained; /* no spec names it; the policy keeps it (not a problem) */
 	/* Someone else keeps changing it back (plan.h, struct plan_binding). */
 	bool contested;
 	char *contested_diff; /* the change applied again and again */
@@ -154,6 +155,7 @@ struct status {
 		STATUS_DEGRADED,    /* failures or held items */
 		STATUS_UNREACHABLE, /* EC2 could not be read at all */
 	} health;
+	char *health_reason;             /* one line: why the health is what it is */
 	struct status_service *services; /* sorted by name */
 	size_t n_services;
 	struct status_cycle cycle; /* the last finished cycle */

@@ -145,7 +145,8 @@ def test_services_d():
     c = Conf("services-d", "safety1")
     c.specs([("a", lb(0), True), ("b", lb(1), True), ("c", lb(2), True)])
     rc, out = c.run("--once")
-    check("1: three services created", rc == 0 and len(services("safety1")) == 3, out)
+    # 5: created, not yet verified by a cycle (issue 13's exit codes).
+    check("1: three services created", rc == 5 and len(services("safety1")) == 3, out)
     os.rename(os.path.join(c.dir, "services.d"), os.path.join(c.dir, "services.d.moved"))
     rc, out = c.run("-n")
     check("1: a missing services.d fails --check-config", rc == 1 and "services.d: no such "
@@ -164,16 +165,19 @@ def test_services_d():
           "delete.allow_empty" in out and rc == 2, out)
     c.settings("safety1", extra="delete:\n  allow_empty: true\n")
     rc, out = c.run("--once")
-    check("1: with delete.allow_empty they go", rc == 0 and len(services("safety1")) == 0, out)
+    check("1: with delete.allow_empty they go", rc == 5 and len(services("safety1")) == 0, out)
 
 
 def test_restart():
     reset()
     c = Conf("restart", "safety2", policy="upsert-only")
     c.specs([("api", lb(0), True)])
-    rc, out = c.run("--once")
+    # --wait: one more cycle verifies the create, and only then exit 0.
+    rc, out = c.run("--once", "--wait=60s")
     first = [s["id"] for s in services("safety2", "api")]
-    check("2: created", rc == 0 and len(first) == 1, out)
+    check("2: created and verified (--wait)", rc == 0 and len(first) == 1 and
+          "waiting: 0/1 converged" in out and count("CreateVpcEndpointServiceConfiguration") == 1,
+          out)
     admin("DELETE", f"/_sim/services/{first[0]}")
     rc, out = c.run("--once")  # a new process: the restart
     now = services("safety2", "api")
@@ -182,8 +186,8 @@ def test_restart():
     check("2: made by one create with a new ClientToken",
           count("CreateVpcEndpointServiceConfiguration") == 2 and "is gone (deleted outside "
           "vpcesd)" in out, out)
-    check("2: exit 0 and the status names the new service",
-          rc == 0 and now and c.entry("api")["service_id"] == now[0]["id"], out)
+    check("2: exit 5 (not verified yet) and the status names the new service",
+          rc == 5 and now and c.entry("api")["service_id"] == now[0]["id"], out)
     rc, out = c.run("--once")
     check("2: then converged without a call", rc == 0 and
           count("CreateVpcEndpointServiceConfiguration") == 2, out)
@@ -194,7 +198,7 @@ def test_owner():
     c = Conf("owner", "team-a")
     c.specs([("api", lb(0), True), ("web", lb(1), True)])
     rc, out = c.run("--once")
-    check("3: two services under team-a", rc == 0 and len(services("team-a")) == 2, out)
+    check("3: two services under team-a", rc == 5 and len(services("team-a")) == 2, out)
     creates = count("CreateVpcEndpointServiceConfiguration")
     c.settings("team-b")
     rc, out = c.run("--once")
@@ -221,7 +225,7 @@ def test_two():
     a = Conf("two-a", "shared")
     a.specs([("api", lb(0), True)])
     rc, out = a.run("--once")
-    check("4: created", rc == 0, out)
+    check("4: created", rc == 5, out)
     # A daemon holds the state directory: wait for its first cycle's status file.
     os.unlink(a.status)
     daemon = subprocess.Popen([VPCESD, "-c", a.dir, "--log-target", "stderr"], env=a.env(),
@@ -286,7 +290,7 @@ def test_read_only():
     c = Conf("read-only", "safety5")
     c.specs([("api", lb(0), True)])
     rc, out = c.run("--once")
-    check("5: created", rc == 0, out)
+    check("5: created", rc == 5, out)
     known = c.entry("api")
     before = snapshot(c)
     c.specs([("api", lb(0), False)])

@@ -59,7 +59,8 @@ run badconf --once
 rm -f "$conf/services.d/bad.yaml"
 
 fail=0
-[ "$(cat "$out/once.rc")" = 0 ] || { echo "FAIL: the real cycle exited $(cat "$out/once.rc")"; fail=1; }
+[ "$(cat "$out/once.rc")" = 5 ] || { echo "FAIL: the real cycle exited $(cat "$out/once.rc"), expected 5 (created)"; fail=1; }
+[ "$(cat "$out/again.rc")" = 0 ] || { echo "FAIL: the second cycle exited $(cat "$out/again.rc"), expected 0"; fail=1; }
 [ "$(cat "$out/authfail.rc")" = 1 ] || { echo "FAIL: the expired-session cycle exited $(cat "$out/authfail.rc"), expected 1"; fail=1; }
 grep -q 'RequestExpired' "$out/authfail.stderr" || { echo "FAIL: no RequestExpired in the failing run's log"; fail=1; }
 grep -q 'DescribeVpcEndpointServiceConfigurations' "$out/once.stderr" ||

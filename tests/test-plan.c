@@ -582,8 +582,9 @@ test_policy_upsert_only(void **state)
 		"delete_tags drifted vpce-svc-1: tag stale: 1 → (none)\n"
 		"create new -: acceptance_required: true; network_load_balancer_arns: " NLB_A
 		"; supported_ip_address_types: ipv4\n"
-		"! policy gone vpce-svc-2: would delete gone (vpce-svc-2): not in the "
-		"configuration (policy upsert-only)\n");
+		"! retained gone vpce-svc-2: retained: not in the configuration; policy "
+		"upsert-only "
+		"does not delete (policy sync would delete vpce-svc-2)\n");
 }
 
 static void
@@ -599,8 +600,9 @@ test_policy_create_only(void **state)
 		"; supported_ip_address_types: ipv4\n"
 		"! policy drifted vpce-svc-1: would modify: acceptance_required: false → "
 		"true; tag stale: 1 → (none) (policy create-only)\n"
-		"! policy gone vpce-svc-2: would delete gone (vpce-svc-2): not in the "
-		"configuration (policy create-only)\n");
+		"! retained gone vpce-svc-2: retained: not in the configuration; policy "
+		"create-only "
+		"does not delete (policy sync would delete vpce-svc-2)\n");
 }
 
 static void
@@ -895,14 +897,17 @@ test_delete_guard_sync_only(void **state)
 	f->in.allow_empty = false;
 	f->in.max_fraction_pct = 1;
 	f->in.policy = MODEL_POLICY_UPSERT_ONLY;
-	assert_string_equal(run(f), "! policy old-0 vpce-svc-0: would delete old-0 (vpce-svc-0): "
-				    "not in the configuration (policy upsert-only)\n");
+	assert_string_equal(run(f), "! retained old-0 vpce-svc-0: retained: not in the "
+				    "configuration; policy upsert-only "
+				    "does not delete (policy sync would delete vpce-svc-0)\n");
 	assert_null(f->plan->delete_guard);
 	f->in.n_specs = 0; /* every one would be deleted: still only the policy */
-	assert_string_equal(run(f), "! policy keep vpce-svc-k: would delete keep (vpce-svc-k): "
-				    "not in the configuration (policy upsert-only)\n"
-				    "! policy old-0 vpce-svc-0: would delete old-0 (vpce-svc-0): "
-				    "not in the configuration (policy upsert-only)\n");
+	assert_string_equal(run(f), "! retained keep vpce-svc-k: retained: not in the "
+				    "configuration; policy upsert-only "
+				    "does not delete (policy sync would delete vpce-svc-k)\n"
+				    "! retained old-0 vpce-svc-0: retained: not in the "
+				    "configuration; policy upsert-only "
+				    "does not delete (policy sync would delete vpce-svc-0)\n");
 	assert_null(f->plan->delete_guard);
 }
 

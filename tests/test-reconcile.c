@@ -757,13 +757,16 @@ test_converge_from_empty(void **state)
 	assert_int_equal(status_of(st, "dual")->supported_ip_address_types.n, 2);
 	assert_string_equal(status_of(st, "api-a")->private_dns_name, "api.example.com");
 	assert_int_equal(st->health, STATUS_PENDING);
+	assert_non_null(strstr(st->health_reason, "3 changes made"));
+	/* 13: changes made are not verified yet: not "converged". */
+	assert_int_equal(reconcile_exit_code(&f->res, false), RECONCILE_EXIT_PENDING);
 
 	/* Second cycle: nothing to do, not a single mutating call. */
 	mark = log_mark(f);
 	cycle(f);
 	expect_result(f, 0, 0, 0, 0);
 	assert_int_equal(f->res.converged_services, 3);
-	assert_int_equal(reconcile_exit_code(&f->res), 0);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 0);
 	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
 
 	/* 12: the status names every service as EC2 does. */
@@ -938,7 +941,7 @@ test_chain_stops_at_failure(void **state)
 	assert_int_equal(f->res.applied, 1);
 	assert_int_equal(f->res.failed, 1);
 	assert_int_equal(f->res.skipped, 1);
-	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 2);
 	assert_int_equal(count_calls(f, mark, PERMS, a_id, "UnauthorizedOperation"), 1);
 	assert_int_equal(count_calls(f, mark, UNTAG, NULL, NULL), 0);
 	assert_int_equal(count_calls(f, mark, MODIFY, g_id, "OK"), 1);
@@ -1094,7 +1097,7 @@ test_adopt_foreign_refused(void **state)
 	configure(f, "policy: sync\n", services);
 	cycle(f);
 	expect_result(f, 0, 0, 0, 1);
-	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 2);
 	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
 	assert_non_null(status_of(reconciler_status(f->rec), "stolen")->held);
 	sim = sim_state(f);
@@ -1152,6 +1155,7 @@ test_policy_upsert_only(void **state)
 {
 	struct fixture *f = *state;
 	char old[ID_MAX], keep[ID_MAX];
+	const struct status *st;
 	cJSON *sim;
 
 	policy_scene(f, "policy: upsert-only\n", old, keep);
@@ -1166,8 +1170,26 @@ test_policy_upsert_only(void **state)
 	assert_non_null(svc_by_id(sim, old));
 	assert_false(acceptance(svc_by_id(sim, keep)));
 	cJSON_Delete(sim);
-	/* The held delete keeps the cycle from counting as converged. */
-	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	/* Changes were made: not verified yet. */
+	assert_int_equal(reconcile_exit_code(&f->res, false), RECONCILE_EXIT_PENDING);
+
+	/*
+	 * 13: once they are, the service no spec names is retained, as the
+	 * policy says: listed so, with its reason, and no problem.
+	 */
+	cycle(f);
+	expect_result(f, 0, 0, 0, 1);
+	assert_int_equal(f->res.retained, 1);
+	assert_int_equal(reconcile_exit_code(&f->res, false), RECONCILE_EXIT_CONVERGED);
+	st = reconciler_status(f->rec);
+	assert_true(status_of(st, "old")->retained);
+	assert_string_equal(status_of(st, "old")->service_id, old);
+	assert_false(status_of(st, "old")->converged);
+	assert_non_null(strstr(status_of(st, "old")->held, "policy upsert-only does not delete"));
+	assert_false(status_of(st, "keep")->retained);
+	assert_int_equal(st->health, STATUS_CONVERGED);
+	assert_string_equal(st->health_reason,
+			    "every service equals its spec; 1 retained by the policy");
 }
 
 static void
@@ -1538,7 +1560,7 @@ test_failure_isolation_backoff(void **state)
 		     "\"count\": 1}");
 	cycle(f);
 	expect_result(f, 2, 1, 1, 0);
-	assert_int_equal(reconcile_exit_code(&f->res), 2);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 2);
 	assert_non_null(strstr(f->first_error, "denied"));
 	assert_int_equal(count_calls(f, 0, CREATE, NULL, "UnauthorizedOperation"), 1);
 	assert_int_equal(count_calls(f, 0, CREATE, NULL, "OK"), 1);
@@ -1584,7 +1606,7 @@ test_failure_isolation_backoff(void **state)
 	cycle(f);
 	expect_result(f, 0, 0, 0, 0);
 	assert_int_equal(f->res.converged_services, 2);
-	assert_int_equal(reconcile_exit_code(&f->res), 0);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 0);
 	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
 	sim = sim_state(f);
 	assert_int_equal(count_named(sim, OWNER, "one"), 1);
@@ -1689,6 +1711,8 @@ test_dry_run(void **state)
 	assert_non_null(plan);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "changes")), 4);
 	assert_true(reconciler_status(f->rec)->cycle.dry_run);
+	/* 13: like `terraform plan -detailed-exitcode`, 2: there are changes. */
+	assert_int_equal(reconcile_exit_code(&f->res, true), RECONCILE_EXIT_PROBLEM);
 
 	/* What the plan says, as "<EC2 action> <service id, or name for a create>". */
 	cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(plan, "changes"))
@@ -1736,9 +1760,52 @@ test_dry_run(void **state)
 	assert_int_equal(done.n, planned.n);
 	for (size_t i = 0; i < planned.n; i++)
 		assert_string_equal(done.v[i], planned.v[i]);
+
+	/* A dry run of the converged services: nothing would change, 0. */
+	new_reconciler(f, true, -1);
+	cycle(f);
+	expect_result(f, 0, 0, 0, 0);
+	assert_int_equal(reconcile_exit_code(&f->res, true), RECONCILE_EXIT_CONVERGED);
 	strv_free(&planned);
 	strv_free(&done);
 	strv_free(&ids);
+}
+
+/* ---- 13: exit codes scripts can trust ------------------------------------------- */
+
+static void
+test_exit_codes(void **state)
+{
+	static const struct {
+		struct reconcile_result res;
+		bool dry_run;
+		int code;
+	} cases[] = {
+		{{.observed = false}, false, RECONCILE_EXIT_ERROR},
+		{{.observed = false}, true, RECONCILE_EXIT_ERROR},
+		{{.observed = true}, false, RECONCILE_EXIT_CONVERGED},
+		{{.observed = true}, true, RECONCILE_EXIT_CONVERGED},
+		{{.observed = true, .planned = 2, .applied = 2}, false, RECONCILE_EXIT_PENDING},
+		{{.observed = true, .planned = 2}, true, RECONCILE_EXIT_PROBLEM},
+		{{.observed = true, .held = 1, .waiting = 1}, false, RECONCILE_EXIT_PENDING},
+		{{.observed = true, .held = 1, .waiting = 1}, true, RECONCILE_EXIT_CONVERGED},
+		{{.observed = true, .held = 1, .retained = 1}, false, RECONCILE_EXIT_CONVERGED},
+		{{.observed = true, .held = 1, .retained = 1}, true, RECONCILE_EXIT_CONVERGED},
+		{{.observed = true, .held = 2, .retained = 1}, false, RECONCILE_EXIT_PROBLEM},
+		{{.observed = true, .held = 1}, true, RECONCILE_EXIT_PROBLEM},
+		{{.observed = true, .planned = 2, .applied = 1, .failed = 1},
+		 false,
+		 RECONCILE_EXIT_PROBLEM},
+		{{.observed = true, .planned = 2, .skipped = 1}, false, RECONCILE_EXIT_PROBLEM},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int code = reconcile_exit_code(&cases[i].res, cases[i].dry_run);
+
+		if (code != cases[i].code)
+			fail_msg("case %zu: exit code %d, expected %d", i, code, cases[i].code);
+	}
 }
 
 /* ---- 11: an observation that fails changes nothing --------------------------------- */
@@ -1759,7 +1826,7 @@ test_observation_failure(void **state)
 	assert_false(f->res.observed);
 	assert_int_equal(f->res.planned, 0);
 	assert_int_equal(f->res.applied, 0);
-	assert_int_equal(reconcile_exit_code(&f->res), 1);
+	assert_int_equal(reconcile_exit_code(&f->res, false), 1);
 	assert_non_null(strstr(f->first_error, "no describe"));
 	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
 	assert_int_equal(reconciler_status(f->rec)->health, STATUS_UNREACHABLE);
@@ -2471,6 +2538,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readd_after_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_isolation_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),

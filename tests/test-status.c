@@ -54,6 +54,7 @@ fill_small(struct status *s)
 	s->state_file = xstrdup("/var/lib/vpcesd/state.json");
 	s->state_error = xstrdup("unreadable");
 	s->health = STATUS_DEGRADED;
+	s->health_reason = xstrdup("1 change failed: api-a: " MODIFY ": UnauthorizedOperation");
 	s->cycle.number = 7;
 	s->cycle.started = T0;
 	s->cycle.ended = T0 + 12;
@@ -157,6 +158,7 @@ render_json(const struct status *s)
 
 static const char small_json[] =
 	"{\"version\":1,\"owner\":\"team-a\",\"region\":\"eu-west-1\",\"health\":\"degraded\","
+	"\"health_reason\":\"1 change failed: api-a: " MODIFY ": UnauthorizedOperation\","
 	"\"generated_at\":\"2026-11-28T21:30:12Z\","
 	"\"state\":{\"file\":\"/var/lib/vpcesd/state.json\",\"error\":\"unreadable\"},"
 	"\"cycle\":{\"number\":7,\"started\":\"2026-11-28T21:30:00Z\","
@@ -188,7 +190,7 @@ static const char small_json[] =
 	"\"state\":\"pendingAcceptance\",\"since\":null},"
 	"{\"endpoint_id\":\"vpce-0c\",\"owner\":\"444455556666\",\"state\":\"available\","
 	"\"since\":null}],"
-	"\"converged\":false,\"held\":null,"
+	"\"converged\":false,\"held\":null,\"retained\":false,"
 	"\"contested\":{\"change\":\"acceptance_required: false \u2192 true\",\"repeats\":2,"
 	"\"until\":\"2026-11-28T21:32:00Z\"},"
 	"\"last_change\":{\"text\":\"created\",\"at\":\"2026-11-28T21:30:03Z\"},"
@@ -201,7 +203,8 @@ static const char small_json[] =
 	"\"availability_zones\":[],\"supported_ip_address_types\":[],\"private_dns\":null,"
 	"\"supported_regions\":[],\"allowed_principals\":null,\"connections\":null,"
 	"\"converged\":false,"
-	"\"held\":\"waiting\",\"contested\":null,\"last_change\":null,\"last_error\":null,"
+	"\"held\":\"waiting\",\"retained\":false,\"contested\":null,\"last_change\":null,\"last_"
+	"error\":null,"
 	"\"consecutive_failures\":0,\"next_retry\":null}]}";
 
 static void
@@ -243,6 +246,7 @@ test_json_starting_is_all_nulls(void **state)
 	text = render_json(&s);
 	assert_string_equal(text,
 			    "{\"version\":1,\"owner\":null,\"region\":null,\"health\":\"starting\","
+			    "\"health_reason\":\"no cycle has finished yet\","
 			    "\"generated_at\":null,\"state\":{\"file\":null,\"error\":null},"
 			    "\"cycle\":{\"number\":0,\"started\":null,"
 			    "\"ended\":null,\"observed\":false,\"dry_run\":false,"
@@ -367,9 +371,14 @@ static const char small_metrics[] =
 	"# HELP vpcesd_services_converged Services the last cycle found equal to their spec.\n"
 	"# TYPE vpcesd_services_converged gauge\n"
 	"vpcesd_services_converged 0\n"
-	"# HELP vpcesd_services_held Services with a change held back.\n"
+	"# HELP vpcesd_services_held Services with a change held back (retained ones not "
+	"counted).\n"
 	"# TYPE vpcesd_services_held gauge\n"
 	"vpcesd_services_held 1\n"
+	"# HELP vpcesd_services_retained Owned services no spec names, kept as the policy "
+	"says.\n"
+	"# TYPE vpcesd_services_retained gauge\n"
+	"vpcesd_services_retained 0\n"
 	"# HELP vpcesd_services_failing Services whose last change failed.\n"
 	"# TYPE vpcesd_services_failing gauge\n"
 	"vpcesd_services_failing 1\n"
