@@ -244,6 +244,122 @@ publish_contest(struct status_service *svc, const struct plan_binding *b, const 
 	}
 }
 
+/* *set ∖ remove ∪ add, as a sorted set.  On ENOMEM it keeps the old set. */
+static void
+set_delta(struct strv *set, const struct strv *add, const struct strv *remove)
+{
+	struct strv out = STRV_INIT;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < set->n; i++)
+		if (!strv_contains(remove, set->v[i]))
+			r = strv_push(&out, set->v[i]);
+	for (size_t i = 0; r == 0 && add && i < add->n; i++)
+		r = strv_push(&out, add->v[i]);
+	if (r < 0) {
+		strv_free(&out);
+		return;
+	}
+	strv_uniq(&out);
+	strv_free(set);
+	*set = out;
+}
+
+static void
+regions_delta(struct status_service *svc, const struct strv *add, const struct strv *remove)
+{
+	size_t n = 0;
+	struct status_region *v = calloc(svc->n_regions + add->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < svc->n_regions; i++) {
+		if (strv_contains(remove, svc->regions[i].region) ||
+		    strv_contains(add, svc->regions[i].region)) {
+			free(svc->regions[i].region);
+			free(svc->regions[i].state);
+			continue;
+		}
+		v[n++] = svc->regions[i];
+	}
+	/* A region just added: its state is EC2's to tell (null until read). */
+	for (size_t i = 0; i < add->n; i++)
+		set_str(&v[n++].region, add->v[i]);
+	free(svc->regions);
+	svc->regions = v;
+	svc->n_regions = n;
+}
+
+/*
+ * What a change that went through makes of its service's entry, so the
+ * status shows what was applied from the moment it was, not the values the
+ * change replaced (issue 13).  Only what the change settles is set; what
+ * EC2 derives from it (a new verification TXT record, a new region's state)
+ * becomes null until the next read shows it.  Connections move the way EC2
+ * documents: accepted ones to "pending", rejected ones to "rejected".
+ */
+static void
+apply_to_entry(struct status_service *svc, const struct plan_change *ch)
+{
+	const struct plan_modify *m = &ch->modify;
+
+	/* A change of another service under this name (a duplicate) is not this entry's. */
+	if (ch->service_id && svc->service_id && strcmp(ch->service_id, svc->service_id) != 0)
+		return;
+	switch (ch->kind) {
+	case PLAN_CREATE:
+		/* A new service allows exactly the principals its create added. */
+		svc->principals_known = true;
+		set_strv(&svc->allowed_principals, &ch->create.add_principals);
+		strv_uniq(&svc->allowed_principals);
+		break;
+	case PLAN_MODIFY_CONFIG:
+		if (m->set_acceptance)
+			svc->acceptance_required = m->acceptance_required;
+		set_delta(&svc->load_balancer_arns, &m->add_nlb_arns, &m->remove_nlb_arns);
+		set_delta(&svc->load_balancer_arns, &m->add_gwlb_arns, &m->remove_gwlb_arns);
+		set_delta(&svc->supported_ip_address_types, &m->add_ip_types, &m->remove_ip_types);
+		if (m->add_regions.n || m->remove_regions.n)
+			regions_delta(svc, &m->add_regions, &m->remove_regions);
+		if (m->private_dns_name || m->remove_private_dns) {
+			set_str(&svc->private_dns_name, m->private_dns_name);
+			set_str(&svc->private_dns_state, NULL);
+			set_str(&svc->private_dns_txt_name, NULL);
+			set_str(&svc->private_dns_txt_value, NULL);
+		}
+		break;
+	case PLAN_MODIFY_PERMISSIONS:
+		/* The plan diffed against principals it had read. */
+		if (svc->principals_known)
+			set_delta(&svc->allowed_principals, &ch->add_principals,
+				  &ch->remove_principals);
+		break;
+	case PLAN_START_DNS_VERIFICATION:
+		if (svc->private_dns_name)
+			set_str(&svc->private_dns_state, "pendingVerification");
+		break;
+	case PLAN_ACCEPT_CONNECTIONS:
+	case PLAN_DENY_CONNECTIONS:
+	case PLAN_REJECT_CONNECTIONS: {
+		struct strv ids = STRV_INIT; /* sorted: a service may have thousands */
+
+		if (!svc->connections_known || strv_copy(&ids, &ch->endpoint_ids) < 0)
+			break;
+		strv_sort(&ids);
+		for (size_t i = 0; i < svc->n_connections; i++)
+			if (svc->connections[i].endpoint_id &&
+			    strv_contains_sorted(&ids, svc->connections[i].endpoint_id))
+				set_str(&svc->connections[i].state,
+					ch->kind == PLAN_ACCEPT_CONNECTIONS ? "pending"
+									    : "rejected");
+		strv_free(&ids);
+		break;
+	}
+	default:
+		break; /* tags, payer, notifications, deletes: not in the entry */
+	}
+}
+
 /* The outcome of one change on its service's entry: last change, error, back-off. */
 static void
 record_outcome(struct status *st, const struct vpcesd_config *cfg, const struct plan_change *ch,
@@ -282,6 +398,7 @@ record_outcome(struct status *st, const struct vpcesd_config *cfg, const struct 
 			announce_dns(svc, o->created_config, ch->name, cycle);
 			fill_config(svc, o->created_config, now);
 		}
+		apply_to_entry(svc, ch);
 	} else if (o->status == APPLY_FAILED) {
 		unsigned shift;
 		time_t delay;

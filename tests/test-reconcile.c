@@ -569,6 +569,55 @@ acceptance(const cJSON *svc)
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(svc, "acceptance_required"));
 }
 
+/* The JSON string array `key` of `svc` equals the set `sv` (order aside). */
+static void
+expect_strv_is(const cJSON *svc, const char *key, const struct strv *sv, const char *what)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(svc, key), *x;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(x, a)
+	{
+		if (!cJSON_IsString(x) || !strv_contains(sv, x->valuestring))
+			fail_msg("%s: %s %s in EC2, not in the status", what, key,
+				 cJSON_IsString(x) ? x->valuestring : "?");
+		n++;
+	}
+	if (n != sv->n)
+		fail_msg("%s: %zu %s in the status, %zu in EC2", what, sv->n, key, n);
+}
+
+/*
+ * 13: the status entry of `name` shows what EC2 holds (the sim's own view),
+ * field by field: never the values a change just replaced.
+ */
+static void
+expect_status_is_ec2(const struct status *st, const cJSON *sim, const char *name)
+{
+	const struct status_service *e = NULL;
+	const cJSON *svc = svc_named(sim, name);
+	const char *dns = entry_str(svc, "private_dns_name");
+
+	for (size_t i = 0; i < st->n_services; i++)
+		if (strcmp(st->services[i].name, name) == 0)
+			e = &st->services[i];
+	if (e == NULL)
+		fail_msg("%s: no status entry", name);
+	assert_string_equal(e->service_id, entry_str(svc, "id"));
+	if (e->acceptance_required != acceptance(svc))
+		fail_msg("%s: acceptance_required %d in the status, %d in EC2", name,
+			 e->acceptance_required, acceptance(svc));
+	expect_strv_is(svc, "supported_ip_address_types", &e->supported_ip_address_types, name);
+	expect_strv_is(svc, "load_balancers", &e->load_balancer_arns, name);
+	/* Principals are read for specs that name some; unknown is null, not a guess. */
+	if (e->principals_known)
+		expect_strv_is(svc, "allowed_principals", &e->allowed_principals, name);
+	if ((dns == NULL) != (e->private_dns_name == NULL) ||
+	    (dns && strcmp(dns, e->private_dns_name) != 0))
+		fail_msg("%s: private DNS name %s in the status, %s in EC2", name,
+			 e->private_dns_name ? e->private_dns_name : "none", dns ? dns : "none");
+}
+
 /* ---- sim set-up ------------------------------------------------------------ */
 
 /* A service made behind vpcesd's back (admin bulk create); its id into `id`. */
@@ -756,6 +805,8 @@ test_converge_from_empty(void **state)
 	assert_true(status_of(st, "gw")->acceptance_required);
 	assert_int_equal(status_of(st, "dual")->supported_ip_address_types.n, 2);
 	assert_string_equal(status_of(st, "api-a")->private_dns_name, "api.example.com");
+	for (size_t i = 0; i < 3; i++)
+		expect_status_is_ec2(st, sim, names[i]);
 	assert_int_equal(st->health, STATUS_PENDING);
 	assert_non_null(strstr(st->health_reason, "3 changes made"));
 	/* 13: changes made are not verified yet: not "converged". */
@@ -893,6 +944,12 @@ test_drift_repaired(void **state)
 	cycle(f);
 	/* api-a: config, permissions, tags, untag; dual: ip types; gw: acceptance. */
 	expect_result(f, 6, 6, 0, 0);
+	sim = sim_state(f);
+	/* 13: in the cycle that repaired them, the status shows the repaired values. */
+	for (const char *const *n = (const char *const[]){"api-a", "dual", "gw", NULL}; *n; n++)
+		expect_status_is_ec2(reconciler_status(f->rec), sim, *n);
+	assert_true(status_of(reconciler_status(f->rec), "api-a")->principals_known);
+	cJSON_Delete(sim);
 	assert_int_equal(count_calls(f, mark, MODIFY, a_id, "OK"), 1);
 	assert_int_equal(count_calls(f, mark, MODIFY, d_id, "OK"), 1);
 	assert_int_equal(count_calls(f, mark, MODIFY, g_id, "OK"), 1);
@@ -1884,16 +1941,20 @@ test_connection_policy(void **state)
 	assert_int_equal(count_calls(f, mark, "DescribeVpcEndpointConnections", id, "OK"), 1);
 	expect_connection_state(f, listed, "available");
 	expect_connection_state(f, unlisted, "pendingAcceptance");
-	/* The status lists the connections as observed at the start of the cycle. */
+	/*
+	 * The status lists the connections as observed, with the decision of
+	 * the cycle applied: the accepted one is "pending" (EC2's next state
+	 * after an accept), the other still waits for a human (13).
+	 */
 	ss = status_of(reconciler_status(f->rec), "conn");
 	assert_true(ss->connections_known);
 	assert_int_equal(ss->n_connections, 2);
 	for (size_t i = 0; i < 2; i++) {
-		assert_string_equal(ss->connections[i].state, "pendingAcceptance");
-		assert_string_equal(ss->connections[i].owner,
-				    strcmp(ss->connections[i].endpoint_id, listed) == 0
-					    ? ACCT_ROLE
-					    : ACCT_OTHER);
+		bool is_listed = strcmp(ss->connections[i].endpoint_id, listed) == 0;
+
+		assert_string_equal(ss->connections[i].state,
+				    is_listed ? "pending" : "pendingAcceptance");
+		assert_string_equal(ss->connections[i].owner, is_listed ? ACCT_ROLE : ACCT_OTHER);
 		assert_true(ss->connections[i].since > 0);
 	}
 
