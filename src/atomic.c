@@ -1,11 +1,15 @@
 /*
- * atomic: temporary file, write, fsync, rename, directory fsync.  See atomic.h.
+ * atomic: temporary file, write, fsync, rename, directory fsync; and the
+ * sweep of temporary files a dead writer left.  See atomic.h.
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,33 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * The directory of `path` into dir[PATH_MAX] ("." for a bare name) and its
+ * last component into *base (pointing into `path`).
+ */
+static int
+split_path(const char *path, char *dir, const char **base, struct err *e)
+{
+	const char *slash;
+	int n;
+
+	if (path == NULL || *path == '\0')
+		return err_set(e, -EINVAL, "empty file path");
+	slash = strrchr(path, '/');
+	*base = slash ? slash + 1 : path;
+	if (**base == '\0' || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0)
+		return err_set(e, -EISDIR, "%s: not a file name", path);
+	if (slash == NULL)
+		n = snprintf(dir, PATH_MAX, ".");
+	else if (slash == path)
+		n = snprintf(dir, PATH_MAX, "/");
+	else
+		n = snprintf(dir, PATH_MAX, "%.*s", (int)(slash - path), path);
+	if (n < 0 || n >= PATH_MAX)
+		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+	return 0;
+}
+
 int
 atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
 		  struct err *e)
@@ -39,22 +70,11 @@ atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, u
 	const char *slash, *base;
 	int fd = -1, dfd, r, n;
 
-	if (path == NULL || *path == '\0')
-		return err_set(e, -EINVAL, "empty file path");
-	if (data == NULL && len > 0)
+	if (data == NULL && len > 0 && path != NULL && *path != '\0')
 		return err_set(e, -EINVAL, "%s: no data to write", path);
+	if ((r = split_path(path, dir, &base, e)) < 0)
+		return r;
 	slash = strrchr(path, '/');
-	base = slash ? slash + 1 : path;
-	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return err_set(e, -EISDIR, "%s: not a file name", path);
-	if (slash == NULL)
-		n = snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		n = snprintf(dir, sizeof(dir), "/");
-	else
-		n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
 	n = snprintf(tmp, sizeof(tmp), "%s%s.%s.XXXXXX", slash ? dir : "",
 		     slash && slash != path ? "/" : "", base);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
@@ -102,5 +122,73 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+	return r;
+}
+
+/* Whether `name` is ".<base>." followed by the six characters mkostemp() picks. */
+static bool
+is_temporary_of(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+
+	if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 || name[1 + blen] != '.')
+		return false;
+	name += 2 + blen;
+	for (int i = 0; i < 6; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return false;
+	return name[6] == '\0';
+}
+
+int
+atomic_sweep(const char *path, size_t *ret_removed, struct err *e)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+	int r;
+
+	if ((r = split_path(path, dir, &base, e)) < 0)
+		return r;
+	d = opendir(dir);
+	if (d == NULL)
+		return err_set(e, -errno, "%s: cannot read the directory %s: %s", path, dir,
+			       strerror(errno));
+	r = 0;
+	for (;;) {
+		struct stat st;
+
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0)
+				r = err_set(e, -errno, "%s: cannot read the directory %s: %s", path,
+					    dir, strerror(errno));
+			break;
+		}
+		if (!is_temporary_of(de->d_name, base))
+			continue;
+		/* Regular files only: what mkostemp() made, never a directory or a link. */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			r = err_set(e, -errno, "%s: cannot inspect %s/%s: %s", path, dir,
+				    de->d_name, strerror(errno));
+			break;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			r = err_set(e, -errno, "%s: cannot remove %s/%s: %s", path, dir, de->d_name,
+				    strerror(errno));
+			break;
+		}
+		removed++;
+	}
+	closedir(d);
+	if (ret_removed)
+		*ret_removed = removed;
 	return r;
 }

@@ -38,4 +38,18 @@
 int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
 		      struct err *e);
 
+/*
+ * Remove the temporary files of `path` that writers which died mid-write
+ * left beside it: regular files named ".<name>.XXXXXX" as above.  A
+ * SIGKILL or a power cut between the temporary file's creation and the
+ * rename leaves one behind, and nothing else ever removes it, so a daemon
+ * that keeps crashing at that moment would fill its directory.  Only for a
+ * caller that knows no other process is writing `path` (the state file,
+ * under the state directory's lock, lock.h).  *ret_removed (may be NULL)
+ * says how many went.  0, or -errno when the directory cannot be read or
+ * an entry cannot be removed, `e` naming it; what was removed before that
+ * stays removed.  Blocking, like atomic_write_file().
+ */
+int atomic_sweep(const char *path, size_t *ret_removed, struct err *e);
+
 #endif

@@ -25,6 +25,7 @@
 
 #include <ev.h>
 
+#include "atomic.h"
 #include "aws.h"
 #include "conf.h"
 #include "creds_build.h"
@@ -519,8 +520,30 @@ load_state(const struct daemon *d, char **path, struct state *st, char **error)
 }
 
 /*
- * The state directory, its lock (not in a dry run: it writes nothing) and
- * the reconciler that starts from the state file.
+ * The temporary files of state writes that a crash cut short: only a
+ * SIGKILL or a power cut between a temporary file's creation and its
+ * rename leaves one, nothing else would ever remove it, and every such
+ * crash would add one more.  Under the lock no one else writes the state
+ * file, so whatever temporary is there belongs to a writer that is gone.
+ */
+static void
+sweep_state(const char *path)
+{
+	size_t n = 0;
+	struct err e;
+
+	err_clear(&e);
+	if (atomic_sweep(path, &n, &e) < 0)
+		log_warning("cannot remove what interrupted state writes left: %s", e.msg);
+	if (n > 0)
+		log_notice("removed %zu temporary state file%s left by an interrupted write", n,
+			   n == 1 ? "" : "s");
+}
+
+/*
+ * The state directory, its lock (not in a dry run: it writes nothing), the
+ * sweep of what interrupted state writes left, and the reconciler that
+ * starts from the state file.
  */
 static int
 make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
@@ -547,6 +570,8 @@ make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
 	if (path == NULL)
 		return err_set(e, -ENOMEM, "out of memory");
 	snprintf(path, (size_t)r + 1, "%s/%s", dir, STATE_FILE_NAME);
+	if (!d->opt.dry_run)
+		sweep_state(path);
 	state_init(&st);
 	load_state(d, &path, &st, &error);
 	ro.state_file = d->opt.dry_run ? NULL : path;

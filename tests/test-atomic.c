@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,81 @@ test_write_mode_and_durable(void **state)
 	assert_int_equal(count_entries(d->path), 1);
 }
 
+static void
+touch(const char *dir, const char *name)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static bool
+exists(const char *dir, const char *name)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/*
+ * What a writer killed mid-write leaves (".<name>.XXXXXX") goes; the file
+ * itself, other files' temporaries, look-alikes and directories stay.
+ */
+static void
+test_sweep(void **state)
+{
+	struct tmpdir *d = *state;
+	char path[128], sub[128];
+	size_t n = 99;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/state.json", d->path);
+	err_clear(&e);
+	assert_int_equal(atomic_sweep(path, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(atomic_write_file(path, "{}\n", 3, 0600, ATOMIC_DURABLE, &e), 0);
+	touch(d->path, ".state.json.a1B2c3");
+	touch(d->path, ".state.json.ZZZZZZ");
+	touch(d->path, ".status.json.a1B2c3"); /* another file's */
+	touch(d->path, ".state.json.a1B2c");   /* five characters */
+	touch(d->path, ".state.json.a1B2c3d"); /* seven */
+	touch(d->path, ".state.json.a1-2c3");  /* not what mkostemp() picks */
+	touch(d->path, "state.json.a1B2c3");
+	touch(d->path, "lock");
+	snprintf(sub, sizeof(sub), "%s/.state.json.dirdir", d->path);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	err_clear(&e);
+	assert_int_equal(atomic_sweep(path, &n, &e), 0);
+	assert_false(err_isset(&e));
+	assert_int_equal(n, 2);
+	assert_false(exists(d->path, ".state.json.a1B2c3"));
+	assert_false(exists(d->path, ".state.json.ZZZZZZ"));
+	assert_true(exists(d->path, "state.json"));
+	assert_true(exists(d->path, ".status.json.a1B2c3"));
+	assert_true(exists(d->path, ".state.json.a1B2c"));
+	assert_true(exists(d->path, ".state.json.a1B2c3d"));
+	assert_true(exists(d->path, ".state.json.a1-2c3"));
+	assert_true(exists(d->path, "state.json.a1B2c3"));
+	assert_true(exists(d->path, "lock"));
+	assert_true(exists(d->path, ".state.json.dirdir"));
+	assert_int_equal(count_entries(d->path), 8);
+
+	/* A directory that cannot be read: an error naming it, nothing removed. */
+	snprintf(path, sizeof(path), "%s/missing/state.json", d->path);
+	err_clear(&e);
+	n = 99;
+	assert_int_equal(atomic_sweep(path, &n, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, path));
+	err_clear(&e);
+	assert_int_equal(atomic_sweep("", NULL, &e), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -270,6 +346,7 @@ main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_write_mode_and_durable, setup_dir,
 						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_sweep, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
