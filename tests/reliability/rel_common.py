@@ -3,14 +3,22 @@
 Both campaigns drive the real daemon binary ($VPCESD) against ec2sim (started
 by tests/with-ec2sim.sh, which exports EC2SIM_*).  This module holds what they
 share: the admin API client, the incremental request-log reader, the spec
-generator, the sim-state diff against desired specs and the configuration
-writer.  Python 3 standard library only.
+generator, the sim-state diff against desired specs, the configuration
+writer and the checks of vpcesd's own files (state file, lock, temporary
+files) and a directory watch for moments to kill at.  Python 3 standard
+library only (inotify through ctypes: vpcesd itself is Linux-only).
 """
 
+import ctypes
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import random
+import select
+import struct
+import time
 import urllib.request
 
 ACCOUNT = "111122223333"
@@ -314,6 +322,124 @@ def read_json_file(path):
         return json.loads(data)
     except ValueError as err:
         raise CampaignError(f"{path} is not valid JSON ({err}); {len(data)} bytes") from None
+
+
+# --- vpcesd's own files ----------------------------------------------------------------
+
+STATE_VERSION = 1
+
+
+def read_state_file(path):
+    """The state file: None if absent; raises CampaignError unless it is a
+    whole state document of version 1 (the keys state.c writes, the right
+    types): a reader must never find half a file."""
+    doc = read_json_file(path)
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+        raise CampaignError(f"{path}: not a state document of version {STATE_VERSION}: {str(doc)[:200]}")
+    if not isinstance(doc.get("services"), dict) or not isinstance(doc.get("previous_owners"), list):
+        raise CampaignError(f"{path}: services or previous_owners missing or of the wrong type")
+    for name, rec in doc["services"].items():
+        if not isinstance(rec, dict) or not isinstance(rec.get("generation"), int) or rec["generation"] < 0:
+            raise CampaignError(f"{path}: services.{name}: no valid generation: {rec!r}")
+    return doc
+
+
+def temporaries(path):
+    """The temporary files atomic.c makes for `path` (".<name>.XXXXXX" beside it)."""
+    d, base = os.path.split(path)
+    prefix = f".{base}."
+    try:
+        return sorted(f for f in os.listdir(d or ".") if f.startswith(prefix) and len(f) == len(prefix) + 6)
+    except FileNotFoundError:
+        return []
+
+
+def lock_holder(state_dir):
+    """None when <state_dir>/lock is free (or absent), else the pid written
+    in it (0 if none).  Takes a POSIX record lock for a moment, which
+    conflicts with vpcesd's OFD lock, and drops it at once."""
+    path = os.path.join(state_dir, "lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else 0
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+class DirWatch:
+    """inotify on one directory: wait for a file event instead of sleeping.
+
+    The campaigns kill vpcesd at moments that last milliseconds (a state
+    file being written); polling would miss most of them, a sleep would
+    guess.  An event arrives as the daemon acts, and wait() returns it at
+    once."""
+
+    IN_MODIFY, IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE = 0x2, 0x8, 0x80, 0x100
+    _HEADER = struct.Struct("iIII")
+
+    def __init__(self, path, mask):
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        if libc.inotify_add_watch(self.fd, os.fsencode(path), ctypes.c_uint32(mask)) < 0:
+            e = ctypes.get_errno()
+            os.close(self.fd)
+            raise OSError(e, f"inotify_add_watch {path}")
+        self.pending = []
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _read(self):
+        try:
+            data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return
+        off = 0
+        while off + self._HEADER.size <= len(data):
+            _, mask, _, n = self._HEADER.unpack_from(data, off)
+            name = data[off + self._HEADER.size : off + self._HEADER.size + n].rstrip(b"\0").decode(errors="replace")
+            self.pending.append((mask, name))
+            off += self._HEADER.size + n
+
+    def wait(self, pred, timeout, alive=None):
+        """The first (mask, name) event that satisfies pred, or None when
+        `timeout` seconds passed or alive() turned false first.  alive is
+        asked at least every 50 ms."""
+        end = time.monotonic() + timeout
+        while True:
+            while self.pending:
+                ev = self.pending.pop(0)
+                if pred(*ev):
+                    return ev
+            left = end - time.monotonic()
+            if left <= 0 or (alive is not None and not alive()):
+                return None
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.05))
+            if ready:
+                self._read()
 
 
 def vm_rss_kib(pid):
