@@ -1,6 +1,6 @@
-"""Shared pieces of the reliability campaigns (tests/reliability/faults, crash).
+"""Shared pieces of the reliability campaigns (tests/reliability/faults, crash, mistakes).
 
-Both campaigns drive the real daemon binary ($VPCESD) against ec2sim (started
+The campaigns drive the real daemon binary ($VPCESD) against ec2sim (started
 by tests/with-ec2sim.sh, which exports EC2SIM_*).  This module holds what they
 share: the admin API client, the incremental request-log reader, the spec
 generator, the sim-state diff against desired specs, the configuration
@@ -107,7 +107,7 @@ def compact(e, tag):
     keep = {}
     if e["action"].startswith(MUTATING_PREFIXES) or e["action"] == "DescribeVpcEndpointServiceConfigurations":
         keep = {k: v for k, v in params.items() if k.startswith(("ServiceId", "ResourceId", "ClientToken", "NextToken", "Filter", "TagSpecification"))}
-    return {"seq": e["seq"], "action": e["action"], "code": e.get("code"), "status": e.get("status"), "faults": e.get("faults") or [], "params": keep, "tag": tag}
+    return {"seq": e["seq"], "action": e["action"], "code": e.get("code"), "status": e.get("status"), "faults": e.get("faults") or [], "params": keep, "key": e.get("access_key"), "tag": tag}
 
 
 def named_ids(entry):
