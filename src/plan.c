@@ -355,6 +355,24 @@ previous_of(const struct ctx *x, const char *name)
 	return best;
 }
 
+/*
+ * Bind a spec to its service.  A service other than the remembered one
+ * moves the name's generation on: it may be the answer to a create whose
+ * generation never reached the state file (the daemon was killed before
+ * the cycle ended), and that generation's ClientToken is spent — once
+ * this service is deleted, a create with it would be answered with the
+ * dead service.  Moving on is always safe: no create is in doubt for a
+ * name whose service is listed.
+ */
+void
+plan_bind(struct plan_binding *b, const struct ref *r, const struct plan_memory *m)
+{
+	b->service = r->s;
+	if (m && m->service_id && strcmp(m->service_id, r->id) != 0 &&
+	    b->generation <= m->generation)
+		b->generation = m->generation + 1;
+}
+
 static int
 plan_spec(struct ctx *x, size_t si)
 {
@@ -421,7 +439,7 @@ plan_spec(struct ctx *x, size_t si)
 		want_keeper_reads(x, spec, keeper);
 		return 0;
 	}
-	b->service = keeper->s;
+	plan_bind(b, keeper, m);
 	x->n_kept++;
 	return plan_converge(x, spec, keeper, spec->adopt ? a->need_adopt : false, b, m);
 }

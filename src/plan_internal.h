@@ -162,6 +162,12 @@ int plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r,
 const struct plan_memory *memory_of(const struct plan_input *in, const char *name);
 
 /*
+ * Bind the spec of `b` to the service of `r`; a service other than the
+ * one remembered in `m` (NULL: none) moves the generation on (plan.c).
+ */
+void plan_bind(struct plan_binding *b, const struct ref *r, const struct plan_memory *m);
+
+/*
  * A spec without a keeper this cycle: create it, hand over a previous
  * owner's service, or hold (listing incomplete, state lost, a previous
  * owner's service without handover, a remembered service that lost its

@@ -81,7 +81,7 @@ plan_missing(struct ctx *x, const struct service_spec *spec, const struct plan_m
 	if (prev != NULL) {
 		if (in->handover_from && strcmp(prev->owner, in->handover_from) == 0) {
 			prev->claimed = prev->handled = true;
-			b->service = prev->s;
+			plan_bind(b, prev, m);
 			x->n_kept++;
 			return plan_converge(x, spec, prev, true, b, m);
 		}

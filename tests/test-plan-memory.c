@@ -113,6 +113,35 @@ test_memory_not_looked_up(void **state)
 	assert_false(plan_binding_of(f->plan, "api")->forget_service);
 }
 
+/*
+ * A service other than the remembered one answers a create whose
+ * generation was lost (a kill before the cycle's end): its token is spent,
+ * so binding it moves the generation on; the remembered one does not.
+ */
+static void
+test_memory_other_service_moves_generation(void **state)
+{
+	struct fx *f = *state;
+	const struct plan_memory mem[] = {
+		{.name = "api", .service_id = "vpce-svc-0", .seen_at = NOW - 600, .generation = 3}};
+	const struct plan_memory same[] = {
+		{.name = "api", .service_id = "vpce-svc-1", .seen_at = NOW - 600, .generation = 3}};
+
+	spec_add(f, "api");
+	f->in.now = NOW;
+	f->in.memory = mem;
+	f->in.n_memory = 1;
+	obs_add(f, "vpce-svc-1", OWNER, "api", "Available");
+	assert_string_equal(run(f), "");
+	assert_string_equal(plan_binding_of(f->plan, "api")->service->cfg.service_id, "vpce-svc-1");
+	assert_int_equal(plan_binding_of(f->plan, "api")->generation, 4);
+
+	/* The remembered service itself: the generation stays. */
+	f->in.memory = same;
+	assert_string_equal(run(f), "");
+	assert_int_equal(plan_binding_of(f->plan, "api")->generation, 3);
+}
+
 static void
 test_memory_gone(void **state)
 {
@@ -752,6 +781,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_state_lost),
 		T(test_memory_not_looked_up),
+		T(test_memory_other_service_moves_generation),
 		T(test_memory_gone),
 		T(test_memory_answered_not_yet_seen),
 		T(test_memory_retagged),
