@@ -27,6 +27,9 @@ import sys
 import time
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (read-only in distcheck)
+import status_schema  # tests/status_schema.py, beside this file
+
 VPCESD = os.environ["VPCESD"]
 DIR = os.environ["EC2SIM_DIR"]
 ADMIN = os.environ["EC2SIM_ADMIN"]
@@ -123,7 +126,9 @@ metrics_file: {self.metrics}
 
     def status_json(self):
         with open(self.status) as f:
-            return json.load(f)
+            doc = json.load(f)
+        status_schema.check(doc, self.status)
+        return doc
 
     def entry(self, name):
         return next(s for s in self.status_json()["services"] if s["name"] == name)

@@ -319,6 +319,34 @@ on_cycle(void *arg, const struct reconcile_result *res)
 	f->done = true;
 }
 
+/*
+ * A copy of the cycle's status file in $EC2SIM_DIR/status-samples, which
+ * tests/with-ec2sim.sh validates against the published schema when the
+ * tests are done: every status these tests produce is checked (13).
+ */
+static void
+keep_status_sample(const struct fixture *f)
+{
+	static unsigned n;
+	char from[320], to[512];
+	FILE *in, *out;
+	char chunk[8192];
+	size_t len;
+
+	snprintf(from, sizeof(from), "%s/status.json", f->dir);
+	if ((in = fopen(from, "rb")) == NULL)
+		return; /* a dry run writes none */
+	snprintf(to, sizeof(to), "%s/status-samples", getenv("EC2SIM_DIR"));
+	assert_true(mkdir(to, 0755) == 0 || errno == EEXIST);
+	snprintf(to, sizeof(to), "%s/status-samples/%04u.json", getenv("EC2SIM_DIR"), n++);
+	out = fopen(to, "wb");
+	assert_non_null(out);
+	while ((len = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		assert_int_equal(fwrite(chunk, 1, len, out), len);
+	assert_int_equal(fclose(out), 0);
+	fclose(in);
+}
+
 static void
 cycle(struct fixture *f)
 {
@@ -337,6 +365,7 @@ cycle(struct fixture *f)
 	assert_int_equal(aws_pending(f->aws), 0);
 	/* Its files are written: what the next step reads is this cycle's. */
 	assert_int_equal(writer_drain(f->writer, 30.0), 0);
+	keep_status_sample(f);
 }
 
 /* Assert the numbers of the last cycle. */

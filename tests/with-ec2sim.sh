@@ -10,7 +10,8 @@
 #   EC2SIM_CA        the CA bundle to trust
 #   EC2SIM_DIR       a scratch directory, removed afterwards
 # EC2SIM_ARGS adds sim options (e.g. "--time-scale 50").  The sim is killed
-# on every exit path; CMD's exit status is the script's.
+# on every exit path; CMD's exit status is the script's, unless a status
+# file CMD left in EC2SIM_DIR does not match schema/status.schema.json.
 set -u
 : "${top_srcdir:?}"
 PYTHON3=${PYTHON3:-/usr/bin/python3}
@@ -57,6 +58,13 @@ export EC2SIM_ENDPOINT EC2SIM_ADMIN EC2SIM_IMDS EC2SIM_ECS EC2SIM_CA EC2SIM_DIR
 
 "$@"
 rc=$?
+# Every status file CMD left behind matches the published schema (issue 13).
+if [ $rc -eq 0 ]; then
+	PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" "$top_srcdir/tests/status_schema.py" --sweep "$dir" >"$dir/schema.out" 2>&1
+	src=$?
+	cat "$dir/schema.out" >&2
+	[ $src -eq 0 ] || rc=$src
+fi
 if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
 	echo "--- ec2sim log (last 30 lines) ---" >&2
 	tail -n 30 "$dir/sim.log" >&2

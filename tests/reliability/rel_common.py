@@ -18,8 +18,13 @@ import os
 import random
 import select
 import struct
+import sys
 import time
 import urllib.request
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (read-only in distcheck)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import status_schema  # noqa: E402  (tests/status_schema.py)
 
 ACCOUNT = "111122223333"
 LB = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/"
@@ -312,16 +317,25 @@ def diff(state, specs, owner, sync):
 
 
 def read_json_file(path):
-    """The status file: None if absent; raises CampaignError if not valid JSON."""
+    """A status (or state) file: None if absent; raises CampaignError if it is
+    not valid JSON, or a status that does not match the published schema."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except FileNotFoundError:
         return None
     try:
-        return json.loads(data)
+        doc = json.loads(data)
     except ValueError as err:
         raise CampaignError(f"{path} is not valid JSON ({err}); {len(data)} bytes") from None
+    # Each status a campaign reads matches the published schema (issue 13).
+    if not (status_schema.looks_like_status(doc) or "status" in os.path.basename(path)):
+        return doc  # the state file, read the same way
+    try:
+        status_schema.check(doc, path)
+    except status_schema.SchemaError as err:
+        raise CampaignError(str(err)) from None
+    return doc
 
 
 # --- vpcesd's own files ----------------------------------------------------------------
