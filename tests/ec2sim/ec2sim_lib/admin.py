@@ -8,7 +8,7 @@ vpcesd did and did not call.  Every route validates its input and answers
 Routes (method path -> effect):
   GET    /_sim/health                  liveness
   GET    /_sim/state                   world, credentials (no secrets), faults, buckets, clock
-  POST   /_sim/reset                   back to the seed; clears faults, log, buckets
+  POST   /_sim/reset                   back to the seed; clears faults, log, buckets, wall skew
   POST   /_sim/load-balancers          {arn, dualstack, zones} or {"load_balancers": [...]}
   POST   /_sim/connections             {service_id, owner, state, region, ip_address_type}
   POST   /_sim/connections/state       {vpc_endpoint_id, state}
@@ -148,7 +148,8 @@ def _settings(sim, doc: dict) -> dict:
 
 def _settings_view(sim) -> dict:
     view = dict(sim.world.settings)
-    view.update(time_scale=sim.clock.scale, throttle=sim.throttle.enabled, imds_v1=sim.imds.allow_v1)
+    view.update(time_scale=sim.clock.scale, throttle=sim.throttle.enabled, imds_v1=sim.imds.allow_v1,
+                wall_skew_seconds=sim.clock.wall_skew)
     return view
 
 
@@ -187,6 +188,7 @@ def _route(sim, method: str, path: str, query: dict, body: bytes) -> Any:
         sim.faults.clear()
         sim.clear_log()
         sim.throttle.reset()
+        sim.clock.set_wall_skew(0.0)
         return {"ok": True}
     if key == ("POST", "/_sim/load-balancers"):
         doc = _obj(body)

@@ -4,7 +4,8 @@ Why two: SigV4 and credential expiry are judged against the client's real
 clock, while state delays (Pending->Available, eventual consistency, bucket
 refill) should run faster in tests.  Sim time runs at `scale` times real
 time and can be advanced by the admin API, so tests never sleep to wait for
-a state change.  wall() can be skewed by the admin API to test RequestExpired.
+a state change.  wall() can be skewed by the admin API to test RequestExpired
+and clock skew correction (it is also the time of every answer's Date header).
 """
 
 import threading
@@ -46,6 +47,11 @@ class Clock:
             raise ValueError("cannot move the sim clock backward")
         with self._lock:
             self._sim0 += seconds
+
+    @property
+    def wall_skew(self) -> float:
+        with self._lock:
+            return self._wall_skew
 
     def set_wall_skew(self, seconds: float) -> None:
         with self._lock:

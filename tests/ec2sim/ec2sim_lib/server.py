@@ -352,11 +352,20 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def _send(self, out: Outcome) -> None:
-        self.send_response(out.status)
+        # send_response() would add a Date from the host clock; EC2 sends its
+        # own time, and SDKs correct clock skew from it, so the Date here is
+        # the sim's wall clock (skewed by wall_skew_seconds).  A scripted
+        # answer that names its own Date (or none: "") replaces it.
+        self.log_request(out.status)
+        self.send_response_only(out.status)
+        self.send_header("Server", self.version_string())
+        if not any(k.lower() == "date" for k in out.headers):
+            self.send_header("Date", self.date_time_string(self.server.sim.clock.wall().timestamp()))  # type: ignore[attr-defined]
         self.send_header("Content-Type", out.content_type)
         self.send_header("Content-Length", str(len(out.body)))
         for k, v in out.headers.items():
-            self.send_header(k, v)
+            if k.lower() != "date" or v != "":
+                self.send_header(k, v)
         self.end_headers()
         if out.wire == "truncate":
             self.wfile.write(out.body[: len(out.body) // 2])

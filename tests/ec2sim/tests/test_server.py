@@ -10,8 +10,10 @@ import json
 import os
 import re
 import socket
+import time
 import unittest
 import urllib.parse
+from email.utils import parsedate_to_datetime
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -50,7 +52,7 @@ class SimCase(unittest.TestCase):
         conn.close()
         return resp.status, body
 
-    def call(self, params, conn=None, service="ec2", creds=("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None)):
+    def call(self, params, conn=None, service="ec2", creds=("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", None), headers=None):
         if service == "ec2":
             params = dict(params, Version=params.get("Version", "2016-11-15"))
         body = urllib.parse.urlencode(params)
@@ -62,6 +64,8 @@ class SimCase(unittest.TestCase):
         conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
         resp = conn.getresponse()
         text = resp.read().decode()
+        if headers is not None:
+            headers.extend(resp.getheaders())
         if own:
             conn.close()
         return resp.status, text
@@ -128,6 +132,61 @@ class WireTests(SimCase):
     def test_signed_for_the_wrong_service(self):
         status, text = self.call({"Action": "DescribeVpcEndpointConnections"}, service="sts")
         self.assertEqual((status, self.code(text)), (403, "SignatureDoesNotMatch"))
+
+
+class ClockTests(SimCase):
+    """The Date header tells the sim's wall clock, skewed by wall_skew_seconds,
+    so clients can learn their clock skew from it (as the AWS SDKs do)."""
+
+    def dates(self, headers):
+        return [v for k, v in headers if k.lower() == "date"]
+
+    def server_offset(self, headers):
+        dates = self.dates(headers)
+        self.assertEqual(len(dates), 1, headers)
+        return parsedate_to_datetime(dates[0]).timestamp() - time.time()
+
+    def test_date_header_follows_the_skewed_wall_clock(self):
+        headers = []
+        status, _ = self.call({"Action": "DescribeVpcEndpointConnections"}, headers=headers)
+        self.assertEqual(status, 200)
+        self.assertLess(abs(self.server_offset(headers)), 5)
+        for skew in (1200, -1200):
+            with self.subTest(skew=skew):
+                _, settings = self.admin("POST", "/_sim/settings", {"wall_skew_seconds": skew})
+                self.assertEqual(settings["wall_skew_seconds"], skew)
+                headers = []
+                status, text = self.call({"Action": "DescribeVpcEndpointConnections"}, headers=headers)
+                self.assertEqual((status, self.code(text)), (400, "RequestExpired"), text)
+                self.assertLess(abs(self.server_offset(headers) - skew), 5)
+                headers = []
+                status, text = self.call(
+                    {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": "arn:aws:iam::111122223333:role/vpcesd", "RoleSessionName": "skewed"},
+                    service="sts",
+                    headers=headers,
+                )
+                self.assertEqual((status, self.code(text)), (403, "SignatureDoesNotMatch"), text)
+                self.assertIn("Signature expired", text)
+                self.assertLess(abs(self.server_offset(headers) - skew), 5)
+        self.admin("POST", "/_sim/reset")
+        _, settings = self.admin("GET", "/_sim/settings")
+        self.assertEqual(settings["wall_skew_seconds"], 0)
+        headers = []
+        status, _ = self.call({"Action": "DescribeVpcEndpointConnections"}, headers=headers)
+        self.assertEqual(status, 200)
+        self.assertLess(abs(self.server_offset(headers)), 5)
+
+    def test_a_scripted_answer_may_replace_or_drop_the_date(self):
+        action = "DescribeVpcEndpointConnections"
+        fixed = "Thu, 01 Jan 2026 00:00:00 GMT"
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": action, "status": 400, "body": "<a/>", "headers": {"Date": fixed}})
+        headers = []
+        self.call({"Action": action}, headers=headers)
+        self.assertEqual(self.dates(headers), [fixed])
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": action, "status": 400, "body": "<a/>", "headers": {"Date": ""}})
+        headers = []
+        self.call({"Action": action}, headers=headers)
+        self.assertEqual(self.dates(headers), [])
 
 
 class BehaviourTests(SimCase):
