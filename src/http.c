@@ -261,6 +261,7 @@ on_header(char *p, size_t size, size_t n, void *userdata)
 
 	if (len >= 5 && strncasecmp(p, "HTTP/", 5) == 0) {
 		r->content_type[0] = r->request_id[0] = r->retry_after[0] = '\0';
+		r->date[0] = r->age[0] = '\0';
 		call->in_headers = true;
 		return len;
 	}
@@ -280,6 +281,10 @@ on_header(char *p, size_t size, size_t n, void *userdata)
 		copy_value(r->request_id, colon + 1, len);
 	else if (HDR_IS("x-amz-retry-after"))
 		copy_value(r->retry_after, colon + 1, len);
+	else if (HDR_IS("date"))
+		copy_value(r->date, colon + 1, len);
+	else if (HDR_IS("age"))
+		copy_value(r->age, colon + 1, len);
 #undef HDR_IS
 	return size * n;
 }

@@ -136,6 +136,8 @@ struct http_response {
 	char content_type[HTTP_HEADER_VALUE_MAX];
 	char request_id[HTTP_HEADER_VALUE_MAX];  /* x-amzn-requestid or x-amz-request-id */
 	char retry_after[HTTP_HEADER_VALUE_MAX]; /* x-amz-retry-after (milliseconds) */
+	char date[HTTP_HEADER_VALUE_MAX];        /* Date: the server's clock (skew.h) */
+	char age[HTTP_HEADER_VALUE_MAX];         /* Age: set when a cache answered */
 	double elapsed;      /* seconds, as measured by libcurl for the transfer */
 	bool new_connection; /* false when a kept-alive connection was reused */
 };

@@ -7,7 +7,8 @@ way libcurl meets them in production.  This server listens on loopback only
 (port 0, the kernel picks) and offers:
 
   /echo            JSON of method, path, request headers and body
-  /status/N        status N; ?retry_after=MS adds x-amz-retry-after
+  /status/N        status N; ?retry_after=MS adds x-amz-retry-after, ?age=S an Age
+                   (every answer has http.server's Date)
   /big/N           N bytes with Content-Length
   /chunked/N       N bytes, chunked (no Content-Length in advance)
   /gzip            a gzip body with Content-Encoding (must stay undecoded)
@@ -96,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
             extra = {}
             if "retry_after" in params:
                 extra["x-amz-retry-after"] = params["retry_after"]
+            if "age" in params:
+                extra["Age"] = params["age"]
             code = int(parts[1])
             self.reply(code, b"status %d" % code, "text/xml", extra)
         elif head == "big" and len(parts) == 2:

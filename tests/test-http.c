@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "http.h"
+#include "skew.h"
 
 #define GUARD_SECONDS 20.0
 
@@ -40,6 +42,8 @@ struct result {
 	char content_type[HTTP_HEADER_VALUE_MAX];
 	char request_id[HTTP_HEADER_VALUE_MAX];
 	char retry_after[HTTP_HEADER_VALUE_MAX];
+	char date[HTTP_HEADER_VALUE_MAX];
+	char age[HTTP_HEADER_VALUE_MAX];
 	char *body;
 	size_t body_len;
 	bool new_connection;
@@ -59,6 +63,8 @@ on_done(struct http_response *resp, void *userdata)
 	snprintf(r->content_type, sizeof(r->content_type), "%s", resp->content_type);
 	snprintf(r->request_id, sizeof(r->request_id), "%s", resp->request_id);
 	snprintf(r->retry_after, sizeof(r->retry_after), "%s", resp->retry_after);
+	snprintf(r->date, sizeof(r->date), "%s", resp->date);
+	snprintf(r->age, sizeof(r->age), "%s", resp->age);
 	r->body_len = resp->body.len;
 	r->body = buf_steal(&resp->body);
 	r->new_connection = resp->new_connection;
@@ -277,6 +283,19 @@ test_put_and_status(void **state)
 	assert_string_equal(r.retry_after, "1500");
 	assert_string_equal(r.request_id, "fixture-req-503");
 	assert_string_equal(r.body, "status 503");
+	assert_string_equal(r.age, "");
+	result_free(&r);
+
+	/* Date and Age, for clock skew (skew.h): the fixture's clock is this host's. */
+	get(env, c, "GOOD", "/status/200?age=17280", &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.age, "17280");
+	{
+		time_t server = 0, now = time(NULL);
+
+		assert_int_equal(skew_parse_date(r.date, &server), 0);
+		assert_true(server > now - 60 && server < now + 60);
+	}
 	result_free(&r);
 	http_client_free(c);
 }
