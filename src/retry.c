@@ -37,10 +37,19 @@ static const char *const transient_codes[] =
 		"ServiceUnavailable",
 };
 
-/* Expired or rejected credentials: worth one refresh (rotated keys, expired session). */
+/*
+ * Expired or rejected credentials: worth one refresh (rotated keys, expired
+ * session).  UnrecognizedClientException is the JSON-protocol services'
+ * InvalidClientTokenId (botocore lists both as credential errors).
+ */
 static const char *const credential_codes[] = {
-	"AuthFailure",           "RequestExpired",       "ExpiredToken",
-	"ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+	"AuthFailure",
+	"RequestExpired",
+	"ExpiredToken",
+	"ExpiredTokenException",
+	"InvalidClientTokenId",
+	"SignatureDoesNotMatch",
+	"UnrecognizedClientException",
 };
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -69,6 +78,7 @@ retry_call_init(struct retry_call *rc)
 	rc->attempts = 0;
 	rc->last_cost = 0;
 	rc->refreshed_creds = false;
+	rc->skew_retried = false;
 }
 
 const char *
@@ -83,6 +93,8 @@ retry_class_name(enum retry_class c)
 		return "transient";
 	case RETRY_CLASS_CREDENTIALS:
 		return "credentials";
+	case RETRY_CLASS_CLOCK_SKEW:
+		return "clock-skew";
 	case RETRY_CLASS_TERMINAL:
 		break;
 	}
@@ -109,6 +121,9 @@ retry_classify(const struct retry_outcome *o)
 	default:
 		return RETRY_CLASS_TERMINAL;
 	}
+	/* Only the caller can tell, from the Date, that a refusal was about time. */
+	if (o->clock_skewed)
+		return RETRY_CLASS_CLOCK_SKEW;
 	if (code) {
 		if (in_list(code, throttling_codes, N_ELEMENTS(throttling_codes)))
 			return RETRY_CLASS_THROTTLING;
@@ -211,6 +226,24 @@ retry_decide(int max_attempts, struct retry_quota *q, struct retry_call *rc,
 			rc->refreshed_creds = true;
 			out->action = RETRY_REFRESH_AGAIN;
 			out->reason = "credentials rejected; refreshing";
+		}
+		return;
+	case RETRY_CLASS_CLOCK_SKEW:
+		/*
+		 * Re-signed at once and free of quota: it happens once per call,
+		 * only when the answer's Date showed the signing time was off, so
+		 * it cannot multiply into a retry storm the quota must stop.
+		 */
+		if (rc->skew_retried) {
+			out->action = RETRY_GIVE_UP;
+			out->reason = "refused again after correcting the clock";
+		} else if (rc->attempts >= max_attempts) {
+			out->action = RETRY_GIVE_UP;
+			out->reason = "max attempts reached";
+		} else {
+			rc->skew_retried = true;
+			out->action = RETRY_AGAIN;
+			out->reason = "clock skew; re-signing with the corrected clock";
 		}
 		return;
 	case RETRY_CLASS_THROTTLING:

@@ -16,7 +16,10 @@
  *    500/502/503/504, RequestTimeout(Exception), PriorRequestNotComplete,
  *    IDPCommunicationError, EC2's InternalError/InternalFailure/ServerInternal/
  *    Unavailable/ServiceUnavailable; transport errors connect/timeout/reset),
- *    credentials (AuthFailure & co.: refresh once, then terminal), terminal
+ *    credentials (AuthFailure & co.: refresh once, then terminal), clock
+ *    skew (the caller saw, from the answer's Date, that the attempt was
+ *    refused for its signing time: re-sign once with the corrected clock,
+ *    at once and free of quota, as the SDKs that correct skew do), terminal
  *    (everything else, including DNS failure, TLS failure, oversized bodies,
  *    IdempotentParameterMismatch, DryRunOperation).  Throttling codes win over
  *    the HTTP status (RequestLimitExceeded comes with 503).
@@ -54,6 +57,7 @@ enum retry_class {
 	RETRY_CLASS_THROTTLING,
 	RETRY_CLASS_TRANSIENT,
 	RETRY_CLASS_CREDENTIALS, /* refresh credentials, then retry once */
+	RETRY_CLASS_CLOCK_SKEW,  /* refused for its time: re-sign with the corrected clock, once */
 	RETRY_CLASS_TERMINAL,
 };
 
@@ -63,6 +67,8 @@ struct retry_outcome {
 	long status;               /* HTTP status, 0 without a response */
 	const char *error_code;    /* AWS error code from the body, NULL or "" if none */
 	const char *retry_after;   /* x-amz-retry-after header, NULL or "" if absent */
+	bool clock_skewed;         /* refused for its signing time (skew_refused()), and the
+				      caller corrected its clock */
 };
 
 /* The client-wide retry quota (one per http client / account). */
@@ -76,6 +82,7 @@ struct retry_call {
 	int attempts;         /* attempts finished so far */
 	int last_cost;        /* quota taken by the last retry, 0 if none */
 	bool refreshed_creds; /* the one credential refresh was used */
+	bool skew_retried;    /* the one re-signing after a clock skew was used */
 };
 
 enum retry_action {
@@ -98,7 +105,7 @@ void retry_call_init(struct retry_call *rc);
 /* Classify an outcome (no state change). */
 enum retry_class retry_classify(const struct retry_outcome *o);
 
-/* "success", "throttling", "transient", "credentials", "terminal". */
+/* "success", "throttling", "transient", "credentials", "clock-skew", "terminal". */
 const char *retry_class_name(enum retry_class c);
 
 /*

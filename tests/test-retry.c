@@ -14,7 +14,7 @@
 static struct retry_outcome
 resp(long status, const char *code)
 {
-	struct retry_outcome o = {HTTP_ERR_NONE, status, code, NULL};
+	struct retry_outcome o = {HTTP_ERR_NONE, status, code, NULL, false};
 
 	return o;
 }
@@ -22,7 +22,7 @@ resp(long status, const char *code)
 static struct retry_outcome
 transport(enum http_error err)
 {
-	struct retry_outcome o = {err, 0, NULL, NULL};
+	struct retry_outcome o = {err, 0, NULL, NULL, false};
 
 	return o;
 }
@@ -52,8 +52,13 @@ test_classify_codes(void **state)
 		"Unavailable",    "ServiceUnavailable",
 	};
 	static const char *const creds[] = {
-		"AuthFailure",           "RequestExpired",       "ExpiredToken",
-		"ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+		"AuthFailure",
+		"RequestExpired",
+		"ExpiredToken",
+		"ExpiredTokenException",
+		"InvalidClientTokenId",
+		"SignatureDoesNotMatch",
+		"UnrecognizedClientException",
 	};
 	static const char *const terminals[] = {
 		"IdempotentParameterMismatch",
@@ -145,6 +150,7 @@ test_classify_status_and_transport(void **state)
 	assert_string_equal(retry_class_name(RETRY_CLASS_THROTTLING), "throttling");
 	assert_string_equal(retry_class_name(RETRY_CLASS_TRANSIENT), "transient");
 	assert_string_equal(retry_class_name(RETRY_CLASS_CREDENTIALS), "credentials");
+	assert_string_equal(retry_class_name(RETRY_CLASS_CLOCK_SKEW), "clock-skew");
 	assert_string_equal(retry_class_name(RETRY_CLASS_TERMINAL), "terminal");
 }
 
@@ -362,6 +368,57 @@ test_decide_credentials_once(void **state)
 	assert_string_equal(d.reason, "max attempts reached");
 }
 
+/*
+ * Refused for its time (the caller's finding, from the Date): re-signed
+ * once, at once and for free; refused again, it is given up with words of
+ * its own, however many attempts are left.
+ */
+static void
+test_decide_clock_skew_once(void **state)
+{
+	struct retry_quota q;
+	struct retry_call rc;
+	struct retry_decision d;
+	struct retry_outcome skewed = resp(400, "RequestExpired");
+	struct retry_outcome expired = resp(400, "RequestExpired");
+
+	(void)state;
+	skewed.clock_skewed = true;
+	assert_int_equal(retry_classify(&skewed), RETRY_CLASS_CLOCK_SKEW);
+	/* The same code without the clock's evidence stays a credential error. */
+	assert_int_equal(retry_classify(&expired), RETRY_CLASS_CREDENTIALS);
+	/* A transport failure has no answer to judge the time by. */
+	skewed.transport = HTTP_ERR_RESET;
+	assert_int_equal(retry_classify(&skewed), RETRY_CLASS_TRANSIENT);
+	skewed.transport = HTTP_ERR_NONE;
+
+	retry_quota_init(&q, 500);
+	retry_call_init(&rc);
+	retry_decide(5, &q, &rc, &skewed, 0.9, &d);
+	assert_int_equal(d.action, RETRY_AGAIN);
+	assert_int_equal(d.class, RETRY_CLASS_CLOCK_SKEW);
+	assert_float_equal(d.delay, 0.0, 0);
+	assert_int_equal(q.available, 500);
+	assert_string_equal(d.reason, "clock skew; re-signing with the corrected clock");
+	retry_decide(5, &q, &rc, &skewed, 0.9, &d);
+	assert_int_equal(d.action, RETRY_GIVE_UP);
+	assert_string_equal(d.reason, "refused again after correcting the clock");
+	assert_int_equal(q.available, 500);
+
+	/* The re-signing and the credential refresh are separate allowances. */
+	retry_call_init(&rc);
+	retry_decide(5, &q, &rc, &skewed, 0.9, &d);
+	assert_int_equal(d.action, RETRY_AGAIN);
+	retry_decide(5, &q, &rc, &expired, 0.9, &d);
+	assert_int_equal(d.action, RETRY_REFRESH_AGAIN);
+
+	/* No attempt left: no re-signing either. */
+	retry_call_init(&rc);
+	retry_decide(1, &q, &rc, &skewed, 0.9, &d);
+	assert_int_equal(d.action, RETRY_GIVE_UP);
+	assert_string_equal(d.reason, "max attempts reached");
+}
+
 int
 main(void)
 {
@@ -376,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_decide_quota_exhaustion),
 		cmocka_unit_test(test_decide_terminal),
 		cmocka_unit_test(test_decide_credentials_once),
+		cmocka_unit_test(test_decide_clock_skew_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
