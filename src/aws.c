@@ -44,6 +44,7 @@
 #include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
+#include "skew.h"
 
 /* A Query body: 1000 ids of ≤ 64 bytes plus names stays far below this. */
 #define AWS_MAX_BODY (1024 * 1024)
@@ -85,6 +86,9 @@ struct aws_call {
 	unsigned long creds_generation;
 	unsigned throttled;
 	double started;
+	time_t sent_local; /* the local wall clock when the last attempt was signed */
+	time_t signed_at;  /* its X-Amz-Date: sent_local + the skew offset then */
+	bool skew_corrected;
 
 	struct aws_call *prev, *next;             /* every pending call */
 	struct callq *queue;                      /* the queue the call is in, or NULL */
@@ -97,6 +101,8 @@ struct aws_client {
 	char *endpoint_url;            /* normalised "scheme://authority/" */
 	char *authority;               /* Host header and signed host: "host[:port]" */
 	bool allow_http;
+	char service_word[16]; /* "EC2", "STS": the service as messages name it */
+	long skew;             /* clock skew offset, server − local seconds (skew.h) */
 	struct retry_quota own_quota;
 	uint64_t prng;
 
@@ -191,6 +197,10 @@ aws_client_new(struct ev_loop *loop, const struct aws_client_options *opt, struc
 	r = parse_endpoint(c, opt->endpoint, e);
 	if (r < 0)
 		goto fail;
+	for (size_t i = 0; i + 1 < sizeof(c->service_word) && opt->service[i]; i++)
+		c->service_word[i] = (char)(opt->service[i] >= 'a' && opt->service[i] <= 'z'
+						    ? opt->service[i] - 'a' + 'A'
+						    : opt->service[i]);
 	for (int k = 0; k < RATELIMIT_N_CLASSES; k++) {
 		ev_init(&c->pace[k].timer, on_pace_timer);
 		c->pace[k].timer.data = c;
@@ -229,6 +239,12 @@ unsigned
 aws_pending(const struct aws_client *c)
 {
 	return c->pending;
+}
+
+long
+aws_client_clock_skew(const struct aws_client *c)
+{
+	return c->skew;
 }
 
 static void
@@ -374,6 +390,10 @@ call_finish(struct aws_call *call, struct aws_response *resp)
 			.attempts = resp->attempts,
 			.throttled = call->throttled,
 			.elapsed = ev_now(c->loop) - call->started,
+			.clock_skew = c->skew,
+			.skew_corrected = call->skew_corrected,
+			.failure = resp->failure,
+			.failure_text = resp->failure_text,
 		};
 		c->opt.observe(c->opt.observe_arg, &rec);
 	}
@@ -386,6 +406,20 @@ call_fail(struct aws_call *call, int r, const struct err *e)
 {
 	struct aws_response resp = {.r = r, .e = e};
 
+	call_finish(call, &resp);
+}
+
+/* No credentials to sign with: the cache's reason is the whole story. */
+static void
+call_fail_no_creds(struct aws_call *call, const struct err *e)
+{
+	char text[ERR_MSG_MAX + 32]; /* room for the prefix: err_set() truncates later */
+	const char *why = strstr(e->msg, ": no credentials: ");
+	struct aws_response resp = {.r = -ENOKEY, .e = e, .failure = AWS_FAILURE_NO_CREDS};
+
+	snprintf(text, sizeof(text), "no AWS credentials: %s",
+		 why ? why + strlen(": no credentials: ") : e->msg);
+	resp.failure_text = text;
 	call_finish(call, &resp);
 }
 
@@ -402,7 +436,7 @@ on_creds(struct creds_waiter *w, int r, const struct creds_ref *ref, const struc
 		err_set(&e2, -ENOKEY, "%s: no credentials: %s", call->action,
 			e && e->msg[0] ? e->msg : "refresh failed");
 		call_detach(call);
-		call_fail(call, -ENOKEY, &e2);
+		call_fail_no_creds(call, &e2);
 		return;
 	}
 	call_send(call, ref);
@@ -433,7 +467,7 @@ call_get_creds(struct aws_call *call)
 		err_clear(&e2);
 		err_set(&e2, -ENOKEY, "%s: no credentials: %s", call->action, e.msg);
 		call_detach(call);
-		call_fail(call, -ENOKEY, &e2);
+		call_fail_no_creds(call, &e2);
 	}
 	/* r == 0: on_creds() continues. */
 }
@@ -571,6 +605,8 @@ call_send(struct aws_call *call, const struct creds_ref *ref)
 	err_clear(&e);
 	sigv4_output_init(&sig);
 	call->state = CALL_SENDING;
+	call->sent_local = c->opt.wall_clock(c->opt.wall_clock_arg);
+	call->signed_at = call->sent_local + (time_t)c->skew;
 	headers[n++] = (struct http_header){"Host", c->authority};
 	headers[n++] = (struct http_header){"Content-Type",
 					    "application/x-www-form-urlencoded; charset=utf-8"};
@@ -591,7 +627,7 @@ call_send(struct aws_call *call, const struct creds_ref *ref)
 			.body_len = call->body.len,
 			.region = c->opt.region,
 			.service = c->opt.service,
-			.timestamp = c->opt.wall_clock(c->opt.wall_clock_arg),
+			.timestamp = call->signed_at,
 		};
 
 		signed_headers[0] = (struct sigv4_header){"Content-Type", headers[1].value};
@@ -646,6 +682,128 @@ status_ok(long status)
 	return status >= 200 && status < 300;
 }
 
+/* A transport failure that means the service was not reached (not a bad answer). */
+static bool
+unreachable(enum http_error kind)
+{
+	switch (kind) {
+	case HTTP_ERR_RESOLVE:
+	case HTTP_ERR_CONNECT:
+	case HTTP_ERR_TIMEOUT:
+	case HTTP_ERR_RESET:
+	case HTTP_ERR_TLS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What one attempt's answer says about the clocks (skew.h). */
+struct attempt_clock {
+	bool sampled; /* the answer had a usable Date */
+	struct skew_sample sample;
+	bool refused; /* refused for its signing time: re-signing may help */
+};
+
+/*
+ * Measure the answer's Date against the local clock and move the client's
+ * offset; say whether the attempt was refused for its time.  Done for every
+ * answer, successes included (a stale offset is dropped without an error),
+ * but an unsigned call's refusal is never about its signature's time.
+ */
+static void
+clock_check(struct aws_call *call, const struct http_response *hr, const char *code,
+	    struct attempt_clock *ac)
+{
+	struct aws_client *c = call->client;
+	time_t received = c->opt.wall_clock(c->opt.wall_clock_arg);
+
+	memset(ac, 0, sizeof(*ac));
+	if (hr->error != HTTP_ERR_NONE ||
+	    skew_measure(hr->date, hr->age, call->sent_local, received, &ac->sample) < 0)
+		return;
+	ac->sampled = true;
+	if (code != NULL && !(call->flags & AWS_CALL_UNSIGNED))
+		ac->refused = skew_refused(code, call->signed_at, ac->sample.server);
+	c->skew = skew_adjust(c->skew, ac->sample.skew);
+}
+
+/*
+ * The words of a failed call, in `e` and the short `failure` (the hook's
+ * and the daemon's status line): the failures that are not the request's
+ * fault say what they are instead of "EC2 unreachable" for all of them.
+ */
+static void
+give_up_words(struct aws_call *call, const struct http_response *hr, const struct ec2_error *aerr,
+	      const struct retry_decision *d, const struct attempt_clock *ac,
+	      const char *request_id, struct aws_response *resp, struct err *e, char *failure,
+	      size_t failure_size)
+{
+	const char *word = call->client->service_word;
+	const char *action = call->action;
+	int attempts = call->retry.attempts;
+	const char *plural = attempts == 1 ? "" : "s";
+	char detail[ERR_MSG_MAX], skew_text[64];
+
+	if (hr->error != HTTP_ERR_NONE) {
+		const char *why = hr->message[0] ? hr->message : http_error_name(hr->error);
+
+		resp->r = transport_errno(hr->error);
+		if (!unreachable(hr->error)) {
+			err_set(e, resp->r, "%s: %s (%s, after %d attempt%s)", action, why,
+				d->reason, attempts, plural);
+			return;
+		}
+		snprintf(failure, failure_size, "cannot reach %s: %s", word, why);
+		resp->failure = AWS_FAILURE_NETWORK;
+		resp->failure_text = failure;
+		err_set(e, resp->r, "%s: %s (%s, after %d attempt%s)", action, failure, d->reason,
+			attempts, plural);
+		return;
+	}
+	resp->r = -EREMOTEIO;
+	resp->error_code = aerr->code;
+	resp->error_message = aerr->message;
+	snprintf(detail, sizeof(detail), "%s%s%s; HTTP %ld%s%s, %s, after %d attempt%s",
+		 aerr->code ? aerr->code : "error", aerr->message ? ": " : "",
+		 aerr->message ? aerr->message : "", hr->status, request_id ? ", request " : "",
+		 request_id ? request_id : "", d->reason, attempts, plural);
+	if (d->class == RETRY_CLASS_CLOCK_SKEW ||
+	    skew_code_kind(aerr->code) == SKEW_CODE_DEFINITE) {
+		if (ac->refused)
+			snprintf(failure, failure_size, "%s refused the request time: %s", word,
+				 skew_describe(ac->sample.skew, skew_text, sizeof(skew_text)));
+		else if (ac->sampled)
+			snprintf(failure, failure_size,
+				 "%s refused the request time, though its Date agrees with the "
+				 "local clock",
+				 word);
+		else
+			snprintf(failure, failure_size,
+				 "%s refused the request time, and its answer has no Date to "
+				 "correct the clock by",
+				 word);
+		resp->failure = AWS_FAILURE_CLOCK;
+	} else if (d->class == RETRY_CLASS_CREDENTIALS) {
+		snprintf(failure, failure_size, "credentials rejected by %s (%s)", word,
+			 aerr->code);
+		resp->failure = AWS_FAILURE_CREDENTIALS;
+	} else {
+		err_set(e, resp->r, "%s: %s%s%s (HTTP %ld%s%s, %s, after %d attempt%s)", action,
+			aerr->code ? aerr->code : "error", aerr->message ? ": " : "",
+			aerr->message ? aerr->message : "", hr->status,
+			request_id ? ", request " : "", request_id ? request_id : "", d->reason,
+			attempts, plural);
+		return;
+	}
+	resp->failure_text = failure;
+	if (resp->failure == AWS_FAILURE_CREDENTIALS)
+		/* "credentials rejected by EC2 (AuthFailure: …; HTTP 401, …)" */
+		err_set(e, resp->r, "%s: credentials rejected by %s (%s)", action, word, detail);
+	else
+		err_set(e, resp->r, "%s: %s (%s)", action, failure, detail);
+}
+
 static void
 on_http_done(struct http_response *hr, void *userdata)
 {
@@ -656,6 +814,8 @@ on_http_done(struct http_response *hr, void *userdata)
 	struct retry_decision d;
 	struct aws_response resp = {0};
 	const char *request_id = hr->request_id[0] ? hr->request_id : NULL;
+	struct attempt_clock ac;
+	char failure[ERR_MSG_MAX + 64]; /* room for the words around a message */
 	struct err e;
 	int parse_r = 0;
 
@@ -681,6 +841,8 @@ on_http_done(struct http_response *hr, void *userdata)
 				request_id = aerr.request_id;
 		}
 	}
+	clock_check(call, hr, o.error_code, &ac);
+	o.clock_skewed = ac.refused;
 
 	retry_decide((int)c->opt.max_attempts, c->opt.quota, &call->retry, &o,
 		     c->opt.random01(c->opt.random01_arg), &d);
@@ -694,6 +856,8 @@ on_http_done(struct http_response *hr, void *userdata)
 
 	switch (d.action) {
 	case RETRY_AGAIN:
+		if (d.class == RETRY_CLASS_CLOCK_SKEW)
+			call->skew_corrected = true;
 		call->state = CALL_BACKOFF;
 		ev_timer_set(&call->timer, d.delay, 0.);
 		ev_timer_start(c->loop, &call->timer);
@@ -730,20 +894,9 @@ on_http_done(struct http_response *hr, void *userdata)
 				hr->content_type, request_id ? ", request " : "",
 				request_id ? request_id : "", parse_r == -EBADMSG ? "after " : "",
 				call->retry.attempts, call->retry.attempts == 1 ? "" : "s", why);
-		} else if (hr->error != HTTP_ERR_NONE) {
-			resp.r = transport_errno(hr->error);
-			err_set(&e, resp.r, "%s: %s (%s, after %d attempts)", call->action,
-				hr->message[0] ? hr->message : http_error_name(hr->error), d.reason,
-				call->retry.attempts);
 		} else {
-			resp.r = -EREMOTEIO;
-			resp.error_code = aerr.code;
-			resp.error_message = aerr.message;
-			err_set(&e, resp.r, "%s: %s%s%s (HTTP %ld%s%s, %s, after %d attempts)",
-				call->action, aerr.code ? aerr.code : "error",
-				aerr.message ? ": " : "", aerr.message ? aerr.message : "",
-				hr->status, request_id ? ", request " : "",
-				request_id ? request_id : "", d.reason, call->retry.attempts);
+			give_up_words(call, hr, &aerr, &d, &ac, request_id, &resp, &e, failure,
+				      sizeof(failure));
 		}
 		call_finish(call, &resp);
 		break;

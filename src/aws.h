@@ -13,11 +13,19 @@
  *  - pace: the client-side token buckets of ratelimit.h;
  *  - credentials: from the creds_cache (waiting for a refresh in progress
  *    instead of failing); unsigned calls (AssumeRoleWithWebIdentity) skip it;
- *  - sign: SigV4 with the wall clock read through an injectable function;
+ *  - sign: SigV4 with the wall clock read through an injectable function,
+ *    plus the client's clock skew offset (skew.h): every answer's Date
+ *    header is measured, and an attempt refused for its signing time
+ *    (RequestExpired, SignatureDoesNotMatch... with a Date 4+ minutes away)
+ *    is re-signed once with the corrected clock; the offset stays for every
+ *    later call of the client;
  *  - send: http.h (TLS always verified; plain http only to a loopback host);
  *  - classify: EC2/STS error envelopes → retry.h's SDK-standard decision:
  *    backoff with jitter, retry quota, one credential refresh after an
- *    AuthFailure-like error, give up on terminal errors.  A 2xx answer whose
+ *    AuthFailure-like error, give up on terminal errors; failures that are
+ *    not the request's fault get words of their own: "cannot reach EC2: …",
+ *    "EC2 refused the request time: local clock 1200 s behind", "credentials
+ *    rejected by EC2 (AuthFailure)".  A 2xx answer whose
  *    body the caller's parser rejects as malformed counts as a transient
  *    fault (a truncated body is a transport accident, not an answer).
  *
@@ -49,6 +57,15 @@ struct retry_quota;
 #define AWS_DEFAULT_CONCURRENCY 8
 #define AWS_DEFAULT_ATTEMPTS    3
 
+/* Why a call failed, when it was not the request itself that EC2 refused. */
+enum aws_failure {
+	AWS_FAILURE_NONE,        /* success, or an error answer about the request */
+	AWS_FAILURE_NETWORK,     /* no answer: DNS, connect, TLS, timeout, reset */
+	AWS_FAILURE_CLOCK,       /* refused for its time, and not correctable */
+	AWS_FAILURE_CREDENTIALS, /* credentials rejected, after the one refresh */
+	AWS_FAILURE_NO_CREDS,    /* no credentials to sign with */
+};
+
 /* What one finished call was, for the daemon's debug log and metrics. */
 struct aws_call_record {
 	const char *service;    /* "ec2", "sts" */
@@ -60,6 +77,10 @@ struct aws_call_record {
 	unsigned attempts;      /* HTTP attempts made */
 	unsigned throttled;     /* of which answered with a throttling error */
 	double elapsed;         /* seconds from aws_call() to completion, waits included */
+	long clock_skew;        /* the client's offset after the call (aws_client_clock_skew()) */
+	bool skew_corrected;    /* an attempt was refused for its time and re-signed */
+	enum aws_failure failure;
+	const char *failure_text; /* short, e.g. "cannot reach EC2: …"; NULL without a failure */
 };
 
 struct aws_client_options {
@@ -109,6 +130,8 @@ struct aws_response {
 	const char *body;          /* NUL-terminated; NULL on failure */
 	size_t body_len;
 	unsigned attempts;
+	enum aws_failure failure;
+	const char *failure_text; /* as in struct aws_call_record */
 };
 
 typedef void aws_done_fn(void *arg, const struct aws_response *resp);
@@ -159,5 +182,12 @@ unsigned aws_pending(const struct aws_client *c);
 
 /* The loop the client runs on (for callers that need a timer beside its calls). */
 struct ev_loop *aws_client_loop(const struct aws_client *c);
+
+/*
+ * The clock skew the client corrects for, in seconds: AWS's clock minus the
+ * local one, as learnt from answers' Date headers (skew.h); positive when
+ * the local clock is behind, 0 while the clocks agree within 4 minutes.
+ */
+long aws_client_clock_skew(const struct aws_client *c);
 
 #endif

@@ -441,6 +441,46 @@ test_sts_throttling_retried(void **state)
 	assert_int_equal(sim_counter(&f->sim, "AssumeRole", "OK"), 1);
 }
 
+/*
+ * The sim's clock 20 minutes off: STS refuses the AssumeRole
+ * (SignatureDoesNotMatch, "Signature expired"), its client corrects its own
+ * clock from the Date and re-signs once; then the EC2 client does the same
+ * for its first call, signed with the assumed role's key.
+ */
+static void
+test_sts_clock_skew_corrected(void **state)
+{
+	static const char *const skews[] = {"{\"wall_skew_seconds\": 1200}",
+					    "{\"wall_skew_seconds\": -1200}"};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct creds_plan plan;
+		struct err e;
+
+		aws_client_free(f->ec2);
+		creds_cache_free(f->creds);
+		f->ec2 = NULL;
+		f->creds = NULL;
+		assert_true(sim_do(&f->sim, "DELETE", "/_sim/log", NULL));
+		assert_true(sim_do(&f->sim, "POST", "/_sim/settings", skews[i]));
+		plan_static(&plan);
+		plan_hop(&plan, ROLE, NULL);
+		assert_int_equal(build(f, &plan, &e), 0);
+
+		assert_int_equal(list_services(f, NULL, 0), 0);
+		assert_int_equal(sim_counter(&f->sim, "AssumeRole", "SignatureDoesNotMatch"), 1);
+		assert_int_equal(sim_counter(&f->sim, "AssumeRole", "OK"), 1);
+		assert_int_equal(sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations",
+					     "RequestExpired"),
+				 1);
+		assert_int_equal(
+			sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations", "OK"), 1);
+		assert_in_range(aws_client_clock_skew(f->ec2), i == 0 ? 1198 : -1202,
+				i == 0 ? 1202 : -1198);
+	}
+}
+
 static void
 test_sts_bad_hop_refused_at_build(void **state)
 {
@@ -845,6 +885,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_waiters_share_one_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assume_role_access_denied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sts_throttling_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sts_clock_skew_corrected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sts_bad_hop_refused_at_build, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_web_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_token, setup, teardown),

@@ -3,8 +3,10 @@
  * tests/with-ec2sim.sh): every typed call on the happy path, pagination to
  * the end, idempotent creates, the refusal to send an empty DeleteTags,
  * terminal errors that are not retried, transient faults and throttling that
- * are, malformed answers, credential refresh after AuthFailure, and
- * `unsuccessful` items.  What vpcesd sent is checked in the sim's counters,
+ * are, malformed answers, credential refresh after AuthFailure,
+ * `unsuccessful` items, clock skew corrected from the answers' Date (the
+ * sim's wall clock 20 minutes off either way) and the words of failures
+ * that are not the request's fault.  What vpcesd sent is checked in the sim's counters,
  * not only in what the client returned.
  */
 #include "config.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <ev.h>
@@ -48,6 +51,7 @@ struct fixture {
 	unsigned observed;           /* calls reported to the observe hook */
 	struct aws_call_record last; /* the last one (strings not kept) */
 	char last_code[128];
+	char last_failure[ERR_MSG_MAX];
 };
 
 /* Zero jitter: retries happen at once, so tests are fast and deterministic. */
@@ -66,6 +70,8 @@ on_observe(void *arg, const struct aws_call_record *rec)
 	f->observed++;
 	f->last = *rec;
 	snprintf(f->last_code, sizeof(f->last_code), "%s", rec->error_code ? rec->error_code : "");
+	snprintf(f->last_failure, sizeof(f->last_failure), "%s",
+		 rec->failure_text ? rec->failure_text : "");
 }
 
 /* The aws client options of these tests (http and creds from the fixture). */
@@ -157,6 +163,7 @@ struct wait {
 	bool done;
 	int r;
 	char code[128];
+	char msg[ERR_MSG_MAX];
 	void *res; /* owned copy of the result struct, or NULL */
 };
 
@@ -173,6 +180,7 @@ record(struct wait *w, void *res, size_t size, const struct aws_response *resp)
 	w->done = true;
 	w->r = resp ? resp->r : 0;
 	snprintf(w->code, sizeof(w->code), "%s", resp && resp->error_code ? resp->error_code : "");
+	snprintf(w->msg, sizeof(w->msg), "%s", resp && resp->e ? resp->e->msg : "");
 	if (res != NULL) {
 		w->res = malloc(size);
 		assert_non_null(w->res);
@@ -485,6 +493,175 @@ test_auth_failure_refreshes_once_then_fails(void **state)
 	/* One refresh and one retry, not max_attempts. */
 	assert_int_equal(f->last.attempts, 2);
 	assert_int_equal(creds_cache_fetches(f->creds), 2);
+	/* Said as what it is; the clocks agree, so it is not called skew. */
+	assert_int_equal(f->last.failure, AWS_FAILURE_CREDENTIALS);
+	assert_string_equal(f->last_failure, "credentials rejected by EC2 (AuthFailure)");
+	assert_false(f->last.skew_corrected);
+	assert_int_equal(f->last.clock_skew, 0);
+}
+
+/* The last failure's words, as the observe hook saw them. */
+static void
+list_expect_failure(struct fixture *f, int r, const char *needle)
+{
+	struct wait w = {0};
+	const char *owner[] = {"test"};
+	struct ec2_filter filter = {"tag:vpcesd:owner", owner, 1};
+	struct err e;
+
+	err_clear(&e);
+	assert_int_equal(ec2_list_services(f->aws, &filter, 1, NULL, on_services, &w, NULL, &e), 0);
+	wait_for(f, &w);
+	print_message("  %s\n", w.msg);
+	assert_int_equal(w.r, r);
+	if (strstr(w.msg, needle) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", w.msg, needle);
+}
+
+/*
+ * The sim's wall clock 20 minutes ahead, then behind: the first call is
+ * refused (RequestExpired), re-signed once with the offset learnt from the
+ * answer's Date, and succeeds; later calls are signed right the first time.
+ * When the clocks agree again, the stale offset is refused once and dropped.
+ */
+static void
+test_clock_skew_is_corrected(void **state)
+{
+	static const long skews[] = {1200, -1200};
+	struct fixture *f = *state;
+	const char *list = "DescribeVpcEndpointServiceConfigurations";
+
+	for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+		char settings[64];
+		struct ec2_service_page *p;
+		int r;
+
+		aws_client_free(f->aws);
+		f->aws = make_aws(f, 3, NULL, 8);
+		assert_int_equal(aws_client_clock_skew(f->aws), 0);
+		assert_true(sim_do(&f->sim, "DELETE", "/_sim/log", NULL));
+		snprintf(settings, sizeof(settings), "{\"wall_skew_seconds\": %ld}", skews[i]);
+		assert_true(sim_do(&f->sim, "POST", "/_sim/settings", settings));
+
+		p = list_owned(f, &r);
+		assert_int_equal(r, 0);
+		free_page(p);
+		assert_int_equal(f->last.attempts, 2);
+		assert_true(f->last.skew_corrected);
+		assert_int_equal(f->last.failure, AWS_FAILURE_NONE);
+		assert_in_range(f->last.clock_skew, skews[i] - 2, skews[i] + 2);
+		assert_int_equal(aws_client_clock_skew(f->aws), f->last.clock_skew);
+		assert_int_equal(sim_counter(&f->sim, list, "RequestExpired"), 1);
+		assert_int_equal(sim_counter(&f->sim, list, "OK"), 1);
+		/* Learnt once, used for every later call. */
+		p = list_owned(f, &r);
+		assert_int_equal(r, 0);
+		free_page(p);
+		assert_int_equal(f->last.attempts, 1);
+		assert_false(f->last.skew_corrected);
+		assert_int_equal(sim_counter(&f->sim, list, "RequestExpired"), 1);
+		assert_int_equal(sim_counter(&f->sim, list, "total"), 3);
+	}
+	/* The clocks agree again: the offset in use is refused once, then dropped. */
+	{
+		struct ec2_service_page *p;
+		int r;
+
+		assert_true(
+			sim_do(&f->sim, "POST", "/_sim/settings", "{\"wall_skew_seconds\": 0}"));
+		p = list_owned(f, &r);
+		assert_int_equal(r, 0);
+		free_page(p);
+		assert_int_equal(f->last.attempts, 2);
+		assert_true(f->last.skew_corrected);
+		assert_int_equal(f->last.clock_skew, 0);
+		assert_int_equal(aws_client_clock_skew(f->aws), 0);
+	}
+}
+
+/* An RFC 7231 date `delta` seconds from now. */
+static void
+http_date(long delta, char *buf, size_t n)
+{
+	time_t t = time(NULL) + delta;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* An EC2 error answer for the listing, with the given Date ("" for none). */
+static void
+arm_refusal(struct fixture *f, const char *code, const char *date, int skip)
+{
+	char fault[1024];
+
+	snprintf(fault, sizeof(fault),
+		 "{\"kind\": \"answer\", \"action\": "
+		 "\"DescribeVpcEndpointServiceConfigurations\", \"status\": 400, \"skip\": %d, "
+		 "\"headers\": {\"Date\": \"%s\"}, \"body\": \"<Response><Errors><Error><Code>%s"
+		 "</Code><Message>Request refused.</Message></Error></Errors><RequestID>r-skew"
+		 "</RequestID></Response>\"}",
+		 skip, date, code);
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults", fault));
+}
+
+/* Refusals that re-signing cannot cure end with words about the clock, not the keys. */
+static void
+test_clock_skew_that_cannot_be_corrected(void **state)
+{
+	struct fixture *f = *state;
+	char ahead[64], behind[64];
+
+	/* No Date to learn from: given up at once, and said so. */
+	arm_refusal(f, "RequestTimeTooSkewed", "", 0);
+	list_expect_failure(f, -EREMOTEIO,
+			    "DescribeVpcEndpointServiceConfigurations: EC2 refused the request "
+			    "time, and its answer has no Date to correct the clock by "
+			    "(RequestTimeTooSkewed: Request refused.; HTTP 400, request r-skew");
+	assert_int_equal(f->last.attempts, 1);
+	assert_int_equal(f->last.failure, AWS_FAILURE_CLOCK);
+	assert_int_equal(f->last.clock_skew, 0);
+
+	/* Refused again after the correction (the "server" clock jumps): one re-signing only. */
+	assert_true(sim_do(&f->sim, "DELETE", "/_sim/faults", NULL));
+	http_date(3600, ahead, sizeof(ahead));
+	http_date(-3600, behind, sizeof(behind));
+	arm_refusal(f, "RequestExpired", ahead, 0);
+	arm_refusal(f, "RequestExpired", behind, 1);
+	list_expect_failure(
+		f, -EREMOTEIO,
+		"EC2 refused the request time: local clock 3600 s ahead (RequestExpired: "
+		"Request refused.; HTTP 400, request r-skew, refused again after "
+		"correcting the clock, after 2 attempts)");
+	assert_int_equal(f->last.attempts, 2);
+	assert_true(f->last.skew_corrected);
+	assert_int_equal(f->last.failure, AWS_FAILURE_CLOCK);
+	assert_string_equal(f->last_failure,
+			    "EC2 refused the request time: local clock 3600 s ahead");
+	assert_in_range(f->last.clock_skew, -3602, -3598);
+	assert_int_equal(sim_counter(&f->sim, "DescribeVpcEndpointServiceConfigurations", "total"),
+			 3);
+}
+
+/* Nothing answers: "cannot reach EC2", not a word about credentials or EC2's answer. */
+static void
+test_unreachable_words(void **state)
+{
+	struct fixture *f = *state;
+	struct aws_client_options o = aws_options(f, 2, NULL, 8);
+	struct err e;
+
+	aws_client_free(f->aws);
+	f->aws = NULL;
+	o.endpoint = "https://127.0.0.1:1";
+	err_clear(&e);
+	assert_int_equal(aws_client_new(f->loop, &o, &f->aws, &e), 0);
+	list_expect_failure(f, -ECONNREFUSED,
+			    "DescribeVpcEndpointServiceConfigurations: cannot reach EC2: ");
+	assert_int_equal(f->last.failure, AWS_FAILURE_NETWORK);
+	assert_int_equal(strncmp(f->last_failure, "cannot reach EC2: ", 18), 0);
+	assert_int_equal(f->last.attempts, 2);
 }
 
 static void
@@ -719,6 +896,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transient_faults_are_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_throttling_storm_gives_up_after_max_attempts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_skew_is_corrected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_skew_that_cannot_be_corrected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_refreshes_once_then_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delete_reports_unsuccessful_items, setup,
