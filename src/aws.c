@@ -205,6 +205,7 @@ aws_client_new(struct ev_loop *loop, const struct aws_client_options *opt, struc
 		ev_init(&c->pace[k].timer, on_pace_timer);
 		c->pace[k].timer.data = c;
 	}
+	c->skew = opt->clock_skew;
 	if (c->opt.max_attempts == 0)
 		c->opt.max_attempts = AWS_DEFAULT_ATTEMPTS;
 	if (c->opt.concurrency == 0)

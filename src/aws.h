@@ -102,6 +102,9 @@ struct aws_client_options {
 	void *wall_clock_arg;
 	double (*random01)(void *arg); /* uniform in [0, 1) */
 	void *random01_arg;
+	/* The clock skew offset to start from (aws_client_clock_skew() of a client
+	   this one replaces, after a reload); 0: none until an answer tells. */
+	long clock_skew;
 	/* Called once per finished call (success, failure, not cancellation). */
 	void (*observe)(void *arg, const struct aws_call_record *rec);
 	void *observe_arg;

@@ -76,6 +76,7 @@ struct daemon {
 	struct reconcile_result last;
 	bool have_last;
 	char last_error[ERR_MSG_MAX];
+	char last_failure[ERR_MSG_MAX]; /* reconcile_result.failure of the last cycle */
 	int exit_code;
 };
 
@@ -242,6 +243,8 @@ stack_build(struct daemon *d, const struct vpcesd_config *cfg, struct stack *out
 		.connect_timeout_ms = (long)cfg->api.connect_timeout_s * 1000,
 		.observe = daemon_observe_call,
 		.observe_arg = d,
+		/* A reload keeps what the old client learnt about the clocks. */
+		.clock_skew = d->stack.aws ? aws_client_clock_skew(d->stack.aws) : 0,
 	};
 	struct stack s = {0};
 	int r;
@@ -315,8 +318,16 @@ publish_status_line(struct daemon *d)
 		return;
 	}
 	if (!res->observed) {
-		notify_status("EC2 unreachable: %s (retrying in %.0fs)",
-			      d->last_error[0] ? d->last_error : "listing failed", next);
+		/*
+		 * Say why in the failure's own words ("cannot reach EC2: …",
+		 * "credentials rejected by EC2 (AuthFailure)", "EC2 refused the
+		 * request time: …"), not "unreachable" for all of them.
+		 */
+		if (d->last_failure[0])
+			notify_status("%s (retrying in %.0fs)", d->last_failure, next);
+		else
+			notify_status("EC2 could not be read: %s (retrying in %.0fs)",
+				      d->last_error[0] ? d->last_error : "listing failed", next);
 		return;
 	}
 	{
@@ -397,9 +408,11 @@ on_cycle_done(void *arg, const struct reconcile_result *res)
 	d->cycle_running = false;
 	d->last = *res;
 	d->last.first_error = NULL;
+	d->last.failure = NULL;
 	d->have_last = true;
 	snprintf(d->last_error, sizeof(d->last_error), "%s",
 		 res->first_error ? res->first_error : "");
+	snprintf(d->last_failure, sizeof(d->last_failure), "%s", res->failure ? res->failure : "");
 	log_cycle(d, res);
 	if (d->opt.once) {
 		d->exit_code = reconcile_exit_code(res, d->opt.dry_run);

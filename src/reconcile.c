@@ -43,6 +43,7 @@ struct cycle {
 	void *arg;
 	ev_timer finish;   /* ends the cycle from the loop when no apply runs */
 	time_t planned_at; /* wall clock given to the planner */
+	char *failure;     /* the first call failure that was not the request's fault */
 	struct reconcile_result res;
 };
 
@@ -55,6 +56,7 @@ struct reconciler {
 	struct cycle *cur;
 	/* What was logged of the held items last cycle (publish.h). */
 	struct strv held_logged;
+	long skew_logged; /* the clock skew last logged (0: none is corrected for) */
 };
 
 static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -115,6 +117,7 @@ cycle_free(struct reconciler *r, struct cycle *c)
 	observation_free(c->obs);
 	strv_free(&c->previous_owners);
 	free(c->hold);
+	free(c->failure);
 	free(c);
 }
 
@@ -164,12 +167,44 @@ reconcile_exit_code(const struct reconcile_result *res, bool dry_run)
 	return RECONCILE_EXIT_CONVERGED;
 }
 
+/*
+ * The clock skew is a fact about the host, not about one call: it is said
+ * once when vpcesd starts correcting for it, again only when it moved by
+ * more than a minute (the Date header's noise is a second), and once when
+ * the clocks agree again.
+ */
+static void
+note_clock_skew(struct reconciler *r, long skew)
+{
+	long moved = skew > r->skew_logged ? skew - r->skew_logged : r->skew_logged - skew;
+	char text[32];
+
+	r->status.clock_skew_seconds = skew;
+	if (skew == r->skew_logged ||
+	    (skew != 0 && r->skew_logged != 0 && moved <= RECONCILE_SKEW_LOG_STEP))
+		return;
+	snprintf(text, sizeof(text), "%ld", skew);
+	if (skew == 0)
+		log_fields(LOG_NOTICE, LOG_FIELDS({"VPCESD_CLOCK_SKEW", text}),
+			   "the local clock agrees with EC2 again; no longer correcting for clock "
+			   "skew");
+	else
+		log_fields(LOG_WARNING, LOG_FIELDS({"VPCESD_CLOCK_SKEW", text}),
+			   "clock skew of %ld s (local clock %s EC2), correcting",
+			   skew > 0 ? skew : -skew, skew > 0 ? "behind" : "ahead of");
+	r->skew_logged = skew;
+}
+
 void
 reconciler_observe_call(void *arg, const struct aws_call_record *rec)
 {
 	struct reconciler *r = arg;
 	char attempts[16], status[16];
 
+	note_clock_skew(r, rec->clock_skew);
+	if (r->cur != NULL && r->cur->failure == NULL && rec->failure != AWS_FAILURE_NONE &&
+	    rec->failure_text != NULL)
+		r->cur->failure = strdup(rec->failure_text);
 	status_count_call(&r->status, rec->action, status_call_code(rec->r, rec->error_code),
 			  rec->throttled);
 	if (!log_enabled(LOG_DEBUG))
@@ -308,6 +343,7 @@ finish(struct reconciler *r)
 		log_notice("the state file is rebuilt from a complete read of the owned services");
 	}
 	write_files(r, c->cfg, pc.now);
+	c->res.failure = c->failure;
 	res = c->res;
 	/*
 	 * Detach first: the callback may start the next cycle (the daemon does,

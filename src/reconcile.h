@@ -54,7 +54,8 @@ struct ev_loop;
 struct reconciler;
 struct writer;
 
-#define RECONCILE_BACKOFF_MAX (30 * 60)
+#define RECONCILE_BACKOFF_MAX   (30 * 60)
+#define RECONCILE_SKEW_LOG_STEP 60 /* seconds a logged clock skew may drift silently */
 
 enum reconcile_output {
 	RECONCILE_OUTPUT_NONE, /* do not print the plan */
@@ -92,6 +93,12 @@ struct reconcile_result {
 	size_t services;  /* desired services */
 	size_t converged_services;
 	const char *first_error; /* one line, NULL if none; valid during the callback */
+	/*
+	 * The first failure of the cycle that was not a request's fault (aws.h
+	 * failure_text: "cannot reach EC2: …", "credentials rejected by EC2
+	 * (AuthFailure)", …), NULL if none; valid during the callback.
+	 */
+	const char *failure;
 };
 
 typedef void reconcile_done_fn(void *arg, const struct reconcile_result *res);
@@ -129,7 +136,10 @@ const struct status *reconciler_status(const struct reconciler *r);
 
 /*
  * aws.h observe hook: counts the call into the status (API calls by action
- * and code) and logs it at debug level.  `arg` is the reconciler.
+ * and code) and logs it at debug level; keeps the EC2 client's clock skew
+ * in the status and logs it once when it is first corrected for, when it
+ * moves by more than RECONCILE_SKEW_LOG_STEP seconds, and when it ends.
+ * `arg` is the reconciler.
  */
 void reconciler_observe_call(void *arg, const struct aws_call_record *rec);
 

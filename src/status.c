@@ -659,6 +659,7 @@ status_json(const struct status *s, struct buf *out)
 	jsonw_string(&w, "file", s->state_file);
 	jsonw_string(&w, "error", s->state_error);
 	jsonw_object_end(&w);
+	jsonw_int(&w, "clock_skew_seconds", s->clock_skew_seconds);
 	r = put_cycle(&w, s);
 	jsonw_array_begin(&w, "services");
 	for (size_t i = 0; i < s->n_services; i++)
@@ -796,6 +797,18 @@ metrics_cycles(struct buf *b, const struct status *s)
 	if (r == 0)
 		r = put_time(b, "vpcesd_cycle_duration_seconds", duration);
 	return r;
+}
+
+static int
+metrics_clock(struct buf *b, const struct status *s)
+{
+	char text[32];
+	int r = put_family(b, "vpcesd_clock_skew_seconds", "gauge",
+			   "Clock skew corrected for: EC2's clock minus the local one, seconds "
+			   "(0 within 4 minutes).");
+
+	snprintf(text, sizeof(text), "%ld", s->clock_skew_seconds);
+	return r ? r : put_sample(b, "vpcesd_clock_skew_seconds", NULL, text);
 }
 
 static int
@@ -1021,6 +1034,8 @@ status_metrics(const struct status *s, struct buf *out)
 	r = metrics_health(&b, s);
 	if (r == 0)
 		r = metrics_cycles(&b, s);
+	if (r == 0)
+		r = metrics_clock(&b, s);
 	if (r == 0)
 		r = metrics_changes(&b, s);
 	if (r == 0)

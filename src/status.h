@@ -148,6 +148,11 @@ struct status {
 	/* The state file (state.h): where, and why it could not be read (NULL: it could). */
 	char *state_file;
 	char *state_error;
+	/*
+	 * The clock skew the EC2 client corrects for (aws_client_clock_skew()):
+	 * EC2's clock minus the local one, seconds; 0 when none.
+	 */
+	long clock_skew_seconds;
 	enum {
 		STATUS_STARTING,    /* no cycle finished yet */
 		STATUS_CONVERGED,   /* last cycle: nothing to do, nothing held */
@@ -221,6 +226,8 @@ const char *status_health_name(int health);
  * ("2026-11-28T21:30:00Z"), null for 0.  Services in name order.
  *
  *   {"version": 1, "owner", "region", "health", "generated_at" (= cycle.ended),
+ *    "state": {"file", "error"},
+ *    "clock_skew_seconds" (number: EC2's clock − the local one, 0 when none),
  *    "cycle": {"number", "started", "ended", "observed", "dry_run",
  *              "changes": {"applied", "failed", "skipped", "held"},
  *              "errors": [text...],
@@ -255,6 +262,7 @@ int status_json(const struct status *s, struct buf *out);
  *   vpcesd_health{health} (1 for the current one, 0 for the others),
  *   vpcesd_cycles_total, vpcesd_consecutive_failed_cycles,
  *   vpcesd_last_success_timestamp_seconds, vpcesd_cycle_duration_seconds,
+ *   vpcesd_clock_skew_seconds,
  *   vpcesd_changes_total{kind,outcome}, vpcesd_held_changes,
  *   vpcesd_api_calls_total{action,code} (code "OK" for success),
  *   vpcesd_api_errors_total{action,code}, vpcesd_api_throttled_total{action},

@@ -2604,6 +2604,60 @@ test_deleted_out_of_band_principals(void **state)
 	expect_converged_alone(f, "ghost", second);
 }
 
+/*
+ * The clock skew the EC2 client reports with every call: said once when it
+ * is first corrected for, again only when it moves by more than a minute,
+ * once when the clocks agree again; always in the status.
+ */
+static void
+test_clock_skew_logged_once(void **state)
+{
+	static const long skews[] = {0, 1200, 1201, 1199, 1230, 1261, 1261, 0, 0, -600, -650};
+	struct fixture *f = *state;
+	char path[600], text[4096];
+	int saved, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr.log", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	close(fd);
+	log_set_max_priority(LOG_NOTICE);
+	for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
+		struct aws_call_record rec = {
+			.service = "ec2",
+			.action = "DescribeVpcEndpointServiceConfigurations",
+			.attempts = 1,
+			.clock_skew = skews[i],
+		};
+
+		reconciler_observe_call(f->rec, &rec);
+		assert_int_equal(reconciler_status(f->rec)->clock_skew_seconds, skews[i]);
+	}
+	log_set_max_priority(LOG_WARNING);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	text[n] = '\0';
+	assert_string_equal(text,
+			    "<4>clock skew of 1200 s (local clock behind EC2), correcting "
+			    "VPCESD_CLOCK_SKEW=1200\n"
+			    "<4>clock skew of 1261 s (local clock behind EC2), correcting "
+			    "VPCESD_CLOCK_SKEW=1261\n"
+			    "<5>the local clock agrees with EC2 again; no longer correcting for "
+			    "clock skew VPCESD_CLOCK_SKEW=0\n"
+			    "<4>clock skew of 600 s (local clock ahead of EC2), correcting "
+			    "VPCESD_CLOCK_SKEW=-600\n");
+}
+
 int
 main(void)
 {
@@ -2637,6 +2691,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deleted_out_of_band, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_out_of_band_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phantom_without_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_skew_logged_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_out_of_band_principals, setup,
 						teardown),
 	};

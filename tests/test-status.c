@@ -53,6 +53,7 @@ fill_small(struct status *s)
 	s->region = xstrdup("eu-west-1");
 	s->state_file = xstrdup("/var/lib/vpcesd/state.json");
 	s->state_error = xstrdup("unreadable");
+	s->clock_skew_seconds = -1200; /* the local clock 20 minutes ahead of EC2 */
 	s->health = STATUS_DEGRADED;
 	s->health_reason = xstrdup("1 change failed: api-a: " MODIFY ": UnauthorizedOperation");
 	s->cycle.number = 7;
@@ -161,6 +162,7 @@ static const char small_json[] =
 	"\"health_reason\":\"1 change failed: api-a: " MODIFY ": UnauthorizedOperation\","
 	"\"generated_at\":\"2026-11-28T21:30:12Z\","
 	"\"state\":{\"file\":\"/var/lib/vpcesd/state.json\",\"error\":\"unreadable\"},"
+	"\"clock_skew_seconds\":-1200,"
 	"\"cycle\":{\"number\":7,\"started\":\"2026-11-28T21:30:00Z\","
 	"\"ended\":\"2026-11-28T21:30:12Z\",\"observed\":true,\"dry_run\":false,"
 	"\"changes\":{\"applied\":2,\"failed\":1,\"skipped\":0,\"held\":1},"
@@ -248,6 +250,7 @@ test_json_starting_is_all_nulls(void **state)
 			    "{\"version\":1,\"owner\":null,\"region\":null,\"health\":\"starting\","
 			    "\"health_reason\":\"no cycle has finished yet\","
 			    "\"generated_at\":null,\"state\":{\"file\":null,\"error\":null},"
+			    "\"clock_skew_seconds\":0,"
 			    "\"cycle\":{\"number\":0,\"started\":null,"
 			    "\"ended\":null,\"observed\":false,\"dry_run\":false,"
 			    "\"changes\":{\"applied\":0,\"failed\":0,\"skipped\":0,\"held\":0},"
@@ -340,6 +343,10 @@ static const char small_metrics[] =
 	"# HELP vpcesd_cycle_duration_seconds Duration of the last cycle, whole seconds.\n"
 	"# TYPE vpcesd_cycle_duration_seconds gauge\n"
 	"vpcesd_cycle_duration_seconds 12\n"
+	"# HELP vpcesd_clock_skew_seconds Clock skew corrected for: EC2's clock minus the local "
+	"one, seconds (0 within 4 minutes).\n"
+	"# TYPE vpcesd_clock_skew_seconds gauge\n"
+	"vpcesd_clock_skew_seconds -1200\n"
 	"# HELP vpcesd_changes_total Planned changes by kind and outcome (done, failed, skipped).\n"
 	"# TYPE vpcesd_changes_total counter\n"
 	"vpcesd_changes_total{kind=\"add_permissions\",outcome=\"failed\"} 1\n"

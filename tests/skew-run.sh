@@ -1,0 +1,3 @@
+#!/bin/sh
+# make check entry: tests/skew.sh against a fresh ec2sim.
+exec "$top_srcdir/tests/with-ec2sim.sh" sh "$top_srcdir/tests/skew.sh"
