@@ -189,8 +189,9 @@ key_value(const char *t, size_t n, size_t i, size_t *vstart, size_t *vend)
 		for (e = j; e < n; e++) {
 			unsigned char c = (unsigned char)t[e];
 
+			/* An element's text: to its end tag, and never prose ("<Token> must…"). */
 			if (quote ? c == (unsigned char)quote || c == '\n' || c == '\r'
-			    : xml ? c == '<'
+			    : xml ? c == '<' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
 			    : secret_keys[kk].to_eol ? c == '\n' || c == '\r' || c == '<'
 						     : ends_value(c))
 				break;

@@ -174,6 +174,10 @@ test_key_values(void **state)
 	       "<Credentials><SecretAccessKey>[redacted]</SecretAccessKey><SessionToken>[redacted]"
 	       "</SessionToken></Credentials>");
 	expect("password='hunter2!' user=x", NULL, "password='[redacted]' user=x");
+	/* An element named in prose is not an element holding a secret. */
+	expect("XML: <SecretAccessKey> must hold text only", NULL,
+	       "XML: <SecretAccessKey> must hold text only");
+	expect("<Token></Token>", NULL, "<Token></Token>");
 	/* Prose around the same words is not a key. */
 	expect("Signature expired: 20260115T120000Z is now earlier than 20260115T123000Z minus 15 "
 	       "min.",
