@@ -683,19 +683,24 @@ status_ok(long status)
 	return status >= 200 && status < 300;
 }
 
-/* A transport failure that means the service was not reached (not a bad answer). */
-static bool
-unreachable(enum http_error kind)
+/*
+ * The words for a network failure, NULL for a transport error that is not
+ * one (a body over the cap): the service was not reached (name, connection,
+ * TLS), or it was and the answer never came whole (timeout, reset).
+ */
+static const char *
+network_words(enum http_error kind)
 {
 	switch (kind) {
 	case HTTP_ERR_RESOLVE:
 	case HTTP_ERR_CONNECT:
+	case HTTP_ERR_TLS:
+		return "cannot reach";
 	case HTTP_ERR_TIMEOUT:
 	case HTTP_ERR_RESET:
-	case HTTP_ERR_TLS:
-		return true;
+		return "no complete answer from";
 	default:
-		return false;
+		return NULL;
 	}
 }
 
@@ -748,14 +753,15 @@ give_up_words(struct aws_call *call, const struct http_response *hr, const struc
 
 	if (hr->error != HTTP_ERR_NONE) {
 		const char *why = hr->message[0] ? hr->message : http_error_name(hr->error);
+		const char *words = network_words(hr->error);
 
 		resp->r = transport_errno(hr->error);
-		if (!unreachable(hr->error)) {
+		if (words == NULL) {
 			err_set(e, resp->r, "%s: %s (%s, after %d attempt%s)", action, why,
 				d->reason, attempts, plural);
 			return;
 		}
-		snprintf(failure, failure_size, "cannot reach %s: %s", word, why);
+		snprintf(failure, failure_size, "%s %s: %s", words, word, why);
 		resp->failure = AWS_FAILURE_NETWORK;
 		resp->failure_text = failure;
 		err_set(e, resp->r, "%s: %s (%s, after %d attempt%s)", action, failure, d->reason,

@@ -23,7 +23,9 @@
  *  - classify: EC2/STS error envelopes → retry.h's SDK-standard decision:
  *    backoff with jitter, retry quota, one credential refresh after an
  *    AuthFailure-like error, give up on terminal errors; failures that are
- *    not the request's fault get words of their own: "cannot reach EC2: …",
+ *    not the request's fault get words of their own: "cannot reach EC2: …"
+ *    (name, connection, TLS), "no complete answer from EC2: …" (timeout,
+ *    reset),
  *    "EC2 refused the request time: local clock 1200 s behind", "credentials
  *    rejected by EC2 (AuthFailure)".  A 2xx answer whose
  *    body the caller's parser rejects as malformed counts as a transient

@@ -646,6 +646,23 @@ test_clock_skew_that_cannot_be_corrected(void **state)
 			 3);
 }
 
+/* Reached, but the connection broke every time: not "cannot reach". */
+static void
+test_no_complete_answer_words(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults",
+			   "{\"kind\": \"reset\", \"action\": "
+			   "\"DescribeVpcEndpointServiceConfigurations\", \"count\": 3}"));
+	list_expect_failure(
+		f, -ECONNRESET,
+		"DescribeVpcEndpointServiceConfigurations: no complete answer from EC2: ");
+	assert_int_equal(f->last.failure, AWS_FAILURE_NETWORK);
+	assert_int_equal(strncmp(f->last_failure, "no complete answer from EC2: ", 29), 0);
+	assert_int_equal(f->last.attempts, 3);
+}
+
 /* Nothing answers: "cannot reach EC2", not a word about credentials or EC2's answer. */
 static void
 test_unreachable_words(void **state)
@@ -902,6 +919,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_clock_skew_that_cannot_be_corrected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_complete_answer_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_refreshes_once_then_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_delete_reports_unsuccessful_items, setup,
