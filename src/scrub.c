@@ -221,25 +221,32 @@ known_fragment(const char *run, size_t len, size_t core, const struct scrub_keys
 	return false;
 }
 
-/* Shaped like an AWS secret key, a session token or a signature. */
+/*
+ * Shaped like an AWS secret key, a session token or a signature; `strict`:
+ * or any long enough run of mixed letters and digits.
+ */
 static bool
-secret_shaped(const char *run, size_t core)
+secret_shaped(const char *run, size_t core, bool strict)
 {
-	bool upper = false, lower = false, other = false, hex = true;
+	bool upper = false, lower = false, digit = false, other = false, hex = true;
 
 	if (core >= TOKEN_MIN)
 		return true;
-	if (core != SECRET_KEY_LEN && core != SIGNATURE_LEN)
+	if (core != SECRET_KEY_LEN && core != SIGNATURE_LEN &&
+	    !(strict && core >= SCRUB_STRICT_MIN))
 		return false;
 	for (size_t i = 0; i < core; i++) {
 		unsigned char c = (unsigned char)run[i];
 
 		upper |= c >= 'A' && c <= 'Z';
 		lower |= c >= 'a' && c <= 'z';
+		digit |= c >= '0' && c <= '9';
 		other |= (c >= '0' && c <= '9') || c == '+' || c == '/';
 		hex &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 	}
 	if (core == SIGNATURE_LEN && hex)
+		return true;
+	if (strict && core >= SCRUB_STRICT_MIN && upper && lower && digit)
 		return true;
 	return core == SECRET_KEY_LEN && upper && lower && other;
 }
@@ -288,7 +295,7 @@ scan(struct out *o, const char *t, size_t n, const struct scrub_keys *k)
 		while (j < n && t[j] == '=' && j - i - core < 2)
 			j++;
 		if (known_fragment(t + i, j - i, core, k) ||
-		    (secret_shaped(t + i, core) && !encoded_message_at(t, i)))
+		    (secret_shaped(t + i, core, k->strict) && !encoded_message_at(t, i)))
 			put(o, SCRUB_REDACTED, REDACTED_LEN);
 		else
 			put(o, t + i, j - i);

@@ -29,6 +29,12 @@
  *    sessiontoken, secret, secretaccesskey, secret_access_key
  *    (aws_secret_access_key lines), password.
  *
+ * With `strict` set in the keys, also every run of SCRUB_STRICT_MIN or more
+ * base64 characters mixing upper case, lower case and digits: for text
+ * that is about credentials (a credential_process helper's stderr), where
+ * a secret of an unusual length, unknown to vpcesd, is likelier than a
+ * word of that kind.  Access key ids (upper case and digits) stay.
+ *
  * Runs are cut at every character outside the base64 alphabet, so ids
  * (vpce-svc-0123456789abcdef0), ARNs, request ids (UUIDs) and API action
  * names stay readable; the one long base64 blob EC2 sends on purpose, the
@@ -55,6 +61,7 @@
 #define SCRUB_MAX_KEYS   8
 #define SCRUB_SECRET_MIN 10                /* known secrets shorter than this are not matched */
 #define SCRUB_TEXT_MAX   ((size_t)1 << 16) /* bytes of input read; the rest is dropped */
+#define SCRUB_STRICT_MIN 20                /* run length of the strict shape */
 
 /* The secrets known to the caller, borrowed (not copied: nothing to wipe here). */
 struct scrub_keys {
@@ -63,6 +70,7 @@ struct scrub_keys {
 		size_t n;
 	} v[SCRUB_MAX_KEYS];
 	size_t n;
+	bool strict; /* the text is about credentials: see above */
 };
 
 /* No keys: shapes only. */

@@ -142,6 +142,30 @@ test_shapes(void **state)
 	expect("SHA " SIG "0", NULL, "SHA " SIG "0");
 }
 
+/* Text about credentials: shorter mixed runs too; access key ids and words stay. */
+static void
+test_strict(void **state)
+{
+	struct scrub_keys k;
+
+	(void)state;
+	scrub_keys_init(&k);
+	k.strict = true;
+	expect("helper: got CanarySecret0123456789abcdefghijklmnopqrs and "
+	       "CanaryToken0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/+abcdefghijklmnop==",
+	       &k, "helper: got [redacted] and [redacted]");
+	expect("helper: key AKIACANARY0000000001 of role/vpcesd, "
+	       "DescribeVpcEndpointServiceConfigurations "
+	       "refused, retry in 30s (Xy1 Abc12 LongWordWithoutDigits)",
+	       &k,
+	       "helper: key AKIACANARY0000000001 of role/vpcesd, "
+	       "DescribeVpcEndpointServiceConfigurations "
+	       "refused, retry in 30s (Xy1 Abc12 LongWordWithoutDigits)");
+	/* Not strict: the same odd-length secret passes by shape. */
+	expect("helper: got CanarySecret0123456789abcdefghijklmnopqrs", NULL,
+	       "helper: got CanarySecret0123456789abcdefghijklmnopqrs");
+}
+
 static void
 test_key_values(void **state)
 {
@@ -361,10 +385,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keys),         cmocka_unit_test(test_known_secrets),
-		cmocka_unit_test(test_fragments),    cmocka_unit_test(test_shapes),
-		cmocka_unit_test(test_key_values),   cmocka_unit_test(test_no_false_positives),
-		cmocka_unit_test(test_idempotent),   cmocka_unit_test(test_buffers),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_known_secrets),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_strict),
+		cmocka_unit_test(test_key_values),
+		cmocka_unit_test(test_no_false_positives),
+		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_bounded_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
