@@ -43,6 +43,7 @@
 #include "http.h"
 #include "ratelimit.h"
 #include "retry.h"
+#include "scrub.h"
 #include "sigv4.h"
 #include "skew.h"
 
@@ -248,6 +249,46 @@ aws_client_clock_skew(const struct aws_client *c)
 	return c->skew;
 }
 
+void
+aws_client_scrub(const struct aws_client *c, char *text, size_t size)
+{
+	struct scrub_keys k;
+
+	scrub_keys_init(&k);
+	creds_cache_scrub_keys(c->opt.creds, &k);
+	scrub_string(text, size, &k);
+}
+
+/*
+ * The secrets a call's answer might echo: the client's credentials and, for
+ * AssumeRoleWithWebIdentity, the JWT in the call's own body (its characters
+ * need no percent-encoding, so the body holds it as it is).
+ */
+static void
+call_scrub_keys(const struct aws_call *call, struct scrub_keys *k)
+{
+	static const char param[] = "WebIdentityToken=";
+	const char *body = call->body.data, *p;
+
+	scrub_keys_init(k);
+	creds_cache_scrub_keys(call->client->opt.creds, k);
+	if (body == NULL)
+		return;
+	p = memmem(body, call->body.len, param, sizeof(param) - 1);
+	if (p != NULL) {
+		p += sizeof(param) - 1;
+		scrub_keys_add(k, p, strcspn(p, "&"));
+	}
+}
+
+/* Scrub a string of an answer in place (strings the XML parser allocated). */
+static void
+scrub_owned(char *s, const struct scrub_keys *k)
+{
+	if (s != NULL)
+		scrub_string(s, strlen(s) + 1, k);
+}
+
 static void
 callq_push(struct callq *q, struct aws_call *call)
 {
@@ -377,7 +418,25 @@ static void
 call_finish(struct aws_call *call, struct aws_response *resp)
 {
 	struct aws_client *c = call->client;
+	struct scrub_keys keys;
+	struct err e;
+	char failure[ERR_MSG_MAX];
 
+	/*
+	 * Last line: the message as composed, which may hold the end of a
+	 * secret an earlier truncation cut (the parts were scrubbed whole).
+	 */
+	call_scrub_keys(call, &keys);
+	if (resp->e != NULL) {
+		e = *resp->e;
+		scrub_string(e.msg, sizeof(e.msg), &keys);
+		resp->e = &e;
+	}
+	if (resp->failure_text != NULL) {
+		snprintf(failure, sizeof(failure), "%s", resp->failure_text);
+		scrub_string(failure, sizeof(failure), &keys);
+		resp->failure_text = failure;
+	}
 	resp->action = call->action;
 	resp->attempts = (unsigned)call->retry.attempts;
 	if (c->opt.observe && resp->r != -ECANCELED) {
@@ -822,6 +881,7 @@ on_http_done(struct http_response *hr, void *userdata)
 	struct aws_response resp = {0};
 	const char *request_id = hr->request_id[0] ? hr->request_id : NULL;
 	struct attempt_clock ac;
+	struct scrub_keys keys;
 	char failure[ERR_MSG_MAX + 64]; /* room for the words around a message */
 	struct err e;
 	int parse_r = 0;
@@ -829,6 +889,10 @@ on_http_done(struct http_response *hr, void *userdata)
 	err_clear(&e);
 	call->http = NULL;
 	o.retry_after = hr->retry_after;
+	/* What the answer says goes into messages and the log: without our secrets. */
+	call_scrub_keys(call, &keys);
+	scrub_string(hr->request_id, sizeof(hr->request_id), &keys);
+	scrub_string(hr->message, sizeof(hr->message), &keys);
 
 	if (hr->error == HTTP_ERR_NONE && status_ok(hr->status) && call->parse) {
 		parse_r = call->parse(call->arg, buf_str(&hr->body), hr->body.len, &e);
@@ -843,6 +907,10 @@ on_http_done(struct http_response *hr, void *userdata)
 
 		err_clear(&pe);
 		if (ec2_xml_error(buf_str(&hr->body), hr->body.len, &aerr, &pe) == 0) {
+			/* Whole, before any truncation, so a secret's shape is seen. */
+			scrub_owned(aerr.code, &keys);
+			scrub_owned(aerr.message, &keys);
+			scrub_owned(aerr.request_id, &keys);
 			o.error_code = aerr.code;
 			if (aerr.request_id)
 				request_id = aerr.request_id;

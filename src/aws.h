@@ -35,7 +35,10 @@
  * success, the raw body (already accepted by its parser).  This module does
  * not log: each finished call is reported to the optional `observe` hook,
  * which the daemon uses for its debug log and metrics.  Nothing it reports
- * holds a secret: no credentials, signatures or request bodies.
+ * holds a secret: no credentials, signatures or request bodies, and what it
+ * quotes from the answers (codes, messages, request ids, parser and
+ * transport reasons) is scrubbed (scrub.h) with the secrets the client
+ * signs with.
  *
  * Threading: loop thread only; no function blocks.  aws_call() and
  * aws_cancel() may be called from completion callbacks.
@@ -194,5 +197,12 @@ struct ev_loop *aws_client_loop(const struct aws_client *c);
  * the local clock is behind, 0 while the clocks agree within 4 minutes.
  */
 long aws_client_clock_skew(const struct aws_client *c);
+
+/*
+ * Scrub `text` (NUL-terminated, in a buffer of `size` bytes) in place with
+ * the secrets the client signs with (scrub.h): for callers that copy text
+ * from an answer into their own messages (ec2.h's `unsuccessful` items).
+ */
+void aws_client_scrub(const struct aws_client *c, char *text, size_t size);
 
 #endif

@@ -15,7 +15,9 @@
  * what SSRF attacks against instances exploit.
  *
  * Every body that held credentials or a token is wiped before the http
- * module frees it, and so is every token copy of ours.
+ * module frees it, and so is every token copy of ours.  A failure's message
+ * may quote the endpoint (a role name, a JSON member name, libcurl's
+ * reason): it is scrubbed (scrub.h) with the token we hold before it leaves.
  */
 #include "secret.h"
 #include "config.h"
@@ -32,6 +34,7 @@
 
 #include "creds_net.h"
 #include "http.h"
+#include "scrub.h"
 
 #define IMDS_TOKEN_PATH   "/latest/api/token"
 #define IMDS_ROLE_PATH    "/latest/meta-data/iam/security-credentials/"
@@ -197,11 +200,28 @@ out:
 	return r;
 }
 
+/* A copy of `e` scrubbed with `secret` (may be NULL) and by shapes. */
+static const struct err *
+scrubbed(const struct err *e, const char *secret, struct err *out)
+{
+	struct scrub_keys k;
+
+	if (e == NULL)
+		return NULL;
+	*out = *e;
+	scrub_keys_init(&k);
+	scrub_keys_add_str(&k, secret);
+	scrub_string(out->msg, sizeof(out->msg), &k);
+	return out;
+}
+
 static void
 ecs_finish(struct ecs_provider *ep, int r, struct creds *c, const struct err *e)
 {
 	creds_fetch_done_fn *done = ep->done;
+	struct err se;
 
+	e = scrubbed(e, ep->auth_token, &se);
 	ep->done = NULL;
 	ep->call = NULL;
 	if (done != NULL)
@@ -423,7 +443,9 @@ static void
 imds_finish(struct imds_provider *ip, int r, struct creds *c, const struct err *e)
 {
 	creds_fetch_done_fn *done = ip->done;
+	struct err se;
 
+	e = scrubbed(e, ip->token, &se);
 	ip->done = NULL;
 	ip->call = NULL;
 	ip->step = IMDS_IDLE;

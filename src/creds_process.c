@@ -12,8 +12,14 @@
  * wait for EOF, which a leftover grandchild could withhold forever.
  *
  * Every exit path goes through finish(), which stops all watchers, closes
- * the pipes, wipes the output buffer and calls `done` last, so `done` may
+ * the pipes, wipes the output buffers and calls `done` last, so `done` may
  * start the next fetch.
+ *
+ * The helper's stderr is quoted in the error when it fails, and a helper
+ * may well print credentials there (its own debug output, an AWS CLI it
+ * wraps): it is scrubbed (scrub.h) whole, before its first line is cut
+ * out, with the secrets of whatever credentials its stdout still held and
+ * by their shapes; the cache scrubs again with the ones it holds.
  */
 #include "config.h"
 
@@ -32,6 +38,7 @@
 
 #include "buf.h"
 #include "creds_provider.h"
+#include "scrub.h"
 
 static char *const empty_env[] = {NULL};
 
@@ -75,6 +82,8 @@ teardown(struct process_provider *pp)
 	close_fd(&pp->err_fd);
 	if (pp->out.data != NULL)
 		OPENSSL_cleanse(pp->out.data, pp->out.cap);
+	if (pp->err.data != NULL)
+		OPENSSL_cleanse(pp->err.data, pp->err.cap);
 	buf_free(&pp->out);
 	buf_free(&pp->err);
 	pp->running = false;
@@ -87,18 +96,39 @@ kill_group(struct process_provider *pp)
 		kill(-pp->pid, SIGKILL);
 }
 
-/* First line of stderr, printable, bounded; for the error message. */
+/*
+ * First line of stderr, printable, bounded; for the error message.  The
+ * whole of stderr is scrubbed first, so that a secret the cut would shorten
+ * is still seen whole; credentials a failing helper printed on stdout too
+ * are the known secrets (parsed quietly, wiped at once).
+ */
 static void
-stderr_line(const struct buf *b, char *out, size_t n)
+stderr_line(const struct buf *b, const struct buf *out_buf, char *out, size_t n)
 {
-	const char *s = buf_str(b);
+	char clean[CREDS_PROCESS_STDERR_KEEP + 1];
+	const char *s = clean;
+	struct scrub_keys k;
+	struct creds c = {0};
+	struct err pe;
 	size_t i = 0;
+
+	scrub_keys_init(&k);
+	k.strict = true; /* a helper's words are about credentials */
+	err_clear(&pe);
+	if (out_buf->len > 0 && creds_parse_json(CREDS_JSON_PROCESS, buf_str(out_buf), out_buf->len,
+						 "stdout", &c, &pe) == 0) {
+		scrub_keys_add_str(&k, c.secret_access_key);
+		scrub_keys_add_str(&k, c.session_token);
+	}
+	scrub(clean, sizeof(clean), buf_str(b), b->len, &k);
+	creds_free(&c);
 
 	while (*s == '\n' || *s == '\r')
 		s++;
 	for (; s[i] != '\0' && s[i] != '\n' && s[i] != '\r' && i + 1 < n && i < 200; i++)
 		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	out[i] = '\0';
+	OPENSSL_cleanse(clean, sizeof(clean));
 }
 
 static void
@@ -107,6 +137,9 @@ finish(struct process_provider *pp, int r, struct creds *c, struct err *e)
 	creds_fetch_done_fn *done = pp->done;
 	void *arg = pp->arg;
 
+	/* The JSON parser names members, and members are the helper's text. */
+	if (r < 0 && e != NULL)
+		scrub_string(e->msg, sizeof(e->msg), NULL);
 	teardown(pp);
 	pp->pid = 0;
 	done(arg, r, r < 0 ? NULL : c, e);
@@ -209,13 +242,13 @@ on_exit_status(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	if (pp->err_fd >= 0)
 		(void)drain(pp->err_fd, &pp->err, false);
-	stderr_line(&pp->err, line, sizeof(line));
 	if (WIFSIGNALED(status)) {
 		snprintf(msg, sizeof(msg), "killed by signal %d", WTERMSIG(status));
 		fail(pp, -ECHILD, msg);
 		return;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		stderr_line(&pp->err, &pp->out, line, sizeof(line));
 		err_clear(&e);
 		err_set(&e, -ECHILD, "%s: exited with status %d%s%s", pp->base.name,
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1, line[0] ? ": " : "", line);

@@ -206,6 +206,26 @@ fill(const struct creds_cache *cc, struct creds_ref *ret)
 	ret->generation = cc->generation;
 }
 
+void
+creds_cache_scrub_keys(const struct creds_cache *cc, struct scrub_keys *k)
+{
+	if (cc == NULL || !creds_valid(&cc->current))
+		return;
+	scrub_keys_add_str(k, cc->current.secret_access_key);
+	scrub_keys_add_str(k, cc->current.session_token);
+}
+
+/* A provider's message, with the secrets the cache holds taken out. */
+static void
+scrub_error(const struct creds_cache *cc, struct err *e)
+{
+	struct scrub_keys k;
+
+	scrub_keys_init(&k);
+	creds_cache_scrub_keys(cc, &k);
+	scrub_string(e->msg, sizeof(e->msg), &k);
+}
+
 static void on_fetched(void *arg, int r, struct creds *c, const struct err *fe);
 
 static int
@@ -223,6 +243,7 @@ start_refresh(struct creds_cache *cc, struct err *e)
 		cc->last_end = now_of(cc);
 		if (!err_isset(&fe))
 			err_set(&fe, r, "%s: cannot start", cc->provider->name);
+		scrub_error(cc, &fe);
 		cc->last_error = fe;
 		err_set(e, fe.code, "%s", fe.msg);
 		return r;
@@ -266,6 +287,7 @@ on_fetched(void *arg, int r, struct creds *c, const struct err *fe)
 			else
 				err_set(&e, r, "%s: failed", cc->provider->name);
 		}
+		scrub_error(cc, &e);
 		cc->last_error = e;
 	}
 

@@ -19,7 +19,9 @@
  *
  * Everything here runs on the libev loop and never blocks it.  No logging:
  * results and errors are returned; creds_cache_last_error() keeps the last
- * refresh failure for the daemon to report.
+ * refresh failure for the daemon to report.  A provider's failure quotes
+ * others (a helper's stderr, STS's message): the cache scrubs it (scrub.h)
+ * with the credentials it holds before anyone sees it.
  */
 #ifndef VPCESD_CREDS_PROVIDER_H
 #define VPCESD_CREDS_PROVIDER_H
@@ -31,6 +33,7 @@
 
 #include "creds.h"
 #include "err.h"
+#include "scrub.h"
 #include "strv.h"
 
 #define CREDS_PROCESS_TIMEOUT     30.0 /* seconds, default for credential_process */
@@ -134,6 +137,13 @@ void creds_cache_cancel(struct creds_cache *cc, struct creds_waiter *w);
  * true when this call marked them.
  */
 bool creds_cache_invalidate(struct creds_cache *cc, unsigned long generation);
+
+/*
+ * Add the secrets of the credentials at hand (secret key, session token) to
+ * `k` for scrub.h, borrowed until control returns to the loop; nothing when
+ * the cache holds none.
+ */
+void creds_cache_scrub_keys(const struct creds_cache *cc, struct scrub_keys *k);
 
 /* The last refresh failure ("" when the last refresh succeeded). */
 const struct err *creds_cache_last_error(const struct creds_cache *cc);

@@ -107,6 +107,54 @@ ec2_op_cancel(struct ec2_op *op)
 	op_free(op);
 }
 
+/* Scrub one string of the parsed answer in place (scrub.h through the client). */
+static void
+scrub_field(const struct ec2_op *op, char *s)
+{
+	if (s != NULL)
+		aws_client_scrub(op->client, s, strlen(s) + 1);
+}
+
+/*
+ * What of a parsed answer goes into messages and the log as EC2 wrote it:
+ * the request id, and the code and message of `unsuccessful` items, which
+ * apply.h quotes into its errors.
+ */
+static void
+scrub_page(struct ec2_op *op)
+{
+	switch (op->kind) {
+	case OP_LIST_SERVICES:
+		scrub_field(op, op->page.services.request_id);
+		break;
+	case OP_LIST_PRINCIPALS:
+		scrub_field(op, op->page.principals.request_id);
+		break;
+	case OP_LIST_CONNECTIONS:
+		scrub_field(op, op->page.connections.request_id);
+		break;
+	case OP_CREATE_SERVICE:
+		scrub_field(op, op->page.created.request_id);
+		break;
+	case OP_MODIFY_PRINCIPALS:
+		scrub_field(op, op->page.permissions.request_id);
+		break;
+	case OP_RESULT:
+		scrub_field(op, op->page.result.request_id);
+		for (size_t i = 0; i < op->page.result.n_unsuccessful; i++) {
+			scrub_field(op, op->page.result.unsuccessful[i].code);
+			scrub_field(op, op->page.result.unsuccessful[i].message);
+		}
+		break;
+	case OP_LIST_NOTIFICATIONS:
+		scrub_field(op, op->page.notifications.request_id);
+		break;
+	case OP_CREATE_NOTIFICATION:
+		scrub_field(op, op->page.created_notification.request_id);
+		break;
+	}
+}
+
 static int
 on_parse(void *arg, const char *body, size_t len, struct err *e)
 {
@@ -145,6 +193,8 @@ on_parse(void *arg, const char *body, size_t len, struct err *e)
 		break;
 	}
 	op->parsed = r == 0;
+	if (op->parsed)
+		scrub_page(op);
 	/* Anything the parser refuses is a mangled answer: let aws.c retry it. */
 	return r == -ENOMEM ? r : (r < 0 ? -EBADMSG : 0);
 }

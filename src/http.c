@@ -25,6 +25,7 @@
 
 #include "http.h"
 #include "pem.h"
+#include "scrub.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -384,6 +385,33 @@ map_curl_error(CURLcode rc, const struct http_call *call)
 	}
 }
 
+/*
+ * libcurl's reason may quote the peer (a proxy's CONNECT answer, a header
+ * line): scrub it with the secrets this request sent (its Authorization,
+ * session token and metadata token headers) and by their shapes.
+ */
+static void
+scrub_message(struct http_call *call)
+{
+	static const char *const secret_headers[] = {
+		"authorization:", "x-amz-security-token:", "x-aws-ec2-metadata-token:"};
+	struct scrub_keys k;
+
+	scrub_keys_init(&k);
+	for (struct curl_slist *h = call->headers; h; h = h->next)
+		for (size_t i = 0; i < sizeof(secret_headers) / sizeof(secret_headers[0]); i++) {
+			size_t n = strlen(secret_headers[i]);
+			const char *v = h->data + n;
+
+			if (strncasecmp(h->data, secret_headers[i], n) != 0)
+				continue;
+			while (*v == ' ')
+				v++;
+			scrub_keys_add_str(&k, v);
+		}
+	scrub_string(call->resp.message, sizeof(call->resp.message), &k);
+}
+
 /* Fill the response from the finished easy handle. */
 static void
 call_result(struct http_call *call, CURLcode rc)
@@ -434,6 +462,7 @@ call_result(struct http_call *call, CURLcode rc)
 		snprintf(r->message, sizeof(r->message), "%s", call->errbuf);
 	else
 		snprintf(r->message, sizeof(r->message), "%s", curl_easy_strerror(rc));
+	scrub_message(call);
 	/* A failed transfer has no trustworthy body. */
 	buf_reset(&r->body);
 }

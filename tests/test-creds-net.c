@@ -555,6 +555,43 @@ plan_web(struct fixture *f, struct creds_plan *p, char *token_file, size_t n)
 	p->token_file = xstrdup(token_file);
 }
 
+/* STS quoting the JWT it was sent: the token is a secret, and the client knows it. */
+static void
+test_web_identity_token_echoed(void **state)
+{
+	struct fixture *f = *state;
+	struct creds_plan plan;
+	struct creds c = {0};
+	char path[600], jwt[2048], fault[4096];
+	struct err e;
+	FILE *fp;
+	size_t n;
+
+	plan_web(f, &plan, path, sizeof(path));
+	write_jwt(path, "system:serviceaccount:vpcesd:echo", (long long)time(NULL) + 3600);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(jwt, 1, sizeof(jwt) - 1, fp);
+	fclose(fp);
+	while (n > 0 && jwt[n - 1] == '\n')
+		n--;
+	jwt[n] = '\0';
+	snprintf(fault, sizeof(fault),
+		 "{\"kind\": \"answer\", \"action\": \"AssumeRoleWithWebIdentity\", \"status\": "
+		 "400, "
+		 "\"body\": \"<ErrorResponse "
+		 "xmlns='https://sts.amazonaws.com/doc/2011-06-15/'><Error>"
+		 "<Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>Token %s has no "
+		 "trusted issuer</Message></Error><RequestId>r-1</RequestId></ErrorResponse>\"}",
+		 jwt);
+	assert_true(sim_do(&f->sim, "POST", "/_sim/faults", fault));
+	assert_int_equal(build(f, &plan, &e), 0);
+	assert_int_equal(get_creds(f, &c, &e), -EREMOTEIO);
+	assert_non_null(
+		strstr(e.msg, "InvalidIdentityToken: Token [redacted] has no trusted issuer"));
+	assert_null(strstr(e.msg, ".eyJ"));
+}
+
 static void
 test_web_identity(void **state)
 {
@@ -888,6 +925,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sts_clock_skew_corrected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sts_bad_hop_refused_at_build, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_web_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web_identity_token_echoed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_token_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_url_refused, setup, teardown),

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,6 +30,11 @@
 #include "creds_provider.h"
 
 #define CANARY "CANARYsecret/xyz+42"
+/* Unknown to vpcesd but shaped like real ones (40 and 125 characters): tests/creds/leak.sh. */
+#define LEAK_SECRET "LeakSecretAbCdEfGhIjKlMnOpQrStUv01234567"
+#define LEAK_TOKEN                                                                            \
+	"LeakTokenFwoGZXIvYXdzEJr//////////wEaDEXAMPLETOKENxyz0123456789ABCDEFGHIJKLMNOPQRST" \
+	"UVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 static unsigned long n_messages; /* error messages checked, for the summary test */
 
@@ -1075,7 +1081,8 @@ script(const char *name)
 	return p;
 }
 
-static const char *const helper_env[] = {"CANARY=" CANARY, "PATH=/usr/bin:/bin", NULL};
+static const char *const helper_env[] = {"CANARY=" CANARY, "LEAK_SECRET=" LEAK_SECRET,
+					 "LEAK_TOKEN=" LEAK_TOKEN, "PATH=/usr/bin:/bin", NULL};
 
 static void
 run_process(const char *name, const char *arg, double timeout, struct outcome *o)
@@ -1558,6 +1565,90 @@ test_cache_with_real_providers(void **state)
 	strv_free(&argv);
 }
 
+/*
+ * A failing helper's stderr is quoted, and helpers print credentials there:
+ * unknown ones by their shape, the ones its own stdout held by value.
+ */
+static void
+test_process_stderr_scrubbed(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	run_process("leak.sh", NULL, 10., &o);
+	assert_int_equal(o.r, -ECHILD);
+	expect_msg(&o.e, "leak.sh: exited with status 1: helper: got [redacted] [redacted] from "
+			 "the broker, refusing");
+	assert_null(strstr(o.e.msg, LEAK_SECRET));
+	assert_null(strstr(o.e.msg, "LeakToken"));
+
+	run_process("leak-stdout.sh", NULL, 10., &o);
+	assert_int_equal(o.r, -ECHILD);
+	expect_msg(&o.e,
+		   "leak-stdout.sh: exited with status 2: helper: wrote secret [redacted] and "
+		   "token [redacted], then lost the lease");
+}
+
+static time_t cache_clock_offset;
+
+static time_t
+cache_clock(void *arg)
+{
+	(void)arg;
+	return time(NULL) + cache_clock_offset;
+}
+
+/*
+ * The cache scrubs what its provider says with the credentials it holds: a
+ * helper that worked once and then fails, quoting the secret it handed out
+ * before (which its failing run's own output no longer shows).
+ */
+static void
+test_process_cache_scrubs_known(void **state)
+{
+	struct creds_provider *p = NULL;
+	struct creds_cache *cc = NULL;
+	struct creds_ref ref;
+	struct loop_got g = {.w.cb = on_loop_got};
+	struct strv argv = STRV_INIT;
+	char dir[] = "/tmp/vpcesd-test-creds.XXXXXX", ran[64], expires[32];
+	time_t exp = time(NULL) + 20 * 60;
+	struct tm tm;
+	struct err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(ran, sizeof(ran), "%s/ran", dir);
+	gmtime_r(&exp, &tm);
+	strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	assert_int_equal(strv_push_take(&argv, script("once.sh")), 0);
+	assert_int_equal(strv_push(&argv, ran), 0);
+	assert_int_equal(strv_push(&argv, expires), 0);
+	err_clear(&e);
+	assert_int_equal(creds_provider_new_process(&argv, (char *const *)helper_env, 10., &p, &e),
+			 0);
+	cache_clock_offset = 0;
+	assert_int_equal(creds_cache_new(EV_DEFAULT, p, cache_clock, NULL, &cc), 0);
+	assert_int_equal(creds_cache_get(cc, &g.w, &ref, &e), 0);
+	run_loop();
+	assert_int_equal(g.r, 0);
+	assert_string_equal(g.secret, CANARY);
+
+	/* Eleven minutes on, inside the mandatory window: the refresh runs and fails. */
+	cache_clock_offset = 11 * 60;
+	assert_int_equal(creds_cache_get(cc, &g.w, &ref, &e), 0);
+	run_loop();
+	assert_int_equal(g.calls, 2);
+	assert_int_equal(g.r, 0); /* not expired yet: still served */
+	expect_msg(creds_cache_last_error(cc),
+		   "once.sh: exited with status 1: helper: the broker revoked [redacted] "
+		   "([redacted])");
+	creds_cache_free(cc);
+	strv_free(&argv);
+	unlink(ran);
+	rmdir(dir);
+}
+
 static void
 test_messages_were_checked(void **state)
 {
@@ -1602,6 +1693,8 @@ main(void)
 		cmocka_unit_test(test_cache_invalidate_once_per_generation),
 		cmocka_unit_test(test_cache_expired_result_and_requeue),
 		cmocka_unit_test(test_cache_with_real_providers),
+		cmocka_unit_test(test_process_stderr_scrubbed),
+		cmocka_unit_test(test_process_cache_scrubs_known),
 		cmocka_unit_test(test_messages_were_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

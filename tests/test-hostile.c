@@ -13,7 +13,11 @@
  * not parse and a 5xx are transient, an oversized body is terminal), a
  * message that names the problem, and that no result reached the callback
  * (no partial data).  Every message is checked for the secrets the hostile
- * bodies carry (canaries) and the test's own.
+ * bodies carry (canaries) and the test's own.  The echo cases (issue 13)
+ * are answers that quote the client's own secret and token back, or
+ * credentials shaped like AWS's: EC2 and STS error messages and request
+ * ids, `unsuccessful` items, HTML from a proxy; none of it may reach a
+ * message, the observe record or a result.
  *
  * Parser-level cases of the same inputs are in tests/test-ec2-xml.c and
  * tests/test-creds.c; this file proves the layers above them (http.c,
@@ -55,6 +59,18 @@
 #define CANARY_SECRET     "CANARYSECRETdoNotLeak0123456789"
 #define CANARY_TOKEN      "CANARYSESSIONTOKENdoNotLeak0123456789"
 #define CANARY_IMDS_TOKEN "CANARYIMDSTOKENdoNotLeak"
+/*
+ * The echo cases: the client signs with ECHO_SECRET and ECHO_TOKEN, of odd
+ * lengths, so only knowing them takes them out; SHAPED_* are unknown but
+ * shaped like a real secret key (40) and session token (100+).
+ */
+#define ECHO_SECRET   "EchoSecret0123456789abcdefghijklmnopqrstuvw"
+#define ECHO_TOKEN    "EchoToken0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/+abcdefghijklmnop=="
+#define SHAPED_SECRET "ShapedSecretAbCdEfGhIjKlMnOpQrSt01234567"
+#define SHAPED_TOKEN                                                                          \
+	"ShapedTokenIQoJb3JpZ2luX2VjEHsaCXVzLWVhc3QtMSJHMEUCIQD3ExAmPlEToKeN/AsE64StUfF+ThAt" \
+	"IsLoNgEnOuGhToBeAsEsSiOnToKeN0123"
+#define ECHO_SIG "c6ff60e818a2226bef8c28cc9a1b42047fbfeb290a658f5665fb81419c27ae53"
 
 #define LIST   "DescribeVpcEndpointServiceConfigurations"
 #define CREATE "CreateVpcEndpointServiceConfiguration"
@@ -131,7 +147,8 @@ struct fixture {
 	struct http_client *http;
 	struct creds_cache *creds;
 	struct aws_client *aws;
-	struct aws_call_record last; /* the last finished EC2 call (strings not kept) */
+	struct aws_call_record last;       /* the last finished EC2 call (strings not kept) */
+	char last_strings[3][ERR_MSG_MAX]; /* its request id, error code and failure text */
 };
 
 static double
@@ -147,14 +164,20 @@ on_observe(void *arg, const struct aws_call_record *rec)
 	struct fixture *f = arg;
 
 	f->last = *rec;
+	snprintf(f->last_strings[0], ERR_MSG_MAX, "%s", rec->request_id ? rec->request_id : "");
+	snprintf(f->last_strings[1], ERR_MSG_MAX, "%s", rec->error_code ? rec->error_code : "");
+	snprintf(f->last_strings[2], ERR_MSG_MAX, "%s", rec->failure_text ? rec->failure_text : "");
 }
 
 /* No secret of the hostile bodies or of the test may appear in a message. */
 static void
 assert_clean(const char *msg)
 {
-	static const char *const canaries[] = {SECRET, CANARY_SECRET, CANARY_TOKEN,
-					       CANARY_IMDS_TOKEN, ECS_TOKEN};
+	static const char *const canaries[] = {
+		SECRET,        CANARY_SECRET, CANARY_TOKEN,    CANARY_IMDS_TOKEN, ECS_TOKEN,
+		ECHO_SECRET,   ECHO_TOKEN,    SHAPED_SECRET,   SHAPED_TOKEN,      ECHO_SIG,
+		"EchoSecret0", "EchoToken0",  "ShapedSecret0", "ShapedToken",
+	};
 
 	for (size_t i = 0; i < sizeof(canaries) / sizeof(canaries[0]); i++)
 		if (strstr(msg, canaries[i]) != NULL)
@@ -1022,6 +1045,222 @@ test_sts_assume_role(void **state)
 		 -EKEYEXPIRED, 1, "returned credentials that are already expired");
 }
 
+/* ---- secrets echoed back (issue 13) -------------------------------------------------- */
+
+/* A static chain of KEY_ID / ECHO_SECRET / ECHO_TOKEN, and an EC2 client signing with it. */
+static void
+use_echo_creds(struct fixture *f, bool assume_role)
+{
+	struct aws_client_options o = {
+		.endpoint = getenv("EC2SIM_ENDPOINT"),
+		.region = "us-east-1",
+		.service = "ec2",
+		.version = EC2_API_VERSION,
+		.max_attempts = 3,
+		.random01 = no_jitter,
+		.observe = on_observe,
+		.observe_arg = f,
+	};
+	struct creds_plan p = {0};
+	struct err e;
+
+	err_clear(&e);
+	p.source = CREDS_SOURCE_STATIC;
+	p.description = xstrdup("test: static keys with a session token");
+	assert_int_equal(creds_set(&p.static_creds, KEY_ID, ECHO_SECRET, ECHO_TOKEN, 0, NULL, NULL,
+				   "test", &e),
+			 0);
+	if (assume_role) {
+		p.hops[0].role_arn = xstrdup(ROLE);
+		p.n_hops = 1;
+	}
+	build(f, &p);
+	o.http = f->http;
+	o.creds = f->creds;
+	if (aws_client_new(f->loop, &o, &f->aws, &e) < 0)
+		fail_msg("aws_client_new: %s", e.msg);
+}
+
+/* The observe record's strings hold no secret either. */
+static void
+assert_record_clean(const struct fixture *f)
+{
+	for (size_t i = 0; i < 3; i++)
+		assert_clean(f->last_strings[i]);
+}
+
+#define ECHO_HEADERS                                                                      \
+	"Authorization: AWS4-HMAC-SHA256 Credential=" KEY_ID "/20260115/us-east-1/ec2/"   \
+	"aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, " \
+	"Signature=" ECHO_SIG "\nX-Amz-Security-Token: " ECHO_TOKEN "\n"
+#define EC2_ERROR(code, message, request_id)                                                    \
+	XML_DECL "<Response><Errors><Error><Code>" code "</Code><Message>" message "</Message>" \
+		 "</Error></Errors><RequestID>" request_id "</RequestID></Response>"
+
+/* EC2 error answers that quote the request's credentials back. */
+static void
+test_ec2_error_echoes_secrets(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o;
+
+	use_echo_creds(f, false);
+	/* The whole request echoed, headers and all, and credentials minted elsewhere. */
+	next_case(f);
+	arm(f,
+	    answer(LIST, 400, "text/xml",
+		   EC2_ERROR("InvalidParameterValue",
+			     "We saw: " ECHO_HEADERS "secret " ECHO_SECRET " token " ECHO_TOKEN
+			     "; and " SHAPED_SECRET " / " SHAPED_TOKEN,
+			     ECHO_TOKEN)),
+	    1, 0);
+	run_list(f, &o);
+	expect_failure(f, "EC2: error echoes the request", &o, LIST, -EREMOTEIO, 1, 1,
+		       "InvalidParameterValue: We saw: Authorization: [redacted]");
+	assert_has(o.msg, "secret [redacted] token [redacted]; and [redacted] / [redacted]");
+	assert_record_clean(f);
+	assert_string_equal(f->last_strings[0], "[redacted]");
+
+	/* A secret cut by the message's length leaves no telling piece behind. */
+	next_case(f);
+	arm(f,
+	    answer(LIST, 400, "text/xml",
+		   EC2_ERROR("InvalidParameterValue",
+			     "................................................................"
+			     "................................................................"
+			     "................................................................"
+			     "................................................................"
+			     "................................................................"
+			     "................................................................"
+			     "..................................... token " ECHO_TOKEN,
+			     "r-cut")),
+	    1, 0);
+	run_list(f, &o);
+	expect_failure(f, "EC2: echo at the end of a long message", &o, LIST, -EREMOTEIO, 1, 1,
+		       "InvalidParameterValue");
+
+	/* Credentials rejected, with the rejected secret quoted: words and record clean. */
+	next_case(f);
+	arm(f,
+	    answer(LIST, 401, "text/xml",
+		   EC2_ERROR("AuthFailure", "Unknown key with secret " ECHO_SECRET, "r-auth")),
+	    2, 0);
+	run_list(f, &o);
+	expect_failure(f, "EC2: AuthFailure echoes the secret", &o, LIST, -EREMOTEIO, 2, 2,
+		       "credentials rejected by EC2 (AuthFailure: Unknown key with secret "
+		       "[redacted];");
+	assert_int_equal(f->last.failure, AWS_FAILURE_CREDENTIALS);
+	assert_record_clean(f);
+}
+
+static void
+on_deleted(void *arg, struct ec2_result *res, const struct aws_response *resp)
+{
+	struct outcome *o = arg;
+
+	note(o, res != NULL, resp);
+	if (res != NULL && res->n_unsuccessful == 1) {
+		snprintf(o->msg, sizeof(o->msg), "%s: %s", res->unsuccessful[0].code,
+			 res->unsuccessful[0].message ? res->unsuccessful[0].message : "");
+		o->n = res->n_unsuccessful;
+	}
+	ec2_result_free(res);
+}
+
+/* An `unsuccessful` item quoting the secrets: apply.h copies its message into errors. */
+static void
+test_unsuccessful_echoes_secrets(void **state)
+{
+	struct fixture *f = *state;
+	struct strv ids = STRV_INIT;
+	struct outcome o = {0};
+	struct err e;
+
+	use_echo_creds(f, false);
+	next_case(f);
+	arm(f,
+	    answer("DeleteVpcEndpointServiceConfigurations", 200, "text/xml",
+		   XML_DECL
+		   "<DeleteVpcEndpointServiceConfigurationsResponse xmlns=\"" EC2_NS
+		   "\"><requestId>r-9</requestId><unsuccessful><item><error><code>"
+		   "ExistingVpcEndpointConnections</code><message>Connected; caller " ECHO_SECRET
+		   " with " ECHO_TOKEN " and " SHAPED_TOKEN "</message></error><resourceId>" SVC_ID
+		   "</resourceId></item></unsuccessful>"
+		   "</DeleteVpcEndpointServiceConfigurationsResponse>"),
+	    1, 0);
+	assert_int_equal(strv_push(&ids, SVC_ID), 0);
+	err_clear(&e);
+	assert_int_equal(ec2_delete_services(f->aws, &ids, on_deleted, &o, NULL, &e), 0);
+	wait_for(f, &o);
+	strv_free(&ids);
+	print_message("  %-34s %s\n", "EC2: unsuccessful item echoes", o.msg);
+	assert_true(o.handed_out);
+	assert_int_equal(o.n, 1);
+	assert_string_equal(o.msg,
+			    "ExistingVpcEndpointConnections: Connected; caller [redacted] with "
+			    "[redacted] and [redacted]");
+	assert_clean(o.msg);
+}
+
+/* STS, signed with the echo credentials, quoting them back in its refusal. */
+static void
+test_sts_error_echoes_secrets(void **state)
+{
+	struct fixture *f = *state;
+
+	next_case(f);
+	use_echo_creds(f, true);
+	arm(f,
+	    answer("AssumeRole", 403, "text/xml",
+		   "<ErrorResponse xmlns=\"" STS_NS "\"><Error><Type>Sender</Type><Code>"
+		   "AccessDenied</Code><Message>User with secret " ECHO_SECRET
+		   " and token " ECHO_TOKEN " may not assume the role; it would get " SHAPED_SECRET
+		   " " SHAPED_TOKEN "</Message></Error><RequestId>" ECHO_TOKEN
+		   "</RequestId></ErrorResponse>"),
+	    10, 0);
+	expect_no_creds(f, "STS: refusal echoes the secrets", -EREMOTEIO,
+			"AccessDenied: User with secret [redacted] and token [redacted] may not "
+			"assume the role; it would get [redacted] [redacted]");
+	assert_int_equal(sim_counter(&f->sim, "AssumeRole", "total"), 1);
+}
+
+/* HTML from a proxy in front of EC2 or STS, with the request's headers in it. */
+static void
+test_proxy_html_echoes_secrets(void **state)
+{
+	struct fixture *f = *state;
+	struct outcome o;
+
+	use_echo_creds(f, false);
+	/* An error page: transient (502), and its body is not quoted. */
+	next_case(f);
+	arm(f,
+	    answer(LIST, 502, "text/html",
+		   "<html><body><h1>502 Bad Gateway</h1><pre>" ECHO_HEADERS "</pre></body></html>"),
+	    3, 0);
+	run_list(f, &o);
+	expect_failure(f, "proxy: 502 page with the headers", &o, LIST, -EREMOTEIO, 3, 3,
+		       "HTTP 502");
+	assert_record_clean(f);
+	/* A 200 page whose parser error quotes it (an undefined entity named like the secret). */
+	next_case(f);
+	arm(f,
+	    answer(LIST, 200, "text/html",
+		   "<html><body><p>&" ECHO_SECRET ";</p><p>" ECHO_TOKEN "</p></body></html>"),
+	    3, 0);
+	run_list(f, &o);
+	expect_failure(f, "proxy: 200 page quoted by the parser", &o, LIST, -EBADMSG, 3, 3,
+		       "Entity '[redacted]' not defined");
+	/* The same in front of STS. */
+	use_echo_creds(f, true);
+	next_case(f);
+	arm(f,
+	    answer("AssumeRole", 200, "text/html",
+		   "<html><body><p>&" ECHO_SECRET ";</p>" ECHO_HEADERS "</body></html>"),
+	    10, 0);
+	expect_no_creds(f, "proxy: STS 200 page", -EBADMSG, "Entity '[redacted]' not defined");
+}
+
 /* With its credentials refused, an EC2 call fails without being sent. */
 static void
 test_sts_refusal_stops_ec2_calls(void **state)
@@ -1212,6 +1451,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ec2_header_floods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sts_assume_role, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sts_refusal_stops_ec2_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ec2_error_echoes_secrets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsuccessful_echoes_secrets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sts_error_echoes_secrets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_html_echoes_secrets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imds_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecs_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_imds_token_over_limits, setup, teardown),
