@@ -251,13 +251,17 @@ secret_shaped(const char *run, size_t core, bool strict)
 	return core == SECRET_KEY_LEN && upper && lower && other;
 }
 
-/* The run at t[i] follows EC2's "Encoded authorization failure message: ". */
+/*
+ * What was written so far ends with EC2's "Encoded authorization failure
+ * message: ".  Judged on the output, not the input: the words before may
+ * have been scrubbed themselves, and scrubbing again must decide alike.
+ */
 static bool
-encoded_message_at(const char *t, size_t i)
+after_encoded_message(const struct out *o)
 {
 	size_t m = sizeof(encoded_message) - 1;
 
-	return i >= m && strncasecmp(t + i - m, encoded_message, m) == 0;
+	return o->n >= m && strncasecmp(o->p + o->n - m, encoded_message, m) == 0;
 }
 
 static void
@@ -295,7 +299,7 @@ scan(struct out *o, const char *t, size_t n, const struct scrub_keys *k)
 		while (j < n && t[j] == '=' && j - i - core < 2)
 			j++;
 		if (known_fragment(t + i, j - i, core, k) ||
-		    (secret_shaped(t + i, core, k->strict) && !encoded_message_at(t, i)))
+		    (secret_shaped(t + i, core, k->strict) && !after_encoded_message(o)))
 			put(o, SCRUB_REDACTED, REDACTED_LEN);
 		else
 			put(o, t + i, j - i);

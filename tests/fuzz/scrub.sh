@@ -1,0 +1,3 @@
+#!/bin/sh
+# make check: fuzz the scrubber for a bounded time (FUZZ_SECONDS).
+exec "${top_srcdir:?}/tests/fuzz/run-fuzz.sh" scrub
