@@ -1413,6 +1413,21 @@ test_delete_valve(void **state)
 	assert_int_equal(count_calls(f, 0, NULL, NULL, NULL), 0);
 	/* Held by the valve is not converged: someone has to look. */
 	assert_int_equal(reconciler_status(f->rec)->health, STATUS_DEGRADED);
+	/* 13: each held delete is on its service, with the reason, and so is the health's. */
+	for (size_t i = 0; i < 3; i++) {
+		char name[16];
+		const struct status_service *e;
+
+		snprintf(name, sizeof(name), "old-%zu", i + 1);
+		e = status_of(reconciler_status(f->rec), name);
+		assert_non_null(e);
+		assert_string_equal(e->service_id, old[i]);
+		assert_false(e->converged);
+		assert_false(e->retained);
+		assert_non_null(e->held);
+		assert_non_null(strstr(e->held, "delete.max_per_cycle (2)"));
+	}
+	assert_non_null(strstr(reconciler_status(f->rec)->health_reason, "3 held: old-1: "));
 
 	/* One of them goes to another owner: two deletes fit the valve. */
 	sim_patch(f, old[2],
