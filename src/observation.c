@@ -314,6 +314,59 @@ observation_set_notifications_take(struct observed_service *s, struct ec2_notifi
 	s->notifications_known = true;
 }
 
+void
+observation_forget_details(struct observed_service *s, unsigned what)
+{
+	if (what & OBSERVATION_PRINCIPALS) {
+		strv_free(&s->principals);
+		s->permissions_known = false;
+		s->principals_at = 0;
+	}
+	if (what & OBSERVATION_CONNECTIONS) {
+		for (size_t i = 0; i < s->n_connections; i++)
+			ec2_endpoint_connection_free(&s->connections[i]);
+		free(s->connections);
+		s->connections = NULL;
+		s->n_connections = s->cap_connections = 0;
+		s->connections_known = false;
+		s->connections_at = 0;
+	}
+	if (what & OBSERVATION_NOTIFICATIONS) {
+		ec2_notification_page_free(&s->notifications);
+		s->notifications_known = false;
+		s->notifications_at = 0;
+	}
+}
+
+int
+observation_set_notifications(struct observed_service *s, const struct ec2_notification_page *page)
+{
+	struct ec2_notification_page copy = {0};
+	bool ok = true;
+
+	if (page->n > 0 && (copy.v = calloc(page->n, sizeof(*copy.v))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < page->n && ok; i++, copy.n++) {
+		const struct ec2_connection_notification *f = &page->v[i];
+		struct ec2_connection_notification *t = &copy.v[i];
+
+		t->connection_notification_id = dup_opt(f->connection_notification_id, &ok);
+		t->service_id = dup_opt(f->service_id, &ok);
+		t->vpc_endpoint_id = dup_opt(f->vpc_endpoint_id, &ok);
+		t->connection_notification_type = dup_opt(f->connection_notification_type, &ok);
+		t->connection_notification_arn = dup_opt(f->connection_notification_arn, &ok);
+		copy_strv(&t->connection_events, &f->connection_events, &ok);
+		t->connection_notification_state = dup_opt(f->connection_notification_state, &ok);
+		t->service_region = dup_opt(f->service_region, &ok);
+	}
+	if (!ok) {
+		ec2_notification_page_free(&copy);
+		return -ENOMEM;
+	}
+	observation_set_notifications_take(s, &copy);
+	return 0;
+}
+
 int
 observation_add_connection_take(struct observed_service *s, struct ec2_endpoint_connection *c)
 {

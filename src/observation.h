@@ -17,7 +17,9 @@
  *     creates of the names they carry need it.
  *   - per service, `permissions_known`, `connections_known` and
  *     `notifications_known`: its allowed principals, its endpoint
- *     connections and its connection notifications were read (every page).
+ *     connections and its connection notifications were read (every page),
+ *     in this cycle or — under the read budget — in an earlier one, as the
+ *     `*_at` times say; `deferred`: not read yet, and not failed either.
  *   - `lookups`: the outcome of looking up services by id (found, not
  *     found, unreadable): the targets of `adopt:` specs, and services the
  *     state file remembers for a desired name that the listing lacks.
@@ -38,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "ec2_types.h"
 #include "strv.h"
@@ -66,6 +69,18 @@ struct observed_service {
 	/* Connection notifications (notifications.v/.n), valid only when notifications_known. */
 	bool notifications_known;
 	struct ec2_notification_page notifications;
+	/*
+	 * When each of the three was read (wall clock, 0: not known).  Older
+	 * than the cycle: reused from an earlier cycle's read, because the
+	 * cycle's read budget left it for later (details.h).
+	 */
+	time_t principals_at, connections_at, notifications_at;
+	/*
+	 * PLAN_READ_* bits (plan.h) of what the budget deferred while no
+	 * earlier read is known: not failed, just not read yet.  The planner
+	 * leaves what depends on them for a later cycle (a READING hold).
+	 */
+	unsigned char deferred;
 };
 
 enum observation_lookup_result {
@@ -124,6 +139,17 @@ int observation_add_service(struct observation *obs, const struct ec2_service_co
 int observation_add_service_take(struct observation *obs, struct ec2_service_config *cfg,
 				 enum observation_source source, struct observed_service **ret);
 
+/* The three detail reads of a service, as bits (plan.h's PLAN_READ_* are these). */
+#define OBSERVATION_PRINCIPALS    0x1u
+#define OBSERVATION_CONNECTIONS   0x2u
+#define OBSERVATION_NOTIFICATIONS 0x4u
+
+/*
+ * Drop the details `what` (OBSERVATION_* bits) of the service: not known,
+ * no time.  Cannot fail.
+ */
+void observation_forget_details(struct observed_service *s, unsigned what);
+
 /*
  * Replace the service's principals with a copy of `principals` and mark
  * them known.  -ENOMEM (unchanged) on failure.
@@ -143,6 +169,13 @@ int observation_set_connections(struct observed_service *s, const struct ec2_end
  */
 void observation_set_notifications_take(struct observed_service *s,
 					struct ec2_notification_page *page);
+
+/*
+ * Replace the service's connection notifications with a deep copy of the
+ * items of *page and mark them known.  -ENOMEM (unchanged) on failure.
+ */
+int observation_set_notifications(struct observed_service *s,
+				  const struct ec2_notification_page *page);
 
 /*
  * Append one connection, moving it (*c is zeroed on success), for an

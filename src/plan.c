@@ -633,9 +633,12 @@ plan_deletes(struct ctx *x)
 		for (size_t i = 0; i < x->n_cands && x->in->policy == MODEL_POLICY_SYNC; i++) {
 			const struct ref *c = x->cands[i].ref;
 
-			if (state_is(c, "Available") || state_is(c, "Failed"))
-				x->reads->what[c->s - x->in->obs->services] |=
-					PLAN_READ_CONNECTIONS;
+			if (state_is(c, "Available") || state_is(c, "Failed")) {
+				size_t k = (size_t)(c->s - x->in->obs->services);
+
+				x->reads->what[k] |= PLAN_READ_CONNECTIONS;
+				x->reads->must[k] |= PLAN_READ_CONNECTIONS;
+			}
 		}
 		return 0;
 	}
@@ -831,7 +834,8 @@ plan_reads(const struct plan_input *in, struct plan_reads *out, struct err *e)
 		return r;
 	reads.n = in->obs->n_services;
 	reads.what = calloc(reads.n ? reads.n : 1, sizeof(*reads.what));
-	if (reads.what == NULL)
+	reads.must = calloc(reads.n ? reads.n : 1, sizeof(*reads.must));
+	if (reads.what == NULL || reads.must == NULL)
 		r = -ENOMEM;
 	if (r == 0 && (r = walk_begin(&x)) == 0)
 		r = walk_specs_and_deletes(&x);
@@ -853,6 +857,7 @@ plan_reads_free(struct plan_reads *r)
 	if (r == NULL)
 		return;
 	free(r->what);
+	free(r->must);
 	strv_free(&r->lookup_ids);
 	memset(r, 0, sizeof(*r));
 }

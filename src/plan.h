@@ -141,6 +141,7 @@ enum plan_hold {
 	PLAN_HOLD_GUARD,      /* deletes of all owned services, or past delete.max_fraction */
 	PLAN_HOLD_CONTESTED,  /* someone else keeps changing it back: backing off */
 	PLAN_HOLD_RETAINED,   /* an owned service no spec names, kept as the policy says */
+	PLAN_HOLD_READING,    /* depends on a read the budget left for a later cycle */
 };
 
 /* CreateVpcEndpointServiceConfiguration, then the first permissions. */
@@ -258,12 +259,18 @@ const struct plan_binding *plan_binding_of(const struct plan *p, const char *nam
  * walk as plan_compute() (keepers, duplicates, delete candidates), so the
  * planner never lacks a read it needs and no read is made for nothing.
  */
-#define PLAN_READ_PRINCIPALS    0x1u
-#define PLAN_READ_CONNECTIONS   0x2u
-#define PLAN_READ_NOTIFICATIONS 0x4u
+#define PLAN_READ_PRINCIPALS    OBSERVATION_PRINCIPALS
+#define PLAN_READ_CONNECTIONS   OBSERVATION_CONNECTIONS
+#define PLAN_READ_NOTIFICATIONS OBSERVATION_NOTIFICATIONS
 
 struct plan_reads {
 	unsigned char *what; /* in->obs->n_services entries */
+	/*
+	 * Of `what`, the reads that must be made this cycle whatever the read
+	 * budget: a delete is decided on the connections read now, never on
+	 * an earlier cycle's.  NULL in a selection (plan_budget_reads()).
+	 */
+	unsigned char *must;
 	size_t n;
 	struct strv lookup_ids; /* remembered services of desired names the listing lacks, sorted */
 };
@@ -274,6 +281,59 @@ struct plan_reads {
  */
 int plan_reads(const struct plan_input *in, struct plan_reads *out, struct err *e);
 void plan_reads_free(struct plan_reads *r);
+
+/*
+ * The age of one observed service's earlier reads (details.h keeps them):
+ * at[k] is when read k (0 principals, 1 connections, 2 notifications,
+ * the PLAN_READ_* bits in order) was last made, 0 never; `changed`: the
+ * listing shows the service different from when its details were read.
+ */
+struct plan_read_age {
+	time_t at[3];
+	bool changed;
+};
+
+/*
+ * The reads of one cycle under a budget (docs/internals/plan.md,
+ * "Budget").  From the reads `wanted` (plan_reads()) and the age of each
+ * service's earlier reads (`ages`, wanted->n entries; NULL: none known),
+ * select into *out (zeroed by the caller; free with plan_reads_free()):
+ *   1. every must read, and every wanted read of a service the listing
+ *      shows changed since its details were read (someone touched it);
+ *   2. then the other wanted reads by age, never read first, then oldest
+ *      (ties: by service index), while fewer than `budget` reads are
+ *      selected in all; SIZE_MAX reads everything.
+ * The lookups are always made (they decide creates).  *ret_deferred (may
+ * be NULL) is the number of wanted reads left for a later cycle.  -ENOMEM.
+ */
+int plan_budget_reads(const struct plan_reads *wanted, const struct plan_read_age *ages,
+		      size_t budget, struct plan_reads *out, size_t *ret_deferred);
+
+/* The number of reads (set bits over all services) in `sel`. */
+size_t plan_reads_count(const struct plan_reads *sel);
+
+/*
+ * Rounds (docs/internals/plan.md, "Rounds").  A cycle plans once right
+ * after the listings, on the reads it has (this cycle's and earlier ones'),
+ * and lets go at once the changes no outstanding read can affect; then it
+ * plans again with the reads made and applies the rest.  Both plans come
+ * from the same listing, so the changes that went early come out the same
+ * in the second and are not applied twice.
+ *
+ * plan_fresh_reads(): every change of `first` derived from an earlier
+ * cycle's read (permissions, connections, notifications) makes that read
+ * a read of this cycle in *sel: a change is only ever applied on what EC2
+ * showed this cycle.  -ENOMEM.
+ *
+ * plan_early(): go[i] (first->n_changes flags) says whether change i may go
+ * before the reads in `sel` are made — not a delete, and no read of a
+ * service of its name outstanding — and *names (sorted set, appended)
+ * holds the names of those changes.  -ENOMEM.
+ */
+int plan_fresh_reads(const struct plan *first, const struct observation *obs,
+		     struct plan_reads *sel);
+int plan_early(const struct plan *first, const struct observation *obs,
+	       const struct plan_reads *sel, bool *go, struct strv *names);
 
 /*
  * Compute the plan.  On success *ret is a new plan the caller frees with

@@ -84,6 +84,8 @@ plan_hold_name(enum plan_hold h)
 		return "contested";
 	case PLAN_HOLD_RETAINED:
 		return "retained";
+	case PLAN_HOLD_READING:
+		return "reading";
 	}
 	return "?";
 }

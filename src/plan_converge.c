@@ -653,6 +653,46 @@ fight_diffs(const struct conv *v, struct plan_change *const *parts, size_t n, st
 	return 0;
 }
 
+/* One unread part: READING if the budget deferred it, else INCOMPLETE. */
+static int
+hold_one(struct ctx *x, const struct service_spec *spec, const struct ref *r, unsigned char read,
+	 const char *reading, const char *incomplete)
+{
+	return (r->s->deferred & read)
+		       ? add_held(x, PLAN_HOLD_READING, spec->name, r->id, "%s", reading)
+		       : add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id, "%s", incomplete);
+}
+
+/*
+ * What the service's convergence could not compare: reads that failed
+ * (INCOMPLETE, a reason to look) or that the read budget left for a later
+ * cycle (READING: they come round, nothing is wrong).  0 or -ENOMEM.
+ */
+static int
+hold_unread(struct ctx *x, const struct service_spec *spec, const struct ref *r, bool notif_unknown,
+	    bool conn_unknown)
+{
+	int rc = 0;
+
+	if (spec->principals_managed && !r->s->permissions_known &&
+	    (r->s->deferred & PLAN_READ_PRINCIPALS))
+		rc = add_held(x, PLAN_HOLD_READING, spec->name, r->id,
+			      "allowed principals not read yet (the read budget takes them in "
+			      "turn); compared once read");
+	if (rc == 0 && notif_unknown)
+		rc = hold_one(x, spec, r, PLAN_READ_NOTIFICATIONS,
+			      "connection notifications not read yet (the read budget takes them "
+			      "in turn); compared once read",
+			      "connection notifications could not be read; not changing them");
+	if (rc == 0 && conn_unknown)
+		rc = hold_one(x, spec, r, PLAN_READ_CONNECTIONS,
+			      "endpoint connections not read yet (the read budget takes them in "
+			      "turn); decided once read",
+			      "endpoint connections could not be read; not accepting or rejecting "
+			      "any");
+	return rc;
+}
+
 int
 plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, bool need_adopt,
 	      struct plan_binding *b, const struct plan_memory *m)
@@ -683,7 +723,12 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 				"load balancer type change %s \u2192 %s needs a re-create "
 				"(delete the service or give the spec a new name)",
 				spec_nlb ? "gateway" : "network", spec_nlb ? "network" : "gateway");
-	if (spec->principals_managed && !r->s->permissions_known)
+	/*
+	 * Principals that could not be read hold the whole service; ones the
+	 * read budget left for a later cycle only their own change.
+	 */
+	if (spec->principals_managed && !r->s->permissions_known &&
+	    !(r->s->deferred & PLAN_READ_PRINCIPALS))
 		return add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
 				"allowed principals could not be read; not modifying the service");
 
@@ -714,7 +759,7 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 	}
 	if (conv_modify(x, spec, cfg, &v.modify.modify, &v.modify.diffs) < 0)
 		goto nomem;
-	if (spec->principals_managed) {
+	if (spec->principals_managed && r->s->permissions_known) {
 		if (set_diff(&v.perms.diffs, "allowed_principals", &spec->allowed_principals,
 			     &r->s->principals, &v.perms.add_principals,
 			     &v.perms.remove_principals) < 0)
@@ -745,14 +790,7 @@ plan_converge(struct ctx *x, const struct service_spec *spec, struct ref *r, boo
 			   "to the endpoint owner; write payer_responsibility: ServiceOwner in "
 			   "the spec")) < 0)
 		goto fail;
-	if (notif_unknown &&
-	    (rc = add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
-			   "connection notifications could not be read; not changing them")) < 0)
-		goto fail;
-	if (conn_unknown &&
-	    (rc = add_held(x, PLAN_HOLD_INCOMPLETE, spec->name, r->id,
-			   "endpoint connections could not be read; not accepting or "
-			   "rejecting any")) < 0)
+	if ((rc = hold_unread(x, spec, r, notif_unknown, conn_unknown)) < 0)
 		goto fail;
 
 	if (need_adopt && (rc = push_change(x, &v.adopt)) < 0)
