@@ -90,8 +90,8 @@ action_of(const struct plan_change *ch, bool principals_step)
 	return "unknown";
 }
 
-static void
-outcome_clear(struct apply_outcome *o)
+void
+apply_outcome_clear(struct apply_outcome *o)
 {
 	free(o->message);
 	free(o->error_code);
@@ -688,8 +688,32 @@ apply_cancel(struct apply *a)
 		free(a->chains[i].service_id);
 	}
 	for (size_t i = 0; a->outcomes && i < a->n; i++)
-		outcome_clear(&a->outcomes[i]);
+		apply_outcome_clear(&a->outcomes[i]);
 	free(a->outcomes);
 	free(a->chains);
 	free(a);
+}
+
+struct apply_outcome *
+apply_take_outcomes(const struct apply_report *rep)
+{
+	struct apply_outcome *v = calloc(rep->n ? rep->n : 1, sizeof(*v));
+	/* The outcomes are the apply's own (apply_start() allocated them). */
+	struct apply_outcome *from = (struct apply_outcome *)rep->outcomes;
+
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < rep->n; i++) {
+		v[i] = from[i];
+		memset(&from[i], 0, sizeof(from[i]));
+	}
+	return v;
+}
+
+void
+apply_outcomes_free(struct apply_outcome *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		apply_outcome_clear(&v[i]);
+	free(v);
 }

@@ -96,4 +96,17 @@ int apply_start(struct ev_loop *loop, struct aws_client *c, const struct plan *p
 /* Abandon: calls in flight are cancelled, the callback does not run.  NULL-safe. */
 void apply_cancel(struct apply *a);
 
+/*
+ * During the callback only: move the report's outcomes out.  Returns a new
+ * array of rep->n outcomes (free with apply_outcomes_free()); the report's
+ * are left empty.  NULL on ENOMEM (the report keeps them).
+ */
+struct apply_outcome *apply_take_outcomes(const struct apply_report *rep);
+
+/* Free n outcomes and the array.  NULL-safe. */
+void apply_outcomes_free(struct apply_outcome *v, size_t n);
+
+/* Free what one outcome holds and zero it. */
+void apply_outcome_clear(struct apply_outcome *o);
+
 #endif

@@ -358,19 +358,24 @@ random01(void)
 	return (double)v / 4294967296.0;
 }
 
-/* interval ± jitter, never sooner than min_interval after the last start. */
+/*
+ * The next cycle starts interval ± jitter after the last one started (so
+ * the period is the interval, whatever a cycle takes), at once when that
+ * has passed, and never sooner than min_interval after the last start.
+ */
 static void
 schedule_next(struct daemon *d, bool asap)
 {
 	const struct vpcesd_config *cfg = d->cfg;
-	double now = ev_now(d->loop), delay, earliest;
+	double now = ev_now(d->loop), delay = 0, earliest;
 
-	if (asap) {
-		delay = 0;
-	} else {
+	if (!asap) {
 		double j = cfg->interval_s * (cfg->jitter_pct / 100.0);
+		double from = d->last_cycle_start > 0 ? d->last_cycle_start : now;
 
-		delay = cfg->interval_s + (2 * random01() - 1) * j;
+		delay = from + cfg->interval_s + (2 * random01() - 1) * j - now;
+		if (delay < 0)
+			delay = 0;
 	}
 	earliest = d->last_cycle_start > 0 ? d->last_cycle_start + cfg->min_interval_s : now;
 	if (now + delay < earliest)
@@ -414,6 +419,11 @@ on_cycle_done(void *arg, const struct reconcile_result *res)
 		 res->first_error ? res->first_error : "");
 	snprintf(d->last_failure, sizeof(d->last_failure), "%s", res->failure ? res->failure : "");
 	log_cycle(d, res);
+	if (!d->opt.once && ev_now(d->loop) - d->last_cycle_start > d->cfg->interval_s)
+		log_warning("cycle %lu took %.0fs, longer than interval (%us): the next one starts "
+			    "at once (%zu detail reads made, %zu left for later cycles)",
+			    res->cycle, ev_now(d->loop) - d->last_cycle_start, d->cfg->interval_s,
+			    res->reads, res->deferred);
 	if (d->opt.once) {
 		d->exit_code = reconcile_exit_code(res, d->opt.dry_run);
 		if (d->exit_code == RECONCILE_EXIT_PENDING && !d->opt.dry_run &&
@@ -568,6 +578,8 @@ make_reconciler(struct daemon *d, struct reconciler **ret, struct err *e)
 		.dry_run = d->opt.dry_run,
 		.plan_output = d->opt.output,
 		.status_file = d->opt.status_file,
+		/* One cycle must see everything; a daemon spreads the reads over its cycles. */
+		.read_all = d->opt.once,
 	};
 	const char *dir = d->cfg->state_dir;
 	struct state st;

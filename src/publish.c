@@ -130,6 +130,10 @@ static void
 fill_from_observed(struct status_service *svc, const struct observed_service *s, time_t now)
 {
 	fill_config(svc, &s->cfg, now);
+	/* Under the read budget a detail may be an earlier cycle's read: say when it was made. */
+	svc->principals_at = s->permissions_known ? s->principals_at : 0;
+	svc->connections_at = s->connections_known ? s->connections_at : 0;
+	svc->notifications_at = s->notifications_known ? s->notifications_at : 0;
 	svc->principals_known = s->permissions_known;
 	if (s->permissions_known)
 		set_strv(&svc->allowed_principals, &s->principals);
@@ -143,6 +147,7 @@ clear_service(struct status_service *svc)
 	static const struct ec2_service_config none;
 
 	fill_config(svc, &none, 0);
+	svc->principals_at = svc->connections_at = svc->notifications_at = 0;
 	svc->principals_known = false;
 	strv_free(&svc->allowed_principals);
 	clear_connections(svc);
@@ -642,13 +647,14 @@ publish_others(struct status *st, const struct publish_cycle *c, const struct st
 static void
 publish_health(struct status *st, const struct publish_cycle *c, const struct reconcile_result *res)
 {
-	size_t problems = res->held - res->waiting - res->retained;
+	size_t problems = res->held - res->waiting - res->retained - res->reading;
 	const struct plan_held *first = NULL;
 	char text[ERR_MSG_MAX + 128];
 
 	for (size_t i = 0; c->plan && i < c->plan->n_held && first == NULL; i++)
 		if (c->plan->held[i].kind != PLAN_HOLD_WAITING &&
-		    c->plan->held[i].kind != PLAN_HOLD_RETAINED)
+		    c->plan->held[i].kind != PLAN_HOLD_RETAINED &&
+		    c->plan->held[i].kind != PLAN_HOLD_READING)
 			first = &c->plan->held[i];
 	if (!res->observed) {
 		st->health = STATUS_UNREACHABLE;
@@ -672,6 +678,12 @@ publish_health(struct status *st, const struct publish_cycle *c, const struct re
 		st->health = STATUS_PENDING;
 		snprintf(text, sizeof(text), "%zu service%s settling in EC2 (Pending or Deleting)",
 			 res->waiting, res->waiting == 1 ? "" : "s");
+	} else if (res->reading > 0) {
+		st->health = STATUS_PENDING;
+		snprintf(text, sizeof(text),
+			 "%zu held until a read is made: the read budget takes the reads in turn "
+			 "(%zu left for later cycles)",
+			 res->reading, res->deferred);
 	} else {
 		st->health = STATUS_CONVERGED;
 		if (res->retained > 0)
@@ -750,6 +762,8 @@ publish_cycle(struct status *st, struct strv *held_logged, const struct publish_
 	st->cycle.changes_failed = res->failed;
 	st->cycle.changes_skipped = res->skipped;
 	st->cycle.held = res->held;
+	st->cycle.reads = res->reads;
+	st->cycle.reads_deferred = res->deferred;
 	st->totals.cycles++;
 	if (!res->observed || res->failed > 0) {
 		st->totals.consecutive_failed_cycles++;

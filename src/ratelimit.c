@@ -305,3 +305,16 @@ ratelimit_adaptive_active(const struct ratelimit *rl, enum ratelimit_class c)
 {
 	return rl->adapt[c].enabled;
 }
+
+double
+ratelimit_sustained(const struct ratelimit_options *opt, enum ratelimit_class c)
+{
+	double share = opt->share > 0 ? opt->share : RATELIMIT_DEFAULT_SHARE;
+	double global = opt->rate > 0 ? opt->rate : RATELIMIT_DEFAULT_RATE;
+	double own;
+
+	if ((int)c < 0 || c >= RATELIMIT_N_CLASSES)
+		c = RATELIMIT_MUTATING;
+	own = ec2_buckets[c].refill * share;
+	return own < global ? own : global;
+}

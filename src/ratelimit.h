@@ -105,6 +105,14 @@ void ratelimit_record(struct ratelimit *rl, const char *action, bool throttled, 
  */
 double ratelimit_class_rate(const struct ratelimit *rl, enum ratelimit_class c);
 
+/*
+ * The rate (requests per second) class `c` can keep up for long under
+ * `opt`: EC2's refill for the class times the share, or the global rate
+ * when that is lower.  Pure; what a budget of reads per interval is built
+ * on (reconcile.c).
+ */
+double ratelimit_sustained(const struct ratelimit_options *opt, enum ratelimit_class c);
+
 /* True while the adaptive limiter of the class is slowing it down. */
 bool ratelimit_adaptive_active(const struct ratelimit *rl, enum ratelimit_class c);
 

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,13 @@
 
 #include "apply.h"
 #include "atomic.h"
+#include "details.h"
 #include "log.h"
 #include "memory.h"
 #include "observe.h"
 #include "plan.h"
 #include "publish.h"
+#include "ratelimit.h"
 #include "reconcile.h"
 #include "writer.h"
 
@@ -38,7 +41,21 @@ struct cycle {
 	struct plan *plan;
 	bool *hold;
 	struct apply *apply;
-	const struct apply_report *rep; /* during on_applied only */
+	const struct apply_report *rep; /* during finish() only */
+	/*
+	 * The early round (plan.h, "Rounds"): its plan, running while the
+	 * details are read, and the outcomes of the changes it let go, whose
+	 * names the final round leaves alone.
+	 */
+	struct plan *early_plan;
+	struct apply *early_apply;
+	struct apply_outcome *early_out; /* early_plan->n_changes, NULL before it ended */
+	size_t n_early_out;
+	struct strv early_names;
+	bool details_read; /* phase 2 is over: the final round waits only for the early one */
+	bool *early_hold;  /* what the early apply holds (it borrows the flags) */
+	struct apply_outcome *merged; /* the final report's outcomes, early ones moved in */
+	size_t n_merged;
 	reconcile_done_fn *done;
 	void *arg;
 	ev_timer finish;   /* ends the cycle from the loop when no apply runs */
@@ -46,6 +63,8 @@ struct cycle {
 	char *failure;     /* the first call failure that was not the request's fault */
 	struct reconcile_result res;
 };
+
+static void final_round(struct reconciler *r);
 
 struct reconciler {
 	struct reconciler_options opt;
@@ -56,7 +75,8 @@ struct reconciler {
 	struct cycle *cur;
 	/* What was logged of the held items last cycle (publish.h). */
 	struct strv held_logged;
-	long skew_logged; /* the clock skew last logged (0: none is corrected for) */
+	long skew_logged;       /* the clock skew last logged (0: none is corrected for) */
+	struct details details; /* the detail reads of earlier cycles (details.h) */
 };
 
 static void on_finish_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -113,7 +133,13 @@ cycle_free(struct reconciler *r, struct cycle *c)
 	ev_timer_stop(r->opt.loop, &c->finish);
 	observe_cancel(c->observe);
 	apply_cancel(c->apply);
+	apply_cancel(c->early_apply);
 	plan_free(c->plan);
+	plan_free(c->early_plan);
+	apply_outcomes_free(c->early_out, c->n_early_out);
+	apply_outcomes_free(c->merged, c->n_merged);
+	free(c->early_hold);
+	strv_free(&c->early_names);
 	observation_free(c->obs);
 	strv_free(&c->previous_owners);
 	free(c->hold);
@@ -130,6 +156,7 @@ reconciler_free(struct reconciler *r)
 	status_free(&r->status);
 	state_free(&r->state);
 	strv_free(&r->held_logged);
+	details_free(&r->details);
 	free((char *)r->opt.state_file);
 	free((char *)r->opt.status_file);
 	free(r);
@@ -158,11 +185,12 @@ reconcile_exit_code(const struct reconcile_result *res, bool dry_run)
 {
 	if (!res->observed)
 		return RECONCILE_EXIT_ERROR;
-	if (res->failed > 0 || res->skipped > 0 || res->held > res->waiting + res->retained)
+	if (res->failed > 0 || res->skipped > 0 ||
+	    res->held > res->waiting + res->retained + res->reading)
 		return RECONCILE_EXIT_PROBLEM;
 	if (dry_run)
 		return res->planned > 0 ? RECONCILE_EXIT_PROBLEM : RECONCILE_EXIT_CONVERGED;
-	if (res->planned > 0 || res->waiting > 0)
+	if (res->planned > 0 || res->waiting > 0 || res->reading > 0)
 		return RECONCILE_EXIT_PENDING;
 	return RECONCILE_EXIT_CONVERGED;
 }
@@ -314,6 +342,30 @@ write_files(struct reconciler *r, const struct vpcesd_config *cfg, time_t now)
 
 /* ---- the end of a cycle ----------------------------------------------------- */
 
+/*
+ * The reads a change that went through made stale: they are read again
+ * (first in the next sweep) before anything else is decided on them.
+ */
+static void
+forget_changed(struct reconciler *r, const struct plan *p, const struct apply_outcome *out)
+{
+	for (size_t i = 0; out && i < p->n_changes; i++) {
+		const struct plan_change *ch = &p->changes[i];
+		unsigned what = ch->kind == PLAN_MODIFY_PERMISSIONS ? PLAN_READ_PRINCIPALS
+				: ch->kind == PLAN_ACCEPT_CONNECTIONS ||
+						ch->kind == PLAN_DENY_CONNECTIONS ||
+						ch->kind == PLAN_REJECT_CONNECTIONS
+					? PLAN_READ_CONNECTIONS
+				: ch->kind == PLAN_DELETE_NOTIFICATIONS ||
+						ch->kind == PLAN_CREATE_NOTIFICATION
+					? PLAN_READ_NOTIFICATIONS
+					: 0;
+
+		if (what && out[i].status == APPLY_DONE && ch->service_id)
+			details_forget(&r->details, ch->service_id, what);
+	}
+}
+
 static void
 finish(struct reconciler *r)
 {
@@ -337,6 +389,10 @@ finish(struct reconciler *r)
 	/* The status first: it reads the memory's last known values of what was not read. */
 	publish_cycle(&r->status, &r->held_logged, &pc, &c->res);
 	memory_update(&r->state, c->obs, c->plan, c->rep, pc.now, c->planned_at);
+	if (c->obs && details_store(&r->details, c->obs, c->planned_at) < 0)
+		log_warning("out of memory keeping the detail reads: they are read again");
+	if (c->plan && c->rep)
+		forget_changed(r, c->plan, c->rep->outcomes);
 	if (r->state_lost && c->plan && c->obs && c->obs->listing_complete) {
 		/* Every owned service was read once: from now on the plan may decide again. */
 		r->state_lost = false;
@@ -374,24 +430,96 @@ finish_soon(struct reconciler *r, const char *error)
 	ev_timer_start(r->opt.loop, &r->cur->finish);
 }
 
+/*
+ * The final report: the final round's outcomes, with those of the changes
+ * that went early moved in (the final plan has the same changes for their
+ * names, in the same order: plan.h, "Rounds").  NULL on ENOMEM.
+ */
+static struct apply_outcome *
+merge_outcomes(struct cycle *c, struct apply_outcome *final)
+{
+	const struct plan *p = c->plan, *e = c->early_plan;
+	size_t k = 0;
+
+	for (size_t i = 0; i < p->n_changes; i++) {
+		const struct plan_change *ch = &p->changes[i];
+
+		if (!strv_contains_sorted(&c->early_names, ch->name))
+			continue;
+		apply_outcome_clear(&final[i]);
+		final[i].status = APPLY_HELD;
+		/* The next early change of the same name, kind and service. */
+		for (; e && k < e->n_changes; k++) {
+			const struct plan_change *x = &e->changes[k];
+
+			if (strcmp(x->name, ch->name) == 0 && x->kind == ch->kind &&
+			    (x->service_id == NULL) == (ch->service_id == NULL) &&
+			    (x->service_id == NULL || strcmp(x->service_id, ch->service_id) == 0)) {
+				final[i] = c->early_out[k];
+				memset(&c->early_out[k], 0, sizeof(c->early_out[k]));
+				k++;
+				break;
+			}
+		}
+	}
+	return final;
+}
+
+static void
+count_outcomes(struct cycle *c, struct reconciler *r, struct apply_report *rep)
+{
+	rep->done = rep->failed = rep->skipped = rep->held = 0;
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct apply_outcome *o = &rep->outcomes[i];
+
+		rep->done += o->status == APPLY_DONE;
+		rep->failed += o->status == APPLY_FAILED;
+		rep->skipped += o->status == APPLY_SKIPPED;
+		rep->held += o->status == APPLY_HELD;
+		if (o->status == APPLY_FAILED && o->message)
+			strv_push(&r->status.cycle.errors, o->message);
+		c->res.phantoms += o->phantom;
+	}
+	c->res.applied = rep->done;
+	c->res.failed = rep->failed;
+	c->res.skipped = rep->skipped;
+	c->res.held += rep->held;
+}
+
 static void
 on_applied(void *arg, const struct apply_report *rep)
 {
 	struct reconciler *r = arg;
 	struct cycle *c = r->cur;
+	struct apply_outcome *out = apply_take_outcomes(rep);
+	struct apply_report merged = {.plan = c->plan, .n = rep->n};
 
 	c->apply = NULL; /* apply frees itself after this callback */
-	c->res.applied = rep->done;
-	c->res.failed = rep->failed;
-	c->res.skipped = rep->skipped;
-	c->res.held += rep->held;
-	for (size_t i = 0; i < rep->n; i++) {
-		if (rep->outcomes[i].status == APPLY_FAILED && rep->outcomes[i].message)
-			strv_push(&r->status.cycle.errors, rep->outcomes[i].message);
-		c->res.phantoms += rep->outcomes[i].phantom;
+	if (out == NULL) {
+		finish_soon(r, "out of memory");
+		return;
 	}
-	c->rep = rep;
+	c->merged = merge_outcomes(c, out);
+	c->n_merged = rep->n;
+	merged.outcomes = c->merged;
+	count_outcomes(c, r, &merged);
+	c->rep = &merged;
 	finish(r);
+}
+
+static void
+on_early_applied(void *arg, const struct apply_report *rep)
+{
+	struct reconciler *r = arg;
+	struct cycle *c = r->cur;
+
+	c->early_apply = NULL;
+	c->early_out = apply_take_outcomes(rep);
+	c->n_early_out = c->early_out ? rep->n : 0;
+	if (c->early_out == NULL)
+		strv_free(&c->early_names); /* lost: the final round applies them instead */
+	if (c->details_read)
+		final_round(r);
 }
 
 static void
@@ -437,27 +565,32 @@ note_errors(struct reconciler *r, const struct strv *errors)
 	}
 }
 
-static void
-on_observed(void *arg, struct observation *obs, const struct strv *errors)
+/* plan_compute() on the cycle's observation and memory.  0, or <0 with a message in *e. */
+static int
+plan_cycle(struct reconciler *r, struct cycle *c, struct plan **ret, struct err *e)
 {
-	struct reconciler *r = arg;
-	struct cycle *c = r->cur;
 	struct memory_view mv;
 	struct plan_input in;
+	int rc;
+
+	cycle_input(r, c, &in);
+	if (memory_view(&r->state, &in, &mv) < 0)
+		return err_set(e, -ENOMEM, "out of memory");
+	rc = plan_compute(&in, ret, e);
+	memory_view_free(&mv);
+	return rc;
+}
+
+/* The final round: plan on everything read, apply what did not go early. */
+static void
+final_round(struct reconciler *r)
+{
+	struct cycle *c = r->cur;
 	struct err e;
 	int rc;
 
-	c->observe = NULL;
-	c->obs = obs;
-	note_errors(r, errors);
-	cycle_input(r, c, &in);
-	if (memory_view(&r->state, &in, &mv) < 0) {
-		finish_soon(r, "out of memory");
-		return;
-	}
 	err_clear(&e);
-	rc = plan_compute(&in, &c->plan, &e);
-	memory_view_free(&mv);
+	rc = plan_cycle(r, c, &c->plan, &e);
 	if (rc < 0) {
 		log_error("cannot plan: %s", e.msg);
 		finish_soon(r, e.msg);
@@ -468,6 +601,7 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 	for (size_t i = 0; i < c->plan->n_held; i++) {
 		c->res.waiting += c->plan->held[i].kind == PLAN_HOLD_WAITING;
 		c->res.retained += c->plan->held[i].kind == PLAN_HOLD_RETAINED;
+		c->res.reading += c->plan->held[i].kind == PLAN_HOLD_READING;
 	}
 	print_plan(r, c->plan);
 	if (r->opt.dry_run || c->plan->n_changes == 0) {
@@ -480,6 +614,9 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 		return;
 	}
 	publish_backoff(&r->status, c->plan, c->hold, wall_now(r));
+	for (size_t i = 0; i < c->plan->n_changes; i++)
+		if (strv_contains_sorted(&c->early_names, c->plan->changes[i].name))
+			c->hold[i] = true; /* went early: its outcome is merged in */
 	err_clear(&e);
 	if (apply_start(r->opt.loop, r->opt.ec2, c->plan, c->hold, c->res.cycle, on_applied, r,
 			&c->apply, &e) < 0) {
@@ -488,12 +625,143 @@ on_observed(void *arg, struct observation *obs, const struct strv *errors)
 	}
 }
 
+/*
+ * Phase 2 is over.  The reads it made are this cycle's (their *_at the
+ * wall clock now); the final round waits for the early one to end.
+ */
+static void
+on_observed(void *arg, struct observation *obs, const struct strv *errors)
+{
+	struct reconciler *r = arg;
+	struct cycle *c = r->cur;
+	time_t now = wall_now(r);
+
+	c->observe = NULL;
+	c->obs = obs;
+	note_errors(r, errors);
+	for (size_t i = 0; i < obs->n_services; i++) {
+		struct observed_service *s = &obs->services[i];
+
+		/* Read now: known with no time yet (a kept read has its own). */
+		if (s->permissions_known && s->principals_at == 0)
+			s->principals_at = now;
+		if (s->connections_known && s->connections_at == 0)
+			s->connections_at = now;
+		if (s->notifications_known && s->notifications_at == 0)
+			s->notifications_at = now;
+	}
+	c->details_read = true;
+	if (c->early_apply == NULL)
+		final_round(r);
+}
+
+/* How many detail reads the pacing allows this cycle (RECONCILE_READ_SHARE of an interval). */
+static size_t
+read_budget(const struct reconciler *r, const struct cycle *c, const struct observation *obs)
+{
+	const struct vpcesd_config *cfg = c->cfg;
+	struct ratelimit_options ro = {
+		.share = cfg->api.bucket_share_pct / 100.0,
+		.rate = cfg->api.rate,
+	};
+	double reads = ratelimit_sustained(&ro, RATELIMIT_DESCRIBE) * cfg->interval_s *
+		       RECONCILE_READ_SHARE;
+	/* The listing pages of the next cycle come out of the same bucket. */
+	size_t pages = obs->n_services / 1000 + 1 + obs->n_owner_listings + obs->n_lookups;
+
+	if (r->opt.read_all)
+		return SIZE_MAX;
+	return reads > (double)pages ? (size_t)reads - pages : 0;
+}
+
+/*
+ * Before phase 2: what the reads not made this cycle leave the plan.  A
+ * selected read replaces an earlier one (dropped now, so a failed read is
+ * unknown, not stale); a wanted read neither selected nor kept is deferred.
+ */
+static void
+mark_reads(struct observation *obs, const struct plan_reads *wanted, const struct plan_reads *sel)
+{
+	for (size_t i = 0; i < obs->n_services && i < sel->n; i++) {
+		struct observed_service *s = &obs->services[i];
+		unsigned char now = sel->what[i], later = wanted->what[i] & (unsigned char)~now;
+
+		observation_forget_details(s, now);
+		s->deferred = 0;
+		if ((later & PLAN_READ_PRINCIPALS) && !s->permissions_known)
+			s->deferred |= PLAN_READ_PRINCIPALS;
+		if ((later & PLAN_READ_CONNECTIONS) && !s->connections_known)
+			s->deferred |= PLAN_READ_CONNECTIONS;
+		if ((later & PLAN_READ_NOTIFICATIONS) && !s->notifications_known)
+			s->deferred |= PLAN_READ_NOTIFICATIONS;
+	}
+}
+
+/*
+ * The early round (plan.h, "Rounds"): a plan on what is known, whose
+ * changes derived from kept reads make those reads this cycle's, and whose
+ * changes no outstanding read can affect go now.  Returns 0 (also when
+ * nothing goes early) or -ENOMEM; a failure to plan here only means the
+ * final round does everything.
+ */
+static int
+early_round(struct reconciler *r, struct cycle *c, struct plan_reads *sel)
+{
+	bool *go = NULL;
+	struct err e;
+	size_t n_go = 0;
+	int rc;
+
+	err_clear(&e);
+	if (plan_cycle(r, c, &c->early_plan, &e) < 0)
+		return 0;
+	if ((rc = plan_fresh_reads(c->early_plan, c->obs, sel)) < 0)
+		return rc;
+	if (r->opt.dry_run || c->early_plan->n_changes == 0)
+		return 0;
+	go = calloc(c->early_plan->n_changes, sizeof(*go));
+	if (go == NULL || (rc = plan_early(c->early_plan, c->obs, sel, go, &c->early_names)) < 0) {
+		free(go);
+		strv_free(&c->early_names);
+		return -ENOMEM;
+	}
+	/* apply_start() holds what `hold` flags: the changes that do not go, and backing-off ones. */
+	c->early_hold = calloc(c->early_plan->n_changes, sizeof(*c->early_hold));
+	if (c->early_hold == NULL) {
+		free(go);
+		strv_free(&c->early_names);
+		return -ENOMEM;
+	}
+	publish_backoff(&r->status, c->early_plan, c->early_hold, wall_now(r));
+	for (size_t i = 0; i < c->early_plan->n_changes; i++) {
+		c->early_hold[i] = c->early_hold[i] || !go[i];
+		n_go += !c->early_hold[i];
+	}
+	free(go);
+	if (n_go == 0) {
+		strv_free(&c->early_names);
+		free(c->early_hold);
+		c->early_hold = NULL;
+		return 0;
+	}
+	err_clear(&e);
+	if (apply_start(r->opt.loop, r->opt.ec2, c->early_plan, c->early_hold, c->res.cycle,
+			on_early_applied, r, &c->early_apply, &e) < 0) {
+		strv_free(&c->early_names);
+		free(c->early_hold);
+		c->early_hold = NULL;
+		return 0;
+	}
+	return 0;
+}
+
 static void
 on_listed(void *arg, struct observation *obs, const struct strv *errors)
 {
 	struct reconciler *r = arg;
 	struct cycle *c = r->cur;
-	struct plan_reads reads = {.lookup_ids = STRV_INIT};
+	struct plan_reads wanted = {.lookup_ids = STRV_INIT}, sel = {.lookup_ids = STRV_INIT};
+	struct plan_read_age *ages = NULL;
 	struct memory_view mv;
 	struct plan_input in;
 	struct err e;
@@ -510,17 +778,39 @@ on_listed(void *arg, struct observation *obs, const struct strv *errors)
 		return;
 	}
 	err_clear(&e);
-	rc = plan_reads(&in, &reads, &e);
+	rc = plan_reads(&in, &wanted, &e);
 	memory_view_free(&mv);
 	if (rc < 0) {
 		log_error("cannot plan the reads: %s", e.msg);
 		finish_soon(r, e.msg);
 		return;
 	}
+	/* The reads of earlier cycles, and which of the wanted ones this cycle makes. */
+	if ((ages = calloc(obs->n_services + 1, sizeof(*ages))) == NULL ||
+	    details_fill(&r->details, obs, ages) < 0 ||
+	    plan_budget_reads(&wanted, ages, read_budget(r, c, obs), &sel, &c->res.deferred) < 0) {
+		free(ages);
+		plan_reads_free(&wanted);
+		finish_soon(r, "out of memory");
+		return;
+	}
+	free(ages);
+	mark_reads(obs, &wanted, &sel);
+	if (early_round(r, c, &sel) < 0) {
+		plan_reads_free(&wanted);
+		plan_reads_free(&sel);
+		finish_soon(r, "out of memory");
+		return;
+	}
+	/* A read the early round made due cannot also be deferred. */
+	mark_reads(obs, &wanted, &sel);
+	c->res.reads = plan_reads_count(&sel);
+	c->res.deferred = plan_reads_count(&wanted) - c->res.reads;
+	plan_reads_free(&wanted);
 	c->obs = NULL; /* phase 2 takes it, and hands it back */
 	err_clear(&e);
-	rc = observe_details(r->opt.ec2, obs, &reads, on_observed, r, &c->observe, &e);
-	plan_reads_free(&reads);
+	rc = observe_details(r->opt.ec2, obs, &sel, on_observed, r, &c->observe, &e);
+	plan_reads_free(&sel);
 	if (rc < 0) {
 		log_error("cannot observe: %s", e.msg);
 		finish_soon(r, e.msg);

@@ -11,11 +11,15 @@
  * The steps, each finishing in a callback on the loop:
  *   1. the listings (observe.h, phase 1): owned services, previous owners'
  *      services, adopt targets;
- *   2. plan_reads() (plan.h) says which further reads the plan needs, and
- *      observe.h reads them (phase 2);
+ *   2. plan_reads() (plan.h) says which further reads the plan needs;
+ *      plan_budget_reads() which of them this cycle makes (oldest first,
+ *      within the Describe budget; the rest are an earlier cycle's reads,
+ *      details.h); a first plan on what is known lets go at once the
+ *      changes no outstanding read can affect (plan_early()), while
+ *      observe.h reads the rest (phase 2);
  *   3. plan_compute() with the observation and the memory of earlier
  *      cycles (memory.h, the state file); back-off holds (publish.h);
- *   4. apply (apply.h), unless dry-running;
+ *   4. apply (apply.h) of what did not go early, unless dry-running;
  *   5. the cycle is folded into the memory and the status (publish.h), and
  *      the status, metrics and state files are handed to the writer
  *      (writer.h): the loop never waits for a disk.
@@ -76,7 +80,16 @@ struct reconciler_options {
 	const char *state_file;
 	/* A status file that replaces the configuration's (--status-file); NULL: none. */
 	const char *status_file;
+	/*
+	 * Read every service's details every cycle (--once: one cycle must
+	 * see everything).  Otherwise each cycle reads what the Describe
+	 * budget allows in RECONCILE_READ_SHARE of an interval (details.h).
+	 */
+	bool read_all;
 };
+
+/* The part of an interval the detail reads of a cycle may take, at the sustained rate. */
+#define RECONCILE_READ_SHARE 0.8
 
 struct reconcile_result {
 	unsigned long cycle;
@@ -88,6 +101,9 @@ struct reconcile_result {
 	size_t held;      /* held by the plan or by backoff (waiting included) */
 	size_t waiting;   /* of which: services Pending/Deleting in EC2 */
 	size_t retained;  /* of held: owned services no spec names, kept as the policy says */
+	size_t reading;   /* of held: waiting for a read the budget left for a later cycle */
+	size_t reads;     /* detail reads made (principals, connections, notifications) */
+	size_t deferred;  /* detail reads left for a later cycle by the budget */
 	size_t phantoms;  /* creates EC2 answered with a deleted service (counted in failed) */
 	size_t contested; /* services someone else keeps changing back */
 	size_t services;  /* desired services */

@@ -535,6 +535,10 @@ put_cycle(struct jsonw *w, const struct status *s)
 	jsonw_uint(w, "skipped", cy->changes_skipped);
 	jsonw_uint(w, "held", cy->held);
 	jsonw_object_end(w);
+	jsonw_object_begin(w, "reads");
+	jsonw_uint(w, "made", cy->reads);
+	jsonw_uint(w, "deferred", cy->reads_deferred);
+	jsonw_object_end(w);
 	json_strv(w, "errors", &cy->errors);
 	jsonw_object_begin(w, "api_calls");
 	for (size_t i = 0; i < s->n_api && r == 0; i++) {
@@ -598,6 +602,12 @@ put_service(struct jsonw *w, const struct status_service *svc)
 	jsonw_string(w, "state", svc->state);
 	json_time(w, "observed_at", svc->observed_at);
 	jsonw_bool(w, "stale", svc->stale);
+	jsonw_object_begin(w, "verified_at");
+	json_time(w, "config", svc->observed_at);
+	json_time(w, "principals", svc->principals_at);
+	json_time(w, "connections", svc->connections_at);
+	json_time(w, "notifications", svc->notifications_at);
+	jsonw_object_end(w);
 	jsonw_bool(w, "acceptance_required", svc->acceptance_required);
 	json_strv(w, "load_balancer_arns", &svc->load_balancer_arns);
 	json_strv(w, "base_endpoint_dns_names", &svc->base_endpoint_dns_names);
@@ -809,6 +819,46 @@ metrics_clock(struct buf *b, const struct status *s)
 
 	snprintf(text, sizeof(text), "%ld", s->clock_skew_seconds);
 	return r ? r : put_sample(b, "vpcesd_clock_skew_seconds", NULL, text);
+}
+
+/*
+ * The read budget: reads made and left for later, and how old the oldest
+ * read shown is, per kind (0 when none is shown).  An operator alerts on
+ * the age: it is how long a drift of that kind can go unseen.
+ */
+static int
+metrics_reads(struct buf *b, const struct status *s)
+{
+	static const char *const kinds[] = {"principals", "connections", "notifications"};
+	time_t oldest[3] = {0, 0, 0};
+	int r;
+
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct status_service *svc = &s->services[i];
+		time_t at[3] = {svc->principals_at, svc->connections_at, svc->notifications_at};
+
+		for (size_t k = 0; k < 3; k++)
+			if (at[k] > 0 && (oldest[k] == 0 || at[k] < oldest[k]))
+				oldest[k] = at[k];
+	}
+	r = put_scalar(b, "vpcesd_reads", "gauge", "Detail reads the last cycle made.",
+		       s->cycle.reads);
+	if (r == 0)
+		r = put_scalar(b, "vpcesd_reads_deferred", "gauge",
+			       "Detail reads the last cycle's budget left for later cycles.",
+			       s->cycle.reads_deferred);
+	if (r == 0)
+		r = put_family(
+			b, "vpcesd_oldest_read_age_seconds", "gauge",
+			"Age of the oldest detail read the status shows, by kind (0: none).");
+	for (size_t k = 0; r == 0 && k < 3; k++) {
+		const char *labels[] = {"read", kinds[k], NULL};
+		time_t age =
+			oldest[k] && s->cycle.ended > oldest[k] ? s->cycle.ended - oldest[k] : 0;
+
+		r = put_ulong(b, "vpcesd_oldest_read_age_seconds", labels, (unsigned long)age);
+	}
+	return r;
 }
 
 static int
@@ -1036,6 +1086,8 @@ status_metrics(const struct status *s, struct buf *out)
 		r = metrics_cycles(&b, s);
 	if (r == 0)
 		r = metrics_clock(&b, s);
+	if (r == 0)
+		r = metrics_reads(&b, s);
 	if (r == 0)
 		r = metrics_changes(&b, s);
 	if (r == 0)

@@ -51,6 +51,11 @@ struct status_service {
 	 */
 	time_t observed_at;
 	bool stale;
+	/*
+	 * When the details shown were read (0: not known): under the read
+	 * budget (details.h) they may be an earlier cycle's reads.
+	 */
+	time_t principals_at, connections_at, notifications_at;
 	bool acceptance_required;
 	struct strv load_balancer_arns;
 	struct strv base_endpoint_dns_names;
@@ -117,7 +122,9 @@ struct status_cycle {
 	size_t changes_failed;
 	size_t changes_skipped;
 	size_t held;
-	struct strv errors; /* observe errors and failed changes, one line each */
+	size_t reads;          /* detail reads made (principals, connections, notifications) */
+	size_t reads_deferred; /* wanted reads the budget left for later cycles */
+	struct strv errors;    /* observe errors and failed changes, one line each */
 };
 
 /* Counters over the daemon's life, for the metrics file. */

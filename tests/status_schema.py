@@ -99,12 +99,15 @@ def self_test():
         "clock_skew_seconds": -1200,
         "cycle": {"number": 3, "started": "2026-12-02T09:59:58Z", "ended": "2026-12-02T10:00:00Z",
                   "observed": True, "dry_run": False,
-                  "changes": {"applied": 0, "failed": 0, "skipped": 0, "held": 1}, "errors": [],
+                  "changes": {"applied": 0, "failed": 0, "skipped": 0, "held": 1},
+                  "reads": {"made": 2, "deferred": 0}, "errors": [],
                   "api_calls": {"DescribeVpcEndpointServiceConfigurations":
                                 {"calls": 1, "errors": 0, "throttled": 0, "error_codes": {}}}},
         "services": [{
             "name": "a", "service_id": "vpce-svc-0123456789abcdef0", "service_name": "com.x",
             "state": "Available", "observed_at": "2026-12-02T09:59:59Z", "stale": False,
+            "verified_at": {"config": "2026-12-02T09:59:59Z", "principals": None,
+                            "connections": "2026-12-02T09:50:00Z", "notifications": None},
             "acceptance_required": True, "load_balancer_arns": ["arn:x"],
             "base_endpoint_dns_names": [], "availability_zones": [],
             "supported_ip_address_types": ["ipv4"], "private_dns": None, "supported_regions": [],

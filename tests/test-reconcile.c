@@ -182,21 +182,35 @@ new_reconciler(struct fixture *f, bool dry_run, int policy)
 	restart(f, dry_run, policy, false);
 }
 
-static int
-setup(void **state)
+/* The fixture's client stack, with `concurrency` requests in flight at most. */
+static void
+make_stack(struct fixture *f, unsigned concurrency)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
 	struct aws_client_options ao = {
 		.endpoint = getenv("EC2SIM_ENDPOINT"),
 		.region = "us-east-1",
 		.service = "ec2",
 		.version = EC2_API_VERSION,
 		.max_attempts = 3,
-		.concurrency = 8,
+		.concurrency = concurrency,
 		.random01 = no_jitter,
 		.observe = on_call,
 		.observe_arg = f,
 	};
+	struct err e;
+
+	stack_free(f->http, f->creds, f->aws);
+	err_clear(&e);
+	if (stack_new(f->loop, &ao, KEY_ID, SECRET, &f->http, &f->creds, &f->aws, &e) < 0)
+		fail_msg("stack_new: %s", e.msg);
+	if (f->rec)
+		reconciler_set_ec2(f->rec, f->aws);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
 	const char *base = getenv("EC2SIM_DIR");
 	struct err e;
 
@@ -214,9 +228,7 @@ setup(void **state)
 	assert_true(sim_do(&f->sim, "POST", "/_sim/settings",
 			   "{\"pending_seconds\": 0, \"consistency_seconds\": 0, "
 			   "\"ignore_tag_filters\": 0, \"time_scale\": 1}"));
-	err_clear(&e);
-	if (stack_new(f->loop, &ao, KEY_ID, SECRET, &f->http, &f->creds, &f->aws, &e) < 0)
-		fail_msg("stack_new: %s", e.msg);
+	make_stack(f, 8);
 	snprintf(f->dir, sizeof(f->dir), "%s/reconcile.XXXXXX", base);
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->state_path, sizeof(f->state_path), "%s/state.json", f->dir);
@@ -1872,6 +1884,201 @@ test_dry_run(void **state)
 	strv_free(&ids);
 }
 
+/* ---- 14: the read budget and the early round ------------------------------------ */
+
+#define BUDGET_N 10
+#define BUDGET_LB(i, buf) \
+	(snprintf((buf), sizeof(buf), LB_PREFIX "net/bud-%d/%016x", (i), (unsigned)(i)), (buf))
+
+/* The seq of the first `action` call after `since` (0: none). */
+static long
+first_seq(struct fixture *f, long since, const char *action)
+{
+	cJSON *log = log_since(f, since);
+	const cJSON *entry;
+	long seq = 0;
+
+	cJSON_ArrayForEach(entry, log)
+	{
+		const char *a = entry_str(entry, "action");
+
+		if (a && strcmp(a, action) == 0) {
+			seq = (long)cJSON_GetNumberValue(
+				cJSON_GetObjectItemCaseSensitive(entry, "seq"));
+			break;
+		}
+	}
+	cJSON_Delete(log);
+	return seq;
+}
+
+/* How many status entries have their principals read (at > 0), and the oldest read. */
+static size_t
+principals_read(const struct status *st, time_t *oldest)
+{
+	size_t n = 0;
+
+	*oldest = 0;
+	for (size_t i = 0; i < st->n_services; i++) {
+		time_t at = st->services[i].principals_at;
+
+		if (at > 0) {
+			n++;
+			if (*oldest == 0 || at < *oldest)
+				*oldest = at;
+		}
+	}
+	return n;
+}
+
+/*
+ * The specs of the budget scene: bud-0 … bud-9, each on its own load
+ * balancer, allowing P_ROOT, and "plain" (NLB_D), which manages no
+ * principals and so needs no detail read; plain with acceptance
+ * `acceptance_plain`.  1 read/s (api.rate) × 10 s × RECONCILE_READ_SHARE =
+ * 8, less the listing page: 7 detail reads a cycle.
+ */
+static void
+budget_specs(struct fixture *f, bool acceptance_plain)
+{
+	char lb[160], specs[8192];
+	size_t len = (size_t)snprintf(specs, sizeof(specs),
+				      "services:\n  - name: plain\n"
+				      "    network_load_balancer_arns: [" NLB_D "]\n"
+				      "    acceptance_required: %s\n",
+				      acceptance_plain ? "true" : "false");
+
+	for (int i = 0; i < BUDGET_N; i++)
+		len += (size_t)snprintf(specs + len, sizeof(specs) - len,
+					"  - name: bud-%d\n    network_load_balancer_arns: [%s]\n"
+					"    allowed_principals: [" P_ROOT "]\n",
+					i, BUDGET_LB(i, lb));
+	configure(f, "interval: 10s\nmin_interval: 1s\napi:\n  rate: 1\n", specs);
+}
+
+/* The sim side: eleven owned services equal to budget_specs(f, true). */
+static void
+budget_scene(struct fixture *f, char ids[BUDGET_N][ID_MAX], char plain[ID_MAX])
+{
+	char body[4096], lb[160], name[16];
+	size_t len = (size_t)snprintf(body, sizeof(body), "{\"load_balancers\": [");
+
+	for (int i = 0; i < BUDGET_N; i++)
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "%s{\"arn\": \"%s\"}",
+					i ? ", " : "", BUDGET_LB(i, lb));
+	snprintf(body + len, sizeof(body) - len, "]}");
+	assert_true(sim_do(&f->sim, "POST", "/_sim/load-balancers", body));
+	for (int i = 0; i < BUDGET_N; i++) {
+		snprintf(name, sizeof(name), "bud-%d", i);
+		sim_owned(f, BUDGET_LB(i, lb), name, ids[i]);
+		sim_patch(f, ids[i], "{\"allowed_principals\": [\"" P_ROOT "\"]}");
+	}
+	sim_owned(f, NLB_D, "plain", plain);
+	budget_specs(f, true);
+}
+
+static void
+test_read_budget(void **state)
+{
+	struct fixture *f = *state;
+	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
+	const struct status *st;
+	time_t oldest, first_reads;
+	long mark;
+
+	budget_scene(f, ids, plain);
+
+	/* Cycle 1: nothing read before; 7 of the 10 permission lists are read. */
+	mark = log_mark(f);
+	cycle(f);
+	assert_int_equal(f->res.reads, 7);
+	assert_int_equal(f->res.deferred, 3);
+	assert_int_equal(f->res.reading, 3);
+	assert_int_equal(f->res.planned, 0);
+	assert_int_equal(f->res.converged_services, 8); /* plain needs no read */
+	assert_int_equal(count_calls(f, mark, "DescribeVpcEndpointServicePermissions", NULL, "OK"),
+			 7);
+	st = reconciler_status(f->rec);
+	assert_int_equal(principals_read(st, &oldest), 7);
+	assert_int_equal(oldest, T0);
+	assert_int_equal(st->health, STATUS_PENDING);
+	assert_int_equal(st->cycle.reads_deferred, 3);
+	/* Not a problem, not converged either: the reads come round. */
+	assert_int_equal(reconcile_exit_code(&f->res, false), RECONCILE_EXIT_PENDING);
+	first_reads = oldest;
+
+	/* Cycle 2: the three never read first, then the oldest: all ten are known. */
+	f->now += 10;
+	cycle(f);
+	assert_int_equal(f->res.reads, 7);
+	assert_int_equal(f->res.reading, 0);
+	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
+	st = reconciler_status(f->rec);
+	assert_int_equal(principals_read(st, &oldest), BUDGET_N);
+	assert_int_equal(oldest, first_reads); /* three of cycle 1 are still the oldest */
+	assert_int_equal(st->health, STATUS_CONVERGED);
+
+	/*
+	 * Cycle 3: someone flips bud-5's acceptance.  The listing shows it
+	 * changed: its principals are read at once (not in turn), and the
+	 * acceptance is repaired.
+	 */
+	sim_patch(f, ids[5], "{\"acceptance_required\": false}");
+	f->now += 10;
+	mark = log_mark(f);
+	cycle(f);
+	assert_int_equal(count_calls(f, mark, MODIFY, ids[5], "OK"), 1);
+	assert_int_equal(
+		count_calls(f, mark, "DescribeVpcEndpointServicePermissions", ids[5], "OK"), 1);
+	assert_int_equal(f->res.failed, 0);
+}
+
+static void
+test_early_round(void **state)
+{
+	struct fixture *f = *state;
+	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
+	long mark, modify, reads;
+
+	/*
+	 * One call at a time (and no client-side pacing in these tests): the
+	 * order of the calls in the sim's log is the order vpcesd issued them.
+	 * Cycles 1 and 2 read every permission list (test_read_budget).
+	 */
+	make_stack(f, 1);
+	budget_scene(f, ids, plain);
+	cycle(f);
+	f->now += 10;
+	cycle(f);
+	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
+
+	/*
+	 * The spec of plain changes its acceptance; no read of plain is
+	 * outstanding.  Its modify goes in the early round, before the
+	 * cycle's permission reads, not after them.
+	 */
+	budget_specs(f, false);
+	f->now += 10;
+	mark = log_mark(f);
+	cycle(f);
+	modify = first_seq(f, mark, MODIFY);
+	reads = first_seq(f, mark, "DescribeVpcEndpointServicePermissions");
+	assert_true(modify > 0 && reads > 0);
+	assert_true(modify < reads);
+	assert_int_equal(count_calls(f, mark, MODIFY, plain, "OK"), 1);
+	/* Counted once, published once, like any change of the cycle. */
+	expect_result(f, 1, 1, 0, 0);
+	assert_non_null(status_of(reconciler_status(f->rec), "plain")->last_change);
+	assert_false(status_of(reconciler_status(f->rec), "plain")->acceptance_required);
+
+	/* The next cycle finds it done. */
+	f->now += 10;
+	mark = log_mark(f);
+	cycle(f);
+	assert_int_equal(f->res.planned, 0);
+	assert_int_equal(count_calls(f, mark, MODIFY, NULL, NULL), 0);
+}
+
 /* ---- 13: exit codes scripts can trust ------------------------------------------- */
 
 static void
@@ -2698,6 +2905,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_isolation_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test_setup_teardown(test_read_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),

@@ -63,6 +63,8 @@ fill_small(struct status *s)
 	s->cycle.changes_applied = 2;
 	s->cycle.changes_failed = 1;
 	s->cycle.held = 1;
+	s->cycle.reads = 3;
+	s->cycle.reads_deferred = 2;
 	push(&s->cycle.errors, "api-a: " MODIFY ": UnauthorizedOperation");
 	s->totals.cycles = 7;
 	s->totals.consecutive_failed_cycles = 2;
@@ -113,6 +115,8 @@ fill_small(struct status *s)
 	svc->last_change = xstrdup("created");
 	svc->last_change_at = T0 + 3;
 	svc->observed_at = T0 + 1;
+	svc->principals_at = T0 + 1;
+	svc->connections_at = T0 - 30; /* an earlier cycle's read, under the budget */
 	svc->contested = true;
 	svc->contested_diff = xstrdup("acceptance_required: false \u2192 true");
 	svc->contested_repeats = 2;
@@ -166,6 +170,7 @@ static const char small_json[] =
 	"\"cycle\":{\"number\":7,\"started\":\"2026-11-28T21:30:00Z\","
 	"\"ended\":\"2026-11-28T21:30:12Z\",\"observed\":true,\"dry_run\":false,"
 	"\"changes\":{\"applied\":2,\"failed\":1,\"skipped\":0,\"held\":1},"
+	"\"reads\":{\"made\":3,\"deferred\":2},"
 	"\"errors\":[\"api-a: " MODIFY ": UnauthorizedOperation\"],"
 	"\"api_calls\":{"
 	"\"" DESCRIBE "\":{\"calls\":2,\"errors\":0,\"throttled\":2,\"error_codes\":{}},"
@@ -175,6 +180,8 @@ static const char small_json[] =
 	"{\"name\":\"api-a\",\"service_id\":\"vpce-svc-0123456789abcdef0\","
 	"\"service_name\":\"com.amazonaws.vpce.eu-west-1.vpce-svc-0123456789abcdef0\","
 	"\"state\":\"Available\",\"observed_at\":\"2026-11-28T21:30:01Z\",\"stale\":false,"
+	"\"verified_at\":{\"config\":\"2026-11-28T21:30:01Z\",\"principals\":"
+	"\"2026-11-28T21:30:01Z\",\"connections\":\"2026-11-28T21:29:30Z\",\"notifications\":null},"
 	"\"acceptance_required\":true,"
 	"\"load_balancer_arns\":[\"arn:aws:elasticloadbalancing:eu-west-1:111122223333:"
 	"loadbalancer/net/a/1\"],"
@@ -200,7 +207,9 @@ static const char small_json[] =
 	"\"at\":\"2026-11-28T21:30:11Z\"},"
 	"\"consecutive_failures\":1,\"next_retry\":\"2026-11-28T21:30:42Z\"},"
 	"{\"name\":\"api-b\",\"service_id\":null,\"service_name\":null,\"state\":null,"
-	"\"observed_at\":null,\"stale\":false,\"acceptance_required\":false,\"load_balancer_arns\":"
+	"\"observed_at\":null,\"stale\":false,\"verified_at\":{\"config\":null,\"principals\":null,"
+	"\"connections\":null,\"notifications\":null},\"acceptance_required\":false,\"load_"
+	"balancer_arns\":"
 	"[],\"base_endpoint_dns_names\":[],"
 	"\"availability_zones\":[],\"supported_ip_address_types\":[],\"private_dns\":null,"
 	"\"supported_regions\":[],\"allowed_principals\":null,\"connections\":null,"
@@ -254,6 +263,7 @@ test_json_starting_is_all_nulls(void **state)
 			    "\"cycle\":{\"number\":0,\"started\":null,"
 			    "\"ended\":null,\"observed\":false,\"dry_run\":false,"
 			    "\"changes\":{\"applied\":0,\"failed\":0,\"skipped\":0,\"held\":0},"
+			    "\"reads\":{\"made\":0,\"deferred\":0},"
 			    "\"errors\":[],\"api_calls\":{}},\"services\":[]}");
 	free(text);
 	status_free(&s);
@@ -347,6 +357,18 @@ static const char small_metrics[] =
 	"one, seconds (0 within 4 minutes).\n"
 	"# TYPE vpcesd_clock_skew_seconds gauge\n"
 	"vpcesd_clock_skew_seconds -1200\n"
+	"# HELP vpcesd_reads Detail reads the last cycle made.\n"
+	"# TYPE vpcesd_reads gauge\n"
+	"vpcesd_reads 3\n"
+	"# HELP vpcesd_reads_deferred Detail reads the last cycle's budget left for later cycles.\n"
+	"# TYPE vpcesd_reads_deferred gauge\n"
+	"vpcesd_reads_deferred 2\n"
+	"# HELP vpcesd_oldest_read_age_seconds Age of the oldest detail read the status shows, by "
+	"kind (0: none).\n"
+	"# TYPE vpcesd_oldest_read_age_seconds gauge\n"
+	"vpcesd_oldest_read_age_seconds{read=\"principals\"} 11\n"
+	"vpcesd_oldest_read_age_seconds{read=\"connections\"} 42\n"
+	"vpcesd_oldest_read_age_seconds{read=\"notifications\"} 0\n"
 	"# HELP vpcesd_changes_total Planned changes by kind and outcome (done, failed, skipped).\n"
 	"# TYPE vpcesd_changes_total counter\n"
 	"vpcesd_changes_total{kind=\"add_permissions\",outcome=\"failed\"} 1\n"
