@@ -517,15 +517,16 @@ sigv4_path(const char *path, bool normalize, struct buf *out, struct err *e)
 }
 
 /*
- * The HMAC chain of ec2-api.md §2, then the signature over string_to_sign.
- * Every intermediate key is wiped before returning.
+ * kSigning = HMAC chain of ec2-api.md §2 over (secret, date, region,
+ * service).  Every intermediate key is wiped before returning; `key` is
+ * wiped too on failure.
  */
 static int
-sigv4_signature(const struct sigv4_creds *cr, const char *date8, const char *region,
-		const char *service, const struct buf *sts, char sig_hex[SIGV4_HEX_LEN + 1])
+sigv4_derive_key(const struct sigv4_creds *cr, const char *date8, const char *region,
+		 const char *service, unsigned char key[32])
 {
 	unsigned char secret[4 + SIGV4_SECRET_MAX];
-	unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
+	unsigned char k1[32], k2[32], k3[32];
 	size_t slen = strlen(cr->secret_access_key);
 	int r;
 
@@ -537,16 +538,106 @@ sigv4_signature(const struct sigv4_creds *cr, const char *date8, const char *reg
 	if (r == 0)
 		r = sigv4_hmac(k2, 32, service, strlen(service), k3);
 	if (r == 0)
-		r = sigv4_hmac(k3, 32, "aws4_request", 12, k4);
-	if (r == 0)
-		r = sigv4_hmac(k4, 32, sts->data, sts->len, sig);
-	if (r == 0)
-		sigv4_hex(sig, 32, sig_hex);
+		r = sigv4_hmac(k3, 32, "aws4_request", 12, key);
+	if (r < 0)
+		OPENSSL_cleanse(key, 32);
 	OPENSSL_cleanse(secret, sizeof(secret));
 	OPENSSL_cleanse(k1, sizeof(k1));
 	OPENSSL_cleanse(k2, sizeof(k2));
 	OPENSSL_cleanse(k3, sizeof(k3));
-	OPENSSL_cleanse(k4, sizeof(k4));
+	return r;
+}
+
+void
+sigv4_key_cache_init(struct sigv4_key_cache *kc)
+{
+	memset(kc, 0, sizeof(*kc));
+}
+
+void
+sigv4_key_cache_clear(struct sigv4_key_cache *kc)
+{
+	if (kc)
+		OPENSSL_cleanse(kc, sizeof(*kc));
+}
+
+/*
+ * What a cached key was derived from: a SHA-256 over the secret and the
+ * scope, each field length-prefixed so that no two inputs collide by
+ * shifting bytes between fields.  The secret itself is never stored; a
+ * changed secret (rotation) or scope gives another identity, so the key is
+ * derived afresh.  One digest costs a fifth of the four HMACs it saves.
+ */
+static int
+sigv4_key_identity(const struct sigv4_creds *cr, const char *date8, const char *region,
+		   const char *service, unsigned char id[32])
+{
+	const char *parts[4] = {cr->secret_access_key, date8, region, service};
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < 4; i++) {
+		uint32_t n = (uint32_t)strlen(parts[i]);
+		unsigned char be[4] = {n >> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff};
+
+		ok = EVP_DigestUpdate(ctx, be, 4) == 1 && EVP_DigestUpdate(ctx, parts[i], n) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, id, &len) == 1 && len == 32;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * The signing key for this scope: from `kc` when it was derived from the
+ * same secret and scope, else derived now (and kept in `kc` when given).
+ */
+static int
+sigv4_signing_key(const struct sigv4_creds *cr, const char *date8, const char *region,
+		  const char *service, struct sigv4_key_cache *kc, unsigned char key[32])
+{
+	unsigned char id[32];
+	int r;
+
+	if (kc == NULL)
+		return sigv4_derive_key(cr, date8, region, service, key);
+	r = sigv4_key_identity(cr, date8, region, service, id);
+	if (r == 0 && kc->valid && CRYPTO_memcmp(id, kc->identity, sizeof(id)) == 0) {
+		memcpy(key, kc->key, 32);
+		kc->hits++;
+		goto done;
+	}
+	/* A miss: the old key is of no more use; wipe it now, keep the count. */
+	OPENSSL_cleanse(kc->key, sizeof(kc->key));
+	OPENSSL_cleanse(kc->identity, sizeof(kc->identity));
+	kc->valid = false;
+	if (r == 0)
+		r = sigv4_derive_key(cr, date8, region, service, key);
+	if (r == 0) {
+		memcpy(kc->key, key, 32);
+		memcpy(kc->identity, id, sizeof(id));
+		kc->valid = true;
+	}
+done:
+	OPENSSL_cleanse(id, sizeof(id));
+	return r;
+}
+
+/* The signature over string_to_sign; the key copy is wiped before returning. */
+static int
+sigv4_signature(const struct sigv4_creds *cr, const char *date8, const char *region,
+		const char *service, struct sigv4_key_cache *kc, const struct buf *sts,
+		char sig_hex[SIGV4_HEX_LEN + 1])
+{
+	unsigned char key[32], sig[32];
+	int r;
+
+	r = sigv4_signing_key(cr, date8, region, service, kc, key);
+	if (r == 0)
+		r = sigv4_hmac(key, 32, sts->data, sts->len, sig);
+	if (r == 0)
+		sigv4_hex(sig, 32, sig_hex);
+	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(sig, sizeof(sig));
 	return r;
 }
@@ -563,6 +654,13 @@ sigv4_buf_swap(struct buf *a, struct buf *b)
 int
 sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr, struct sigv4_output *out,
 	   struct err *e)
+{
+	return sigv4_sign_cached(req, cr, NULL, out, e);
+}
+
+int
+sigv4_sign_cached(const struct sigv4_request *req, const struct sigv4_creds *cr,
+		  struct sigv4_key_cache *kc, struct sigv4_output *out, struct err *e)
 {
 	struct buf canon, signed_hdrs, sts, auth;
 	char amz_date[SIGV4_AMZ_DATE_LEN + 1], payload[SIGV4_HEX_LEN + 1];
@@ -614,7 +712,7 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *cr, struct
 	if (buf_printf(&sts, SIGV4_ALGORITHM "\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date8,
 		       req->region, req->service, cr_hash) < 0)
 		goto fail_mem;
-	r = sigv4_signature(cr, date8, req->region, req->service, &sts, sig);
+	r = sigv4_signature(cr, date8, req->region, req->service, kc, &sts, sig);
 	if (r < 0) {
 		r = err_set(e, r, "sigv4: HMAC-SHA256 failed");
 		goto fail;

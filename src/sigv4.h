@@ -27,7 +27,10 @@
  * Secrets: the secret key never leaves sigv4_sign().  The `"AWS4"+secret`
  * buffer and every derived key are wiped with OPENSSL_cleanse() before it
  * returns, on success and failure alike, and no error message contains a
- * secret, token or signature.
+ * secret, token or signature.  The one exception is the signing key kept
+ * in a caller's struct sigv4_key_cache (sigv4_sign_cached()): it lives there
+ * until sigv4_key_cache_clear() wipes it, is never logged, and is replaced
+ * (the old one wiped) as soon as the secret or the scope changes.
  *
  * Pure and reentrant: safe on the event loop.
  */
@@ -107,6 +110,35 @@ void sigv4_output_free(struct sigv4_output *out);
  */
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 	       struct sigv4_output *out, struct err *e);
+
+/*
+ * The derived signing key (kSigning) of the last scope signed, so that
+ * signing many requests with one secret on one day costs one HMAC each
+ * instead of five.  Owned by the caller (one per client, not shared between
+ * threads); sigv4_key_cache_init() it, sigv4_key_cache_clear() it when done
+ * (wipes the key).  It stores no secret, only a SHA-256 identity of
+ * (secret, date, region, service) to know whether the key still applies, so
+ * rotated credentials or a new UTC day derive a new key by themselves.
+ */
+struct sigv4_key_cache {
+	unsigned char key[32];      /* secret: kSigning */
+	unsigned char identity[32]; /* SHA-256 of what the key was derived from */
+	bool valid;
+	unsigned long hits; /* signatures that reused the key (for tests) */
+};
+
+void sigv4_key_cache_init(struct sigv4_key_cache *kc);
+
+/* Wipe the key with OPENSSL_cleanse() and forget it.  NULL-safe. */
+void sigv4_key_cache_clear(struct sigv4_key_cache *kc);
+
+/*
+ * sigv4_sign() reusing the signing key in `kc` when it applies (and storing
+ * the new one when not).  The output is byte-for-byte what sigv4_sign()
+ * gives.  `kc` may be NULL (then it is sigv4_sign()).
+ */
+int sigv4_sign_cached(const struct sigv4_request *req, const struct sigv4_creds *creds,
+		      struct sigv4_key_cache *kc, struct sigv4_output *out, struct err *e);
 
 /* Format t (UTC) as "YYYYMMDDTHHMMSSZ" into out.  -EINVAL outside years 1970..9999. */
 int sigv4_amz_date(time_t t, char out[SIGV4_AMZ_DATE_LEN + 1]);

@@ -321,6 +321,76 @@ test_ec2_example(void **state)
 	sigv4_output_free(&out);
 }
 
+/* Sign `req` with and without `kc`; both signatures must be the same. */
+static void
+sign_both(const struct sigv4_request *req, const struct sigv4_creds *cr, struct sigv4_key_cache *kc)
+{
+	struct sigv4_output plain, cached;
+	struct err e;
+
+	sigv4_output_init(&plain);
+	sigv4_output_init(&cached);
+	err_clear(&e);
+	assert_int_equal(sigv4_sign(req, cr, &plain, &e), 0);
+	assert_int_equal(sigv4_sign_cached(req, cr, kc, &cached, &e), 0);
+	assert_string_equal(cached.signature, plain.signature);
+	assert_string_equal(buf_str(&cached.authorization), buf_str(&plain.authorization));
+	sigv4_output_free(&plain);
+	sigv4_output_free(&cached);
+}
+
+/*
+ * The signing-key cache: a key is reused only for the same secret, day,
+ * region and service; past midnight UTC, after a rotation of the secret or
+ * in another region the signature is still the uncached one.  Clearing
+ * wipes the key.
+ */
+static void
+test_key_cache(void **state)
+{
+	static const unsigned char zero[32];
+	struct sigv4_request req;
+	struct sigv4_creds cr;
+	struct sigv4_header ct;
+	struct sigv4_key_cache kc;
+
+	(void)state;
+	ec2_example(&req, &cr, &ct);
+	sigv4_key_cache_init(&kc);
+	sign_both(&req, &cr, &kc); /* miss: derived and kept */
+	assert_int_equal(kc.hits, 0);
+	assert_true(kc.valid);
+	req.timestamp += 3600; /* same day: hit */
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 1);
+	req.timestamp += 86400; /* the next day: a new key */
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 1);
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 2);
+	cr.secret_access_key = "rotated/K7MDENG/bPxRfiCYEXAMPLEKEY"; /* rotation: a new key */
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 2);
+	req.region = "eu-west-1";
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 2);
+	req.service = "sts";
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 2);
+	/* Fields are length-prefixed: "ab"+"c" is not "a"+"bc". */
+	cr.secret_access_key = "ab";
+	req.region = "cus-east-1";
+	sign_both(&req, &cr, &kc);
+	cr.secret_access_key = "abc";
+	req.region = "us-east-1";
+	sign_both(&req, &cr, &kc);
+	assert_int_equal(kc.hits, 2);
+	sigv4_key_cache_clear(&kc);
+	assert_false(kc.valid);
+	assert_memory_equal(kc.key, zero, sizeof(zero));
+	sigv4_key_cache_clear(NULL);
+}
+
 /* A failed call leaves earlier results alone and says which input was bad. */
 static void
 test_failure_leaves_output(void **state)
@@ -518,6 +588,7 @@ main(void)
 	       nt);
 	tests[nt++] = (struct CMUnitTest)cmocka_unit_test(test_ec2_example);
 	tests[nt++] = (struct CMUnitTest)cmocka_unit_test(test_failure_leaves_output);
+	tests[nt++] = (struct CMUnitTest)cmocka_unit_test(test_key_cache);
 	tests[nt++] = (struct CMUnitTest)cmocka_unit_test(test_query_canonical);
 	tests[nt++] = (struct CMUnitTest)cmocka_unit_test(test_amz_date);
 	r = _cmocka_run_group_tests("sigv4", tests, nt, NULL, NULL);
