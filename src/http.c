@@ -23,8 +23,8 @@
  */
 #include "config.h"
 
+#include "castore.h"
 #include "http.h"
-#include "pem.h"
 #include "scrub.h"
 
 #include <curl/curl.h>
@@ -295,7 +295,8 @@ on_header(char *p, size_t size, size_t n, void *userdata)
  * store (shared, reference-counted).  libcurl is told to load no CA file of
  * its own: parsing the ~140-certificate system bundle for every new
  * connection cost ~40 ms of blocked loop per handshake (measured with
- * tests/bench/bench-http), so the store is built once in http_client_new().
+ * tests/bench/bench-http), so the store is built once in http_client_new()
+ * (castore.h: the bundle itself is read at most once, when first needed).
  */
 static CURLcode
 on_ssl_ctx(CURL *easy, void *ssl_ctx, void *userdata)
@@ -494,71 +495,10 @@ drain_done(struct http_client *c)
 
 /* --- client ----------------------------------------------------------------- */
 
-/* Add every PEM certificate of `path` to `store`. */
-static int
-add_ca_file(X509_STORE *store, const char *path, struct err *e)
+int
+http_client_ca_count(const struct http_client *c)
 {
-	struct err inner;
-	int r;
-
-	err_clear(&inner);
-	r = pem_load_certs(path, store, &inner);
-	return r < 0 ? err_set(e, r, "ca_file %s", inner.msg) : 0;
-}
-
-/*
- * The trust store: libcurl's built-in CA bundle and CA directory (or
- * `system_ca_file` instead of them), plus `ca_file`.  Read once, at client
- * creation (start-up or reload), never on the loop's hot path.
- */
-static int
-build_store(const struct http_client_options *opt, X509_STORE **ret, struct err *e)
-{
-	X509_STORE *store = X509_STORE_new();
-	bool loaded = false;
-	int r;
-
-	if (!store)
-		return err_set(e, -ENOMEM, "out of memory");
-	if (opt->system_ca_file) {
-		r = add_ca_file(store, opt->system_ca_file, e);
-		if (r < 0)
-			goto fail;
-		loaded = true;
-	} else {
-#if LIBCURL_VERSION_NUM >= 0x075400
-		CURL *tmp = curl_easy_init();
-		char *cainfo = NULL, *capath = NULL;
-
-		if (tmp) {
-			curl_easy_getinfo(tmp, CURLINFO_CAINFO, &cainfo);
-			curl_easy_getinfo(tmp, CURLINFO_CAPATH, &capath);
-			if (cainfo && X509_STORE_load_file(store, cainfo) == 1)
-				loaded = true;
-			if (capath && X509_STORE_load_path(store, capath) == 1)
-				loaded = true;
-			curl_easy_cleanup(tmp);
-		}
-#endif
-		if (!loaded && X509_STORE_set_default_paths(store) == 1)
-			loaded = true;
-		ERR_clear_error();
-	}
-	if (opt->ca_file) {
-		r = add_ca_file(store, opt->ca_file, e);
-		if (r < 0)
-			goto fail;
-		loaded = true;
-	}
-	if (!loaded) {
-		r = err_set(e, -ENOENT, "http: no CA certificates found (system store empty)");
-		goto fail;
-	}
-	*ret = store;
-	return 0;
-fail:
-	X509_STORE_free(store);
-	return r;
+	return castore_count(c->store);
 }
 
 void
@@ -643,7 +583,7 @@ http_client_new(struct ev_loop *loop, const struct http_client_options *opt,
 		r = err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	r = build_store(opt, &c->store, e);
+	r = castore_build(opt->system_ca_file, opt->ca_file, &c->store, e);
 	if (r < 0)
 		goto fail;
 	c->multi = curl_multi_init();

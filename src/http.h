@@ -15,7 +15,8 @@
  *  - TLS peer and host verification are always on.  The trust store is
  *    built once per client: libcurl's built-in CA bundle and directory, plus
  *    `ca_file`, which *adds* CAs and never replaces the system ones; every
- *    TLS context shares it.  Nothing turns verification off.
+ *    TLS context shares it (castore.h: the bundle is parsed only when a
+ *    chain needs it).  Nothing turns verification off.
  *  - Only https:// URLs, unless a request sets HTTP_ALLOW_HTTP (the IMDS and
  *    ECS credential endpoints; the EC2 layer allows it for loopback only).
  *    Protocols are restricted to HTTP(S) and redirects are never followed.
@@ -158,6 +159,13 @@ typedef void (*http_done_fn)(struct http_response *resp, void *userdata);
  * libcurl lacks an asynchronous resolver or is not built on OpenSSL, -ENOMEM.  On success *ret owns the client; free it with
  * http_client_free().
  */
+/*
+ * How many CA certificates the client's trust store holds now (ca_file's at
+ * once, the system bundle's after the first handshake that needed them).
+ * For tests.
+ */
+int http_client_ca_count(const struct http_client *c);
+
 int http_client_new(struct ev_loop *loop, const struct http_client_options *opt,
 		    struct http_client **ret, struct err *e);
 

@@ -538,15 +538,39 @@ test_extra_ca_adds_to_store(void **state)
 	struct result r;
 	struct err e;
 
-	/* "System" store = CA 1, extra = CA 2: both chains verify. */
+	/*
+	 * "System" store = CA 1, extra = CA 2: both chains verify.  The
+	 * system bundle is read only when a chain needs it (castore.h): CA 2's
+	 * server verifies with ca_file alone, CA 1's brings the bundle in.
+	 */
 	c = client_with(env, "ca.pem", "ca2.pem", NULL);
-	get(env, c, "GOOD", "/echo", &r);
-	assert_int_equal(r.error, HTTP_ERR_NONE);
-	result_free(&r);
+	assert_int_equal(http_client_ca_count(c), 1);
 	get(env, c, "CA2GOOD", "/echo", &r);
 	assert_int_equal(r.error, HTTP_ERR_NONE);
 	result_free(&r);
+	assert_int_equal(http_client_ca_count(c), 1);
+	get(env, c, "GOOD", "/echo", &r);
+	assert_int_equal(r.error, HTTP_ERR_NONE);
+	result_free(&r);
+	assert_int_equal(http_client_ca_count(c), 2);
 	expect_tls_refusal(env, c, "UNTRUSTED", NULL);
+	http_client_free(c);
+
+	/*
+	 * A reload builds a new client: a changed ca_file takes effect there,
+	 * and nothing of the old store (nor of its lazily read bundle) stays.
+	 */
+	c = client_with(env, "rogue-ca.pem", "ca.pem", NULL);
+	get(env, c, "GOOD", "/echo", &r);
+	assert_int_equal(r.error, HTTP_ERR_NONE);
+	result_free(&r);
+	expect_tls_refusal(env, c, "CA2GOOD", NULL);
+	http_client_free(c);
+	c = client_with(env, "rogue-ca.pem", "ca2.pem", NULL);
+	get(env, c, "CA2GOOD", "/echo", &r);
+	assert_int_equal(r.error, HTTP_ERR_NONE);
+	result_free(&r);
+	expect_tls_refusal(env, c, "GOOD", NULL);
 	http_client_free(c);
 
 	/* Only CA 2 as the system store: CA 1's server is refused. */
@@ -567,6 +591,13 @@ test_extra_ca_adds_to_store(void **state)
 		err_clear(&e);
 		assert_int_equal(http_client_new(env->loop, &opt, &bad, &e), -EBADMSG);
 		assert_null(bad);
+		/* The system bundle is read lazily, but must exist at creation. */
+		opt.ca_file = NULL;
+		opt.system_ca_file = "/nonexistent/system.pem";
+		err_clear(&e);
+		assert_int_equal(http_client_new(env->loop, &opt, &bad, &e), -ENOENT);
+		assert_null(bad);
+		assert_non_null(strstr(e.msg, "/nonexistent/system.pem"));
 	}
 }
 
