@@ -174,6 +174,42 @@ test_json_strings(void **state)
 	assert_string_equal(json("x\xff\xc3(", 4), "x\\ufffd\\ufffd(");
 }
 
+/*
+ * Every ASCII byte inside a run of plain text (where escape_json_append()
+ * skips without decoding) is escaped or kept exactly as on its own.
+ */
+static void
+test_json_ascii_in_runs(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < 0x80; c++) {
+		char in[16], want[32], alone[16];
+		const char *e;
+
+		snprintf(alone, sizeof(alone), "%s", json((const char *)&(char){(char)c}, 1));
+		if (c == '"' || c == '\\')
+			e = c == '"' ? "\\\"" : "\\\\";
+		else
+			e = NULL;
+		if (e != NULL)
+			assert_string_equal(alone, e);
+		else if (c >= 0x20 && c < 0x7f)
+			assert_string_equal(alone, ((char[]){(char)c, '\0'}));
+		else
+			assert_int_equal(alone[0], '\\');
+		memcpy(in, "abc", 3);
+		in[3] = (char)c;
+		memcpy(in + 4, "xyz\xc3\xa9", 5);
+		snprintf(want, sizeof(want), "abc%sxyz\xc3\xa9", alone);
+		assert_string_equal(json(in, 9), want);
+	}
+	/* A hidden code point right after a plain run is still escaped. */
+	assert_string_equal(json("ab\xe2\x80\x8b"
+				 "cd",
+				 7),
+			    "ab\\u200bcd");
+}
+
 int
 main(void)
 {
@@ -183,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_bidi_controls_are_escaped),
 		cmocka_unit_test(test_invisible_characters_are_escaped),
 		cmocka_unit_test(test_json_strings),
+		cmocka_unit_test(test_json_ascii_in_runs),
 		cmocka_unit_test(test_invalid_utf8_is_escaped_bytewise),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_truncation_keeps_units_whole),
