@@ -25,11 +25,34 @@ put(struct jsonw *w, const char *s)
 		w->err = buf_puts(w->out, s);
 }
 
+/* Two spaces a level, in one append (JSONW_DEPTH_MAX levels at most). */
 static void
 indent(struct jsonw *w)
 {
-	for (unsigned i = 0; i < w->depth && w->err == 0; i++)
-		put(w, "  ");
+	static const char spaces[2 * JSONW_DEPTH_MAX + 1] = "                                ";
+
+	if (w->err == 0 && w->depth > 0)
+		w->err = buf_append(w->out, spaces, 2 * (size_t)w->depth);
+}
+
+/*
+ * A decimal number without printf: the status and state files write one
+ * per service field, and vfprintf was most of jsonw_uint()'s cost.
+ */
+static void
+put_u64(struct jsonw *w, bool negative, uint64_t v)
+{
+	char d[21];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (negative)
+		d[--i] = '-';
+	if (w->err == 0)
+		w->err = buf_append(w->out, d + i, sizeof(d) - i);
 }
 
 /*
@@ -137,16 +160,15 @@ void
 jsonw_int(struct jsonw *w, const char *key, int64_t value)
 {
 	before_value(w, key);
-	if (w->err == 0)
-		w->err = buf_printf(w->out, "%" PRId64, value);
+	/* The magnitude in unsigned arithmetic: -INT64_MIN does not fit. */
+	put_u64(w, value < 0, value < 0 ? 0 - (uint64_t)value : (uint64_t)value);
 }
 
 void
 jsonw_uint(struct jsonw *w, const char *key, uint64_t value)
 {
 	before_value(w, key);
-	if (w->err == 0)
-		w->err = buf_printf(w->out, "%" PRIu64, value);
+	put_u64(w, false, value);
 }
 
 void

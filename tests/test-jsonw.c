@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -71,9 +72,43 @@ test_big_numbers(void **state)
 	jsonw_array_begin(&w, NULL);
 	jsonw_uint(&w, NULL, UINT64_MAX);
 	jsonw_int(&w, NULL, INT64_MIN);
+	jsonw_uint(&w, NULL, 0);
+	jsonw_int(&w, NULL, 0);
+	jsonw_int(&w, NULL, -1);
+	jsonw_int(&w, NULL, INT64_MAX);
+	jsonw_uint(&w, NULL, 10);
 	jsonw_array_end(&w);
 	assert_int_equal(jsonw_finish(&w), 0);
-	assert_string_equal(a.data, "[\n  18446744073709551615,\n  -9223372036854775808\n]\n");
+	assert_string_equal(a.data, "[\n  18446744073709551615,\n  -9223372036854775808,\n  0,\n"
+				    "  0,\n  -1,\n  9223372036854775807,\n  10\n]\n");
+	buf_free(&a);
+}
+
+/* The indent is two spaces a level, down to the deepest level allowed. */
+static void
+test_deep_indent(void **state)
+{
+	char want[4096];
+	size_t o = 0;
+	struct buf a;
+	struct jsonw w;
+
+	(void)state;
+	buf_init(&a, 8192);
+	jsonw_init(&w, &a);
+	for (int d = 0; d < JSONW_DEPTH_MAX; d++)
+		jsonw_array_begin(&w, NULL);
+	jsonw_null(&w, NULL);
+	for (int d = 0; d < JSONW_DEPTH_MAX; d++)
+		jsonw_array_end(&w);
+	assert_int_equal(jsonw_finish(&w), 0);
+	for (int d = 0; d < JSONW_DEPTH_MAX; d++)
+		o += (size_t)snprintf(want + o, sizeof(want) - o, "%*s[\n", 2 * d, "");
+	o += (size_t)snprintf(want + o, sizeof(want) - o, "%*snull\n", 2 * JSONW_DEPTH_MAX, "");
+	for (int d = JSONW_DEPTH_MAX - 1; d >= 0; d--)
+		o += (size_t)snprintf(want + o, sizeof(want) - o, "%*s]\n", 2 * d, "");
+	/* The last "]" closes the document: its newline is jsonw_finish()'s. */
+	assert_string_equal(a.data, want);
 	buf_free(&a);
 }
 
@@ -164,6 +199,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_matches_model_print),
 		cmocka_unit_test(test_big_numbers),
+		cmocka_unit_test(test_deep_indent),
 		cmocka_unit_test(test_strings_escaped),
 		cmocka_unit_test(test_misuse_is_sticky),
 		cmocka_unit_test(test_buffer_ceiling),
