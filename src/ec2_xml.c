@@ -115,39 +115,64 @@ xp_is(const struct xp *x, xmlNodePtr n, const char *name)
 /*
  * The text of a leaf element (text and CDATA children concatenated).  An
  * element child is an error; comments and processing instructions are
- * skipped.  *ret is NULL for an empty element unless keep_empty.
+ * skipped.  *ret is NULL for an empty element unless keep_empty; otherwise
+ * the caller frees it with free().
+ *
+ * The result is allocated at its exact size: observed services keep
+ * thousands of these strings across a cycle (and in the details cache), and
+ * a string stolen from a growing buf carries up to half its size again in
+ * slack (64 bytes at least).  The usual leaf holds one text node, which is
+ * copied directly; otherwise the pieces are joined in a scratch buf that is
+ * wiped before it is freed, since STS answers pass secrets through here.
  */
 static int
 xp_text(struct xp *x, xmlNodePtr n, bool keep_empty, char **ret)
 {
+	const xmlChar *only = NULL;
+	size_t pieces = 0;
 	struct buf b;
+	char *s;
 	int r = 0;
 
-	buf_init(&b, EC2_XML_MAX_STRING);
-	for (xmlNodePtr c = n->children; c != NULL && r == 0; c = c->next) {
+	for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL)
-				r = buf_puts(&b, (const char *)c->content);
+			if (c->content != NULL && c->content[0] != '\0') {
+				only = c->content;
+				pieces++;
+			}
 		} else if (c->type == XML_ELEMENT_NODE || c->type == XML_ENTITY_REF_NODE) {
-			buf_free(&b);
 			return err_set(x->e, -EBADMSG, "XML: <%s> must hold text only", n->name);
 		}
 	}
-	if (r < 0) {
-		buf_free(&b);
-		if (r == -E2BIG)
-			return err_set(x->e, r, "XML: <%s> is longer than %u bytes", n->name,
-				       EC2_XML_MAX_STRING);
-		return err_set(x->e, r, "XML: out of memory");
-	}
-	if (b.len == 0 && !keep_empty) {
-		buf_free(&b);
-		*ret = NULL;
+	if (pieces == 0) {
+		*ret = keep_empty ? strdup("") : NULL;
+		if (keep_empty && *ret == NULL)
+			return err_set(x->e, -ENOMEM, "XML: out of memory");
 		return 0;
 	}
-	*ret = buf_steal(&b);
-	if (*ret == NULL)
+	if (pieces == 1) {
+		if (strlen((const char *)only) > EC2_XML_MAX_STRING)
+			return err_set(x->e, -E2BIG, "XML: <%s> is longer than %u bytes", n->name,
+				       EC2_XML_MAX_STRING);
+		if ((*ret = strdup((const char *)only)) == NULL)
+			return err_set(x->e, -ENOMEM, "XML: out of memory");
+		return 0;
+	}
+	buf_init(&b, EC2_XML_MAX_STRING);
+	for (xmlNodePtr c = n->children; c != NULL && r == 0; c = c->next)
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content != NULL)
+			r = buf_puts(&b, (const char *)c->content);
+	s = r == 0 ? strndup(b.data, b.len) : NULL;
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.cap);
+	buf_free(&b);
+	if (r == -E2BIG)
+		return err_set(x->e, r, "XML: <%s> is longer than %u bytes", n->name,
+			       EC2_XML_MAX_STRING);
+	if (s == NULL)
 		return err_set(x->e, -ENOMEM, "XML: out of memory");
+	*ret = s;
 	return 0;
 }
 

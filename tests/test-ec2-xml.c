@@ -678,6 +678,33 @@ test_long_strings_and_lists(void **state)
 		buf_puts(&b, "</requestId></DescribeVpcEndpointServiceConfigurationsResponse>"), 0);
 	expect_fail(b.data, b.len, -E2BIG, "longer than");
 
+	/*
+	 * The cap holds for text split into pieces (the joined path) and a
+	 * string of exactly the cap in one piece (the direct copy) passes.
+	 */
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "<DescribeVpcEndpointServiceConfigurationsResponse>"
+				      "<requestId><![CDATA[y]]>"),
+			 0);
+	for (unsigned i = 0; i < EC2_XML_MAX_STRING; i++)
+		assert_int_equal(buf_append(&b, "x", 1), 0);
+	assert_int_equal(
+		buf_puts(&b, "</requestId></DescribeVpcEndpointServiceConfigurationsResponse>"), 0);
+	expect_fail(b.data, b.len, -E2BIG, "longer than");
+
+	buf_reset(&b);
+	assert_int_equal(buf_puts(&b, "<DescribeVpcEndpointServiceConfigurationsResponse>"
+				      "<requestId>"),
+			 0);
+	for (unsigned i = 0; i < EC2_XML_MAX_STRING; i++)
+		assert_int_equal(buf_append(&b, "x", 1), 0);
+	assert_int_equal(
+		buf_puts(&b, "</requestId></DescribeVpcEndpointServiceConfigurationsResponse>"), 0);
+	err_clear(&e);
+	assert_int_equal(ec2_xml_service_page(b.data, b.len, &p, &e), 0);
+	assert_int_equal(strlen(p.request_id), EC2_XML_MAX_STRING);
+	ec2_service_page_free(&p);
+
 	buf_reset(&b);
 	assert_int_equal(buf_puts(&b, "<DescribeVpcEndpointServiceConfigurationsResponse>"
 				      "<serviceConfigurationSet>"),
