@@ -24,8 +24,7 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
-/* Make room for `extra` more bytes plus the NUL. */
-static int
+int
 buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need, cap;

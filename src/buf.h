@@ -24,6 +24,13 @@ struct buf {
 /* Start empty with a ceiling of `max` bytes.  Allocates nothing. */
 void buf_init(struct buf *b, size_t max);
 
+/*
+ * Make room for `extra` more bytes (plus the NUL) now, so appends within it
+ * never move the data: a buffer that will hold a secret is sized once, since
+ * realloc() would leave unwiped copies behind.  Errors as buf_append.
+ */
+int buf_reserve(struct buf *b, size_t extra);
+
 /* Append n bytes.  -E2BIG past the ceiling, -ENOMEM; the buffer is unchanged on error. */
 int buf_append(struct buf *b, const void *p, size_t n);
 

@@ -1,18 +1,15 @@
 /*
- * ec2_xml: libxml2 answers → ec2_types.h structs.  See ec2_xml.h.
+ * ec2_xml: EC2 and STS answers → ec2_types.h structs.  See ec2_xml.h.
  *
  * The answers are small trees of `<name>text</name>`, nested structures and
  * `<xSet><item>…</item></xSet>` lists, whose element order EC2 does not keep
  * stable.  Rather than one hand-written walker per answer, each struct is
  * described by a table (`struct xp_shape`: element name → kind + offset in
- * the C struct) and one generic walker fills any struct from its table.
- * That keeps the rules — match by local name within the parent, refuse
- * duplicates, `<x/>` equals absent, strict booleans, bounded strings and
- * lists — in one place, where the fuzzer exercises all of them at once.
- *
- * Hardening happens before libxml2 builds anything: size cap, no DTD or
- * entity declaration anywhere in the bytes, XML_PARSE_NONET, no entity
- * substitution, libxml2's error printing off (this module does no I/O).
+ * the C struct) and one generic streaming reader (xp.c) fills any struct
+ * from its table.  That keeps the rules — match by local name within the
+ * parent, refuse duplicates, `<x/>` equals absent, strict booleans, bounded
+ * strings and lists — in one place, where the fuzzer exercises all of them
+ * at once.  This file holds the tables, the destructors and the entry points.
  */
 #include "config.h"
 
@@ -21,58 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <openssl/crypto.h>
 
-#include "buf.h"
 #include "ec2_xml.h"
-#include "rfc3339.h"
-
-/* ---- shapes ------------------------------------------------------------- */
-
-enum xp_kind {
-	XP_STR,        /* text → char * (NULL when empty) */
-	XP_STR_EMPTY,  /* text → char * ("" when empty: tag values) */
-	XP_BOOL,       /* true|false → enum ec2_bool */
-	XP_TIME,       /* ISO-8601 → time_t at off, bool "has" at aux */
-	XP_STRV,       /* <x><item>text</item>…</x> → struct strv */
-	XP_STRV_INNER, /* <x><item><inner>text</inner></item>…</x> → struct strv */
-	XP_STRUCT,     /* nested element → struct at off, described by sub */
-	XP_LIST,       /* <x><item>…</item>…</x> → array at off, count (size_t) at aux */
-};
-
-struct xp_shape;
-
-struct xp_field {
-	const char *name;
-	enum xp_kind kind;
-	size_t off;
-	size_t aux;
-	const struct xp_shape *sub;
-	const char *inner;
-};
-
-struct xp_shape {
-	const char *what; /* for messages: "service configuration" */
-	const struct xp_field *fields;
-	size_t n_fields;
-	size_t size;                            /* sizeof the struct (list elements) */
-	void (*free_fn)(void *);                /* frees the inside of one element */
-	int (*check)(void *obj, struct err *e); /* after parsing one element; may be NULL */
-};
+#include "secret.h"
+#include "xp.h"
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Parse state of one document. */
-struct xp {
-	xmlDocPtr doc;
-	const xmlChar *ns; /* namespace href of the root, or NULL */
-	struct err *e;
-};
-
-/* ---- small helpers ------------------------------------------------------ */
 
 static void
 xp_str_free(char **s)
@@ -84,447 +36,48 @@ xp_str_free(char **s)
 static void
 xp_secret_free(char **s)
 {
-	if (*s != NULL) {
-		OPENSSL_cleanse(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
-static bool
-xp_ns_ok(const struct xp *x, xmlNodePtr n)
-{
-	if (n->ns == NULL || n->ns->href == NULL)
-		return x->ns == NULL;
-	return x->ns != NULL && xmlStrEqual(n->ns->href, x->ns);
-}
-
-/* An element child that belongs to the document's vocabulary. */
-static bool
-xp_element(const struct xp *x, xmlNodePtr n)
-{
-	return n->type == XML_ELEMENT_NODE && xp_ns_ok(x, n);
-}
-
-static bool
-xp_is(const struct xp *x, xmlNodePtr n, const char *name)
-{
-	return xp_element(x, n) && strcmp((const char *)n->name, name) == 0;
+	secret_free(*s);
+	*s = NULL;
 }
 
 /*
- * The text of a leaf element (text and CDATA children concatenated).  An
- * element child is an error; comments and processing instructions are
- * skipped.  *ret is NULL for an empty element unless keep_empty; otherwise
- * the caller frees it with free().
- *
- * The result is allocated at its exact size: observed services keep
- * thousands of these strings across a cycle (and in the details cache), and
- * a string stolen from a growing buf carries up to half its size again in
- * slack (64 bytes at least).  The usual leaf holds one text node, which is
- * copied directly; otherwise the pieces are joined in a scratch buf that is
- * wiped before it is freed, since STS answers pass secrets through here.
- */
-static int
-xp_text(struct xp *x, xmlNodePtr n, bool keep_empty, char **ret)
-{
-	const xmlChar *only = NULL;
-	size_t pieces = 0;
-	struct buf b;
-	char *s;
-	int r = 0;
-
-	for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL && c->content[0] != '\0') {
-				only = c->content;
-				pieces++;
-			}
-		} else if (c->type == XML_ELEMENT_NODE || c->type == XML_ENTITY_REF_NODE) {
-			return err_set(x->e, -EBADMSG, "XML: <%s> must hold text only", n->name);
-		}
-	}
-	if (pieces == 0) {
-		*ret = keep_empty ? strdup("") : NULL;
-		if (keep_empty && *ret == NULL)
-			return err_set(x->e, -ENOMEM, "XML: out of memory");
-		return 0;
-	}
-	if (pieces == 1) {
-		if (strlen((const char *)only) > EC2_XML_MAX_STRING)
-			return err_set(x->e, -E2BIG, "XML: <%s> is longer than %u bytes", n->name,
-				       EC2_XML_MAX_STRING);
-		if ((*ret = strdup((const char *)only)) == NULL)
-			return err_set(x->e, -ENOMEM, "XML: out of memory");
-		return 0;
-	}
-	buf_init(&b, EC2_XML_MAX_STRING);
-	for (xmlNodePtr c = n->children; c != NULL && r == 0; c = c->next)
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-		    c->content != NULL)
-			r = buf_puts(&b, (const char *)c->content);
-	s = r == 0 ? strndup(b.data, b.len) : NULL;
-	if (b.data != NULL)
-		OPENSSL_cleanse(b.data, b.cap);
-	buf_free(&b);
-	if (r == -E2BIG)
-		return err_set(x->e, r, "XML: <%s> is longer than %u bytes", n->name,
-			       EC2_XML_MAX_STRING);
-	if (s == NULL)
-		return err_set(x->e, -ENOMEM, "XML: out of memory");
-	*ret = s;
-	return 0;
-}
-
-/* Number of `item` children, bounded. */
-static int
-xp_count_items(struct xp *x, xmlNodePtr n, size_t *ret)
-{
-	size_t k = 0;
-
-	for (xmlNodePtr c = n->children; c != NULL; c = c->next)
-		if (xp_is(x, c, "item") && ++k > EC2_XML_MAX_ITEMS)
-			return err_set(x->e, -E2BIG, "XML: <%s> has more than %u items", n->name,
-				       EC2_XML_MAX_ITEMS);
-	*ret = k;
-	return 0;
-}
-
-/* ---- timestamps --------------------------------------------------------- */
-
-/* ---- the generic walker ------------------------------------------------- */
-
-static int xp_struct(struct xp *x, xmlNodePtr n, const struct xp_shape *sh, void *obj);
-
-static int
-xp_strv(struct xp *x, xmlNodePtr n, const char *inner, struct strv *sv)
-{
-	size_t k;
-	int r = xp_count_items(x, n, &k);
-
-	for (xmlNodePtr c = n->children; r == 0 && c != NULL; c = c->next) {
-		xmlNodePtr leaf = c;
-		char *s = NULL;
-
-		if (!xp_is(x, c, "item"))
-			continue;
-		if (inner != NULL) {
-			leaf = NULL;
-			for (xmlNodePtr g = c->children; g != NULL; g = g->next) {
-				if (!xp_is(x, g, inner))
-					continue;
-				if (leaf != NULL)
-					return err_set(x->e, -EBADMSG,
-						       "XML: duplicate <%s> in <%s><item>", inner,
-						       n->name);
-				leaf = g;
-			}
-			if (leaf == NULL)
-				continue;
-		}
-		r = xp_text(x, leaf, false, &s);
-		if (r == 0 && s != NULL && strv_push_take(sv, s) < 0)
-			r = err_set(x->e, -ENOMEM, "XML: out of memory");
-	}
-	return r;
-}
-
-static int
-xp_list(struct xp *x, xmlNodePtr n, const struct xp_field *f, void *obj)
-{
-	const struct xp_shape *sh = f->sub;
-	void **arr = (void **)((char *)obj + f->off);
-	size_t *count = (size_t *)((char *)obj + f->aux);
-	size_t k = 0, i = 0;
-	char *v;
-	int r;
-
-	r = xp_count_items(x, n, &k);
-	if (r < 0 || k == 0)
-		return r;
-	v = calloc(k, sh->size);
-	if (v == NULL)
-		return err_set(x->e, -ENOMEM, "XML: out of memory");
-	for (xmlNodePtr c = n->children; r == 0 && c != NULL; c = c->next) {
-		if (!xp_is(x, c, "item"))
-			continue;
-		r = xp_struct(x, c, sh, v + i * sh->size);
-		i++;
-	}
-	if (r < 0) {
-		for (size_t j = 0; j < i; j++)
-			sh->free_fn(v + j * sh->size);
-		free(v);
-		return r;
-	}
-	*arr = v;
-	*count = k;
-	return 0;
-}
-
-static int
-xp_field(struct xp *x, xmlNodePtr n, const struct xp_field *f, void *obj)
-{
-	char *p = (char *)obj + f->off;
-	char *s = NULL;
-	int r;
-
-	switch (f->kind) {
-	case XP_STR:
-	case XP_STR_EMPTY:
-		return xp_text(x, n, f->kind == XP_STR_EMPTY, (char **)p);
-	case XP_BOOL:
-		r = xp_text(x, n, false, &s);
-		if (r < 0)
-			return r;
-		if (s == NULL) {
-			*(enum ec2_bool *)p = EC2_BOOL_UNSET;
-		} else if (strcmp(s, "true") == 0) {
-			*(enum ec2_bool *)p = EC2_BOOL_TRUE;
-		} else if (strcmp(s, "false") == 0) {
-			*(enum ec2_bool *)p = EC2_BOOL_FALSE;
-		} else {
-			r = err_set(x->e, -EBADMSG, "XML: <%s> is not true/false: '%.32s'", f->name,
-				    s);
-		}
-		free(s);
-		return r;
-	case XP_TIME:
-		r = xp_text(x, n, false, &s);
-		if (r < 0 || s == NULL)
-			return r;
-		if (rfc3339_parse(s, (time_t *)p) < 0)
-			r = err_set(x->e, -EBADMSG,
-				    "XML: <%s> is not an ISO-8601 UTC time: '%.40s'", f->name, s);
-		else
-			*(bool *)((char *)obj + f->aux) = true;
-		free(s);
-		return r;
-	case XP_STRV:
-		return xp_strv(x, n, NULL, (struct strv *)p);
-	case XP_STRV_INNER:
-		return xp_strv(x, n, f->inner, (struct strv *)p);
-	case XP_STRUCT:
-		return xp_struct(x, n, f->sub, p);
-	case XP_LIST:
-		return xp_list(x, n, f, obj);
-	}
-	return err_set(x->e, -EINVAL, "XML: internal error");
-}
-
-/*
- * Fill obj from the children of n according to sh.  On failure the fields
- * already filled are left for the caller's free function (the caller frees
- * the whole struct), which is why every struct starts zeroed.
- */
-static int
-xp_struct(struct xp *x, xmlNodePtr n, const struct xp_shape *sh, void *obj)
-{
-	bool seen[32] = {false};
-	int r = 0;
-
-	for (xmlNodePtr c = n->children; r == 0 && c != NULL; c = c->next) {
-		if (!xp_element(x, c))
-			continue;
-		for (size_t i = 0; i < sh->n_fields; i++) {
-			if (strcmp((const char *)c->name, sh->fields[i].name) != 0)
-				continue;
-			if (seen[i])
-				return err_set(x->e, -EBADMSG, "XML: duplicate <%s> in <%s>",
-					       sh->fields[i].name, n->name);
-			seen[i] = true;
-			r = xp_field(x, c, &sh->fields[i], obj);
-			break;
-		}
-	}
-	if (r == 0 && sh->check != NULL)
-		r = sh->check(obj, x->e);
-	return r;
-}
-
-/* ---- documents ---------------------------------------------------------- */
-
-static bool
-xp_known_ns(const xmlChar *href)
-{
-	return href == NULL ||
-	       strncmp((const char *)href, "http://ec2.amazonaws.com/doc/", 29) == 0 ||
-	       strncmp((const char *)href, "https://sts.amazonaws.com/doc/", 30) == 0;
-}
-
-static bool
-xp_mem_contains(const char *p, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-
-	for (size_t i = 0; i + k <= n; i++)
-		if (p[i] == needle[0] && memcmp(p + i, needle, k) == 0)
-			return true;
-	return false;
-}
-
-/* libxml2's generic error handler, replaced: see xp_open(). */
-static void __attribute__((format(printf, 2, 3))) xp_silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-/*
- * Parse `body` into x->doc and return its root element.  Refuses, before
- * libxml2 sees them, empty and oversized bodies and anything declaring a
- * DTD or entities.
- */
-static int
-xp_open(struct xp *x, const char *body, size_t len, xmlNodePtr *root, struct err *e)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlNodePtr n;
-
-	x->doc = NULL;
-	x->ns = NULL;
-	x->e = e;
-	if (body == NULL || len == 0)
-		return err_set(e, -EBADMSG, "XML: empty body");
-	if (len > EC2_XML_MAX_BODY)
-		return err_set(e, -E2BIG, "XML: body of %zu bytes exceeds the %u-byte limit", len,
-			       EC2_XML_MAX_BODY);
-	if (xp_mem_contains(body, len, "<!DOCTYPE") || xp_mem_contains(body, len, "<!ENTITY"))
-		return err_set(e, -EBADMSG, "XML: document type declarations are not accepted");
-	/*
-	 * XML allows no NUL character, but libxml2 takes a NUL byte for the end
-	 * of its input: a whole document, a NUL and anything after it would
-	 * parse as the document alone.
-	 */
-	if (memchr(body, '\0', len) != NULL)
-		return err_set(e, -EBADMSG, "XML: body holds a NUL byte");
-
-	/*
-	 * XML_PARSE_NOERROR silences the parser, but libxml2 2.9 still prints
-	 * encoding-conversion failures ("encoding error : input conversion
-	 * failed ...", for a body declaring a charset its bytes do not match)
-	 * through its generic handler, straight to stderr, which is the
-	 * daemon's journal.  Every error we need is read from the context.
-	 */
-	xmlSetGenericErrorFunc(NULL, xp_silent);
-	/*
-	 * XML_PARSE_COMPACT keeps short text (IDs, states, `true`) inside its
-	 * node instead of a separate allocation: a page of 1,000 services is
-	 * tens of thousands of such nodes, held until the walk ends.
-	 */
-	ctxt = xmlNewParserCtxt();
-	if (ctxt == NULL)
-		return err_set(e, -ENOMEM, "XML: out of memory");
-	x->doc = xmlCtxtReadMemory(ctxt, body, (int)len, NULL, NULL,
-				   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-					   XML_PARSE_NOCDATA | XML_PARSE_COMPACT);
-	if (x->doc == NULL || !ctxt->wellFormed) {
-		const xmlError *xe = xmlCtxtGetLastError(ctxt);
-		char msg[160] = "malformed document";
-
-		if (xe != NULL && xe->message != NULL) {
-			size_t k;
-
-			snprintf(msg, sizeof(msg), "%s", xe->message);
-			k = strlen(msg);
-			while (k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
-				msg[--k] = '\0';
-		}
-		err_set(e, -EBADMSG, "XML: line %d: %s", xe ? xe->line : 0, msg);
-		xmlFreeDoc(x->doc);
-		x->doc = NULL;
-		xmlFreeParserCtxt(ctxt);
-		return -EBADMSG;
-	}
-	xmlFreeParserCtxt(ctxt);
-	if (x->doc->intSubset != NULL || x->doc->extSubset != NULL) {
-		xmlFreeDoc(x->doc);
-		x->doc = NULL;
-		return err_set(e, -EBADMSG, "XML: document type declarations are not accepted");
-	}
-	n = xmlDocGetRootElement(x->doc);
-	if (n == NULL) {
-		xmlFreeDoc(x->doc);
-		x->doc = NULL;
-		return err_set(e, -EBADMSG, "XML: no root element");
-	}
-	if (n->ns != NULL && !xp_known_ns(n->ns->href)) {
-		err_set(e, -EBADMSG, "XML: unexpected namespace '%.80s' on <%.64s>", n->ns->href,
-			n->name);
-		xmlFreeDoc(x->doc);
-		x->doc = NULL;
-		return -EBADMSG;
-	}
-	x->ns = n->ns ? n->ns->href : NULL;
-	*root = n;
-	return 0;
-}
-
-/* Wipe every text node (for answers carrying secrets), then free the tree. */
-static void
-xp_wipe(xmlDocPtr doc, xmlNodePtr n)
-{
-	for (; n != NULL; n = n->next) {
-		if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
-		    n->content != NULL && !(doc->dict && xmlDictOwns(doc->dict, n->content)))
-			OPENSSL_cleanse(n->content, (size_t)xmlStrlen(n->content));
-		if (n->children != NULL && n->type == XML_ELEMENT_NODE)
-			xp_wipe(doc, n->children);
-	}
-}
-
-static void
-xp_close(struct xp *x, bool secret)
-{
-	if (x->doc == NULL)
-		return;
-	if (secret)
-		xp_wipe(x->doc, x->doc->children);
-	xmlFreeDoc(x->doc);
-	x->doc = NULL;
-}
-
-/*
- * Parse a whole answer whose root must be `root_name` into obj (zeroed,
- * sizeof sh->size), using sh for the root's children.
+ * Parse a whole answer whose root must be `root_name` into out (sizeof
+ * sh->size), using sh for the root's children; out is filled only on
+ * success.
  */
 static int
 xp_parse(const char *body, size_t len, const char *root_name, const struct xp_shape *sh, void *out,
 	 bool secret, struct err *e)
 {
-	struct xp x;
-	xmlNodePtr root;
+	const struct xp_root root = {root_name, sh};
+	char seen[72] = "";
+	size_t which;
 	void *obj;
 	int r;
 
 	obj = calloc(1, sh->size);
 	if (obj == NULL)
 		return err_set(e, -ENOMEM, "XML: out of memory");
-	r = xp_open(&x, body, len, &root, e);
-	if (r < 0) {
-		free(obj);
-		return r;
-	}
-	if (strcmp((const char *)root->name, root_name) != 0) {
-		if (strcmp((const char *)root->name, "Response") == 0 ||
-		    strcmp((const char *)root->name, "ErrorResponse") == 0 ||
-		    strcmp((const char *)root->name, "Error") == 0)
-			r = err_set(e, -EBADMSG,
-				    "XML: expected <%s>, got an error document <%.64s>", root_name,
-				    root->name);
+	r = xp_read(body, len, &root, 1, obj, secret, &which, seen, sizeof(seen), e);
+	if (r == -ENOMSG) {
+		if (strcmp(seen, "Response") == 0 || strcmp(seen, "ErrorResponse") == 0 ||
+		    strcmp(seen, "Error") == 0)
+			r = err_set(e, -EBADMSG, "XML: expected <%s>, got an error document <%s>",
+				    root_name, seen);
 		else
-			r = err_set(e, -EBADMSG, "XML: expected root <%s>, got <%.64s>", root_name,
-				    root->name);
-	} else {
-		r = xp_struct(&x, root, sh, obj);
+			r = err_set(e, -EBADMSG, "XML: expected root <%s>, got <%s>", root_name,
+				    seen);
 	}
-	xp_close(&x, secret);
 	if (r < 0) {
 		sh->free_fn(obj);
+		if (secret)
+			OPENSSL_cleanse(obj, sh->size);
 		free(obj);
 		return r;
 	}
 	memcpy(out, obj, sh->size);
+	if (secret)
+		OPENSSL_cleanse(obj, sh->size);
 	free(obj);
 	return 0;
 }
@@ -774,7 +327,6 @@ XP_FREE_ADAPTER(xp_free_notification_page, struct ec2_notification_page, ec2_not
 XP_FREE_ADAPTER(xp_free_create_notification, struct ec2_create_notification_result,
 		ec2_create_notification_result_free)
 XP_FREE_ADAPTER(xp_free_result, struct ec2_result, ec2_result_free)
-XP_FREE_ADAPTER(xp_free_error, struct ec2_error, ec2_error_free)
 XP_FREE_ADAPTER(xp_free_sts, struct sts_credentials, sts_credentials_free)
 
 static void
@@ -829,37 +381,38 @@ xp_check_tag(void *obj, struct err *e)
 
 /* ---- shape tables ------------------------------------------------------- */
 
-#define F_STR(n, T, m)                                   \
-	{                                                \
-		n, XP_STR, offsetof(T, m), 0, NULL, NULL \
-	}
-#define F_STRE(n, T, m)                                        \
-	{                                                      \
-		n, XP_STR_EMPTY, offsetof(T, m), 0, NULL, NULL \
-	}
-#define F_BOOL(n, T, m)                                   \
-	{                                                 \
-		n, XP_BOOL, offsetof(T, m), 0, NULL, NULL \
-	}
-#define F_TIME(n, T, m, has)                                             \
-	{                                                                \
-		n, XP_TIME, offsetof(T, m), offsetof(T, has), NULL, NULL \
-	}
-#define F_STRV(n, T, m)                                   \
-	{                                                 \
-		n, XP_STRV, offsetof(T, m), 0, NULL, NULL \
-	}
-#define F_STRVI(n, T, m, inner)                                  \
+#define F_STR(n, T, m)                                           \
 	{                                                        \
-		n, XP_STRV_INNER, offsetof(T, m), 0, NULL, inner \
+		.name = n, .kind = XP_STR, .off = offsetof(T, m) \
 	}
-#define F_STRUCT(n, T, m, sh)                              \
-	{                                                  \
-		n, XP_STRUCT, offsetof(T, m), 0, &sh, NULL \
+#define F_STRE(n, T, m)                                                \
+	{                                                              \
+		.name = n, .kind = XP_STR_EMPTY, .off = offsetof(T, m) \
 	}
-#define F_LIST(n, T, m, cnt, sh)                                        \
-	{                                                               \
-		n, XP_LIST, offsetof(T, m), offsetof(T, cnt), &sh, NULL \
+#define F_BOOL(n, T, m)                                           \
+	{                                                         \
+		.name = n, .kind = XP_BOOL, .off = offsetof(T, m) \
+	}
+#define F_TIME(n, T, m, has)                                                               \
+	{                                                                                  \
+		.name = n, .kind = XP_TIME, .off = offsetof(T, m), .aux = offsetof(T, has) \
+	}
+#define F_STRV(n, T, m)                                           \
+	{                                                         \
+		.name = n, .kind = XP_STRV, .off = offsetof(T, m) \
+	}
+#define F_STRVI(n, T, m, in)                                                         \
+	{                                                                            \
+		.name = n, .kind = XP_STRV_INNER, .off = offsetof(T, m), .inner = in \
+	}
+#define F_STRUCT(n, T, m, sh)                                                   \
+	{                                                                       \
+		.name = n, .kind = XP_STRUCT, .off = offsetof(T, m), .sub = &sh \
+	}
+#define F_LIST(n, T, m, cnt, sh)                                                            \
+	{                                                                                   \
+		.name = n, .kind = XP_LIST, .off = offsetof(T, m), .aux = offsetof(T, cnt), \
+		.sub = &sh                                                                  \
 	}
 #define SHAPE(what, fields, T, freefn, check)                           \
 	{                                                               \
@@ -1055,7 +608,7 @@ static const struct xp_shape unsuccessful_error_shape =
 	      xp_free_nothing, NULL);
 static const struct xp_field unsuccessful_fields[] = {
 	F_STR("resourceId", struct ec2_unsuccessful, resource_id),
-	{"error", XP_STRUCT, 0, 0, &unsuccessful_error_shape, NULL},
+	{.name = "error", .kind = XP_STRUCT, .sub = &unsuccessful_error_shape},
 };
 static const struct xp_shape unsuccessful_shape =
 	SHAPE("unsuccessful item", unsuccessful_fields, struct ec2_unsuccessful,
@@ -1069,23 +622,74 @@ static const struct xp_field result_fields[] = {
 static const struct xp_shape result_shape =
 	SHAPE("result", result_fields, struct ec2_result, xp_free_result, NULL);
 
-/* Errors: EC2 Response/Errors/Error + RequestID; STS ErrorResponse/Error + RequestId. */
+/*
+ * Errors.  EC2: Response/Errors/Error, with RequestID beside Errors; STS:
+ * ErrorResponse/Error, with RequestId beside Error; or a bare <Error> root.
+ * The first <Error> counts, and the request id beside it beats one inside.
+ * Every shape below fills the same struct error_doc (offset 0 all the way
+ * down), so the error shape's check can note that an <Error> was there.
+ */
+struct error_doc {
+	struct ec2_error err;
+	char *outer_id;
+	bool has_error;
+};
+
+static int
+xp_check_error(void *obj, struct err *e)
+{
+	(void)e;
+	((struct error_doc *)obj)->has_error = true;
+	return 0;
+}
+
+static void
+xp_free_error_doc(void *p)
+{
+	struct error_doc *d = p;
+
+	ec2_error_free(&d->err);
+	xp_str_free(&d->outer_id);
+}
+
+#define ED struct error_doc
 static const struct xp_field error_fields[] = {
-	F_STR("Code", struct ec2_error, code), F_STR("Message", struct ec2_error, message),
-	F_STR("Type", struct ec2_error, type),
-	F_STR("RequestId", struct ec2_error, request_id), /* bare <Error> root */
+	F_STR("Code", ED, err.code), F_STR("Message", ED, err.message), F_STR("Type", ED, err.type),
+	F_STR("RequestId", ED, err.request_id), /* bare <Error> root */
 };
 static const struct xp_shape error_shape =
-	SHAPE("error", error_fields, struct ec2_error, xp_free_error, NULL);
+	SHAPE("error", error_fields, ED, xp_free_error_doc, xp_check_error);
+
+#define F_FIRST_ERROR(n, sh)                                                        \
+	{                                                                           \
+		.name = n, .kind = XP_STRUCT, .sub = &sh, .repeat = XP_REPEAT_FIRST \
+	}
+#define F_OUTER_ID(n)                                                                              \
+	{                                                                                          \
+		.name = n, .kind = XP_STR, .off = offsetof(ED, outer_id), .repeat = XP_REPEAT_LAST \
+	}
+static const struct xp_field errors_fields[] = {F_FIRST_ERROR("Error", error_shape)};
+static const struct xp_shape errors_shape =
+	SHAPE("errors", errors_fields, ED, xp_free_error_doc, NULL);
+static const struct xp_field ec2_error_doc_fields[] = {
+	F_FIRST_ERROR("Errors", errors_shape), F_OUTER_ID("RequestID"), F_OUTER_ID("RequestId")};
+static const struct xp_shape ec2_error_doc_shape =
+	SHAPE("EC2 error", ec2_error_doc_fields, ED, xp_free_error_doc, NULL);
+static const struct xp_field sts_error_doc_fields[] = {
+	F_FIRST_ERROR("Error", error_shape), F_OUTER_ID("RequestId"), F_OUTER_ID("RequestID")};
+static const struct xp_shape sts_error_doc_shape =
+	SHAPE("STS error", sts_error_doc_fields, ED, xp_free_error_doc, NULL);
+#undef ED
 
 /* STS: <XResult> and <ResponseMetadata> are flattened into sts_credentials. */
 static const struct xp_field sts_creds_fields[] = {
 	F_STR("AccessKeyId", struct sts_credentials, access_key_id),
 	F_STR("SecretAccessKey", struct sts_credentials, secret_access_key),
 	F_STR("SessionToken", struct sts_credentials, session_token),
-	{"Expiration", XP_TIME, offsetof(struct sts_credentials, expiration),
-	 offsetof(struct sts_credentials, expiration) /* overwritten by a flag below */, NULL,
-	 NULL},
+	{.name = "Expiration",
+	 .kind = XP_TIME,
+	 .off = offsetof(struct sts_credentials, expiration),
+	 .aux = offsetof(struct sts_credentials, expiration) /* overwritten by a flag below */},
 };
 
 /* ---- public parsers ----------------------------------------------------- */
@@ -1173,60 +777,33 @@ ec2_xml_result(const char *action, const char *body, size_t len, struct ec2_resu
 int
 ec2_xml_error(const char *body, size_t len, struct ec2_error *out, struct err *e)
 {
-	struct ec2_error res;
-	struct xp x;
-	xmlNodePtr root, err_node = NULL, id_node = NULL;
+	static const struct xp_root roots[] = {
+		{"Response", &ec2_error_doc_shape},
+		{"ErrorResponse", &sts_error_doc_shape},
+		{"Error", &error_shape},
+	};
+	struct error_doc d;
+	char seen[72] = "";
+	size_t which;
 	int r;
 
-	memset(&res, 0, sizeof(res));
-	r = xp_open(&x, body, len, &root, e);
-	if (r < 0)
-		return r;
-	if (xp_is(&x, root, "Response")) {
-		/* EC2: first Errors/Error; RequestID beside Errors. */
-		for (xmlNodePtr c = root->children; c != NULL; c = c->next) {
-			if (xp_is(&x, c, "Errors") && err_node == NULL)
-				for (xmlNodePtr g = c->children; g != NULL; g = g->next)
-					if (xp_is(&x, g, "Error")) {
-						err_node = g;
-						break;
-					}
-			if (xp_is(&x, c, "RequestID") || xp_is(&x, c, "RequestId"))
-				id_node = c;
-		}
-	} else if (xp_is(&x, root, "ErrorResponse")) {
-		for (xmlNodePtr c = root->children; c != NULL; c = c->next) {
-			if (xp_is(&x, c, "Error") && err_node == NULL)
-				err_node = c;
-			if (xp_is(&x, c, "RequestId") || xp_is(&x, c, "RequestID"))
-				id_node = c;
-		}
-	} else if (xp_is(&x, root, "Error")) {
-		err_node = root;
-	} else {
-		r = err_set(e, -EBADMSG, "XML: <%.64s> is not an EC2 or STS error document",
-			    root->name);
-		goto out;
-	}
-	if (err_node == NULL) {
+	memset(&d, 0, sizeof(d));
+	r = xp_read(body, len, roots, NFIELDS(roots), &d, false, &which, seen, sizeof(seen), e);
+	if (r == -ENOMSG)
+		r = err_set(e, -EBADMSG, "XML: <%s> is not an EC2 or STS error document", seen);
+	else if (r == 0 && !d.has_error)
 		r = err_set(e, -EBADMSG, "XML: error document without <Error>");
-		goto out;
-	}
-	r = xp_struct(&x, err_node, &error_shape, &res);
-	if (r == 0 && id_node != NULL) {
-		free(res.request_id);
-		res.request_id = NULL;
-		r = xp_text(&x, id_node, false, &res.request_id);
-	}
-	if (r == 0 && res.code == NULL)
+	else if (r == 0 && d.err.code == NULL)
 		r = err_set(e, -EBADMSG, "XML: error document without <Code>");
-out:
-	xp_close(&x, false);
 	if (r < 0) {
-		ec2_error_free(&res);
+		xp_free_error_doc(&d);
 		return r;
 	}
-	*out = res;
+	if (d.outer_id != NULL) {
+		free(d.err.request_id);
+		d.err.request_id = d.outer_id;
+	}
+	*out = d.err;
 	return 0;
 }
 
@@ -1255,8 +832,8 @@ ec2_xml_sts_credentials(const char *action, const char *body, size_t len,
 					    NFIELDS(meta_fields), sizeof(struct sts_wrap),
 					    xp_free_nothing,      NULL};
 	const struct xp_field result_sts_fields[] = {
-		{"Credentials", XP_STRUCT, 0, 0, &creds_shape, NULL},
-		{"AssumedRoleUser", XP_STRUCT, 0, 0, &user_shape, NULL},
+		{.name = "Credentials", .kind = XP_STRUCT, .sub = &creds_shape},
+		{.name = "AssumedRoleUser", .kind = XP_STRUCT, .sub = &user_shape},
 	};
 	const struct xp_shape result_sts_shape = {"STS result",
 						  result_sts_fields,
@@ -1279,8 +856,10 @@ ec2_xml_sts_credentials(const char *action, const char *body, size_t len,
 	for (size_t i = 0; i < NFIELDS(creds_fields); i++)
 		if (creds_fields[i].kind == XP_TIME)
 			creds_fields[i].aux = offsetof(struct sts_wrap, has_expiration);
-	root_fields[0] = (struct xp_field){result, XP_STRUCT, 0, 0, &result_sts_shape, NULL};
-	root_fields[1] = (struct xp_field){"ResponseMetadata", XP_STRUCT, 0, 0, &meta_shape, NULL};
+	root_fields[0] =
+		(struct xp_field){.name = result, .kind = XP_STRUCT, .sub = &result_sts_shape};
+	root_fields[1] = (struct xp_field){
+		.name = "ResponseMetadata", .kind = XP_STRUCT, .sub = &meta_shape};
 	root_shape = (struct xp_shape){"STS answer", root_fields, 2, sizeof(struct sts_wrap),
 				       xp_free_sts,  NULL};
 

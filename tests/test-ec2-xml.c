@@ -641,6 +641,61 @@ test_hostile(void **state)
 	free(big);
 }
 
+/*
+ * The reader streams: a broken rule found early still yields to a document
+ * that is not well-formed later on; skipped subtrees may nest deeper than
+ * any shape and hold elements named like fields, which fill nothing; the
+ * error document's first <Error> counts, and the request id beside it beats
+ * the one inside it.
+ */
+static void
+test_streaming_rules(void **state)
+{
+	static const char dup_then_truncated[] =
+		"<DescribeVpcEndpointServiceConfigurationsResponse><serviceConfigurationSet><item>"
+		"<serviceId>a</serviceId><serviceId>b</serviceId></item>";
+	static const char wrong_root_truncated[] = "<DescribeInstancesResponse><a>";
+	static const char two_errors[] =
+		"<Response><Errors><Error><Code>First</Code><RequestId>inner</RequestId></Error>"
+		"<Error><Code>Second</Code></Error></Errors><RequestID>outer-1</RequestID>"
+		"<RequestID>outer-2</RequestID></Response>";
+	static const char no_error[] = "<Response><Errors/><RequestID>r</RequestID></Response>";
+	struct ec2_service_page p;
+	struct ec2_error er;
+	struct buf b;
+	struct err e;
+
+	(void)state;
+	expect_fail(dup_then_truncated, strlen(dup_then_truncated), -EBADMSG, "XML: line");
+	expect_fail(wrong_root_truncated, strlen(wrong_root_truncated), -EBADMSG, "XML: line");
+
+	buf_init(&b, 1u << 20);
+	assert_int_equal(buf_puts(&b, "<DescribeVpcEndpointServiceConfigurationsResponse>"
+				      "<serviceConfigurationSet><item><serviceId>s-1</serviceId>"),
+			 0);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(buf_puts(&b, "<unknown><serviceId>x</serviceId>"), 0);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(buf_puts(&b, "</unknown>"), 0);
+	assert_int_equal(buf_puts(&b, "</item></serviceConfigurationSet>"
+				      "</DescribeVpcEndpointServiceConfigurationsResponse>"),
+			 0);
+	err_clear(&e);
+	assert_int_equal(ec2_xml_service_page(b.data, b.len, &p, &e), 0);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.v[0].service_id, "s-1");
+	ec2_service_page_free(&p);
+	buf_free(&b);
+
+	err_clear(&e);
+	assert_int_equal(ec2_xml_error(two_errors, strlen(two_errors), &er, &e), 0);
+	assert_string_equal(er.code, "First");
+	assert_string_equal(er.request_id, "outer-2");
+	ec2_error_free(&er);
+	assert_int_equal(ec2_xml_error(no_error, strlen(no_error), &er, &e), -EBADMSG);
+	assert_non_null(strstr(e.msg, "without <Error>"));
+}
+
 static void
 test_foreign_namespace_children_ignored(void **state)
 {
@@ -794,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_sts_credentials),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_foreign_namespace_children_ignored),
+		cmocka_unit_test(test_streaming_rules),
 		cmocka_unit_test(test_long_strings_and_lists),
 		cmocka_unit_test(test_huge_timestamp_in_document),
 		cmocka_unit_test(test_encoding_errors_are_silent),
