@@ -20,8 +20,9 @@
  * frees it with the matching *_free); on failure `out` is untouched and `e`
  * says what was wrong — never with the content of a secret.  The input
  * buffer stays the caller's: for STS answers it holds secrets, so the caller
- * wipes it.  libxml2's own copies of text nodes are wiped before the tree is
- * freed for STS answers.
+ * wipes it.  For STS answers the parser's own copies (its scratch text and
+ * libxml2's input buffer) are wiped before they are freed.  Answers are read
+ * as a stream (xp.h): no document tree is built.
  *
  * Errors: -EBADMSG for malformed or unexpected XML, -E2BIG past a ceiling,
  * -ENOMEM.  Pure (no I/O, clock or logging; libxml2's error printing is off)
