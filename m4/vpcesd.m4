@@ -1,3 +1,4 @@
+dnl SPDX-License-Identifier: ISC
 dnl VPCESD_ADD_CFLAGS(VAR, FLAGS)
 dnl Append to VAR each flag of FLAGS that the C compiler accepts without a
 dnl warning, so one list serves gcc and clang of different ages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * apply: run a plan through ec2.h, chain by chain.  See apply.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * apply: carry out a plan's changes through the EC2 client.
  *

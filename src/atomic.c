@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * atomic: temporary file, write, fsync, rename, directory fsync; and the
  * sweep of temporary files a dead writer left.  See atomic.h.

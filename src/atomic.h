@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * atomic: replace a file's contents so that a reader, or a crash, sees the
  * old file or the new one, never a mix.

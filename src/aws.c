@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * aws: the signed, paced, retried Query-protocol call.  See aws.h.
  *

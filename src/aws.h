@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * aws: one AWS Query-protocol call (EC2 or STS), end to end, on the loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * buf: bounded growable buffer.  See buf.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * buf: a growable byte buffer with a hard maximum.
  *

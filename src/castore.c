@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * castore: the HTTP client's trust store, the system bundle read lazily.
  * See castore.h.

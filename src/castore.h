@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * castore: the trust store of the HTTP client.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf: configuration directory → desired model.  See conf.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds: the credential value, credential JSON documents, ISO-8601 times and
  * the refresh policy.  See creds.h.

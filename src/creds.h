@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds: AWS credentials as a value, and the pure pieces around them.
  *

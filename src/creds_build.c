@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_build: plan → provider chain.  See creds_build.h.
  *

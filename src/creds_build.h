@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_build: a credential plan (creds_plan.h) → the chain of providers and
  * caches the EC2 client draws from.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_http: the ECS container and IMDSv2 providers.  See creds_net.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_load: gather the planner's inputs from the file system.  See
  * creds_plan.h (creds_inputs_load).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_plan: resolve the credential provider chain into a plan.  See
  * creds_plan.h for the chain itself.

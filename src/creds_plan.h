@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_plan: which credential provider applies, decided up front.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_process: the credential_process provider.  See creds_provider.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_provider: the static provider and the refreshing cache.  See
  * creds_provider.h for the policy.

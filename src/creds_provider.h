@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_provider: asynchronous credential providers and the cache the EC2
  * client draws from.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * creds_sts: the AssumeRole and web identity providers.  See creds_net.h.
  *

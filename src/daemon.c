@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon: the loop, its signals and timers, reloads.  See daemon.h.
  *

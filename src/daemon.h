@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon: the running vpcesd — one libev loop that owns everything.
  *

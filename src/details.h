@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * details: the per-service reads of earlier cycles, kept for the read budget.
  *

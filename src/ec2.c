@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ec2: typed EC2 endpoint-service calls and pagination.  See ec2.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ec2: the EC2 endpoint-service calls vpcesd makes, typed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ec2_types: what EC2 and STS told us, as plain C structs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ec2_xml: EC2 and STS answers → ec2_types.h structs.  See ec2_xml.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ec2_xml: EC2 and STS XML answers → the structs of ec2_types.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * endpoint: endpoint URLs, through libcurl's URL parser.  See endpoint.h.
  */

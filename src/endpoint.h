@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * endpoint: what an EC2 or STS endpoint URL may be, decided once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err: first-error-wins message buffer.  See err.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * err: a caller-supplied error message buffer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * escape: make untrusted text safe to show on a terminal or in a log record.
  *

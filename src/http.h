@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http: asynchronous HTTPS requests on the daemon's libev loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ini: AWS shared config/credentials parser.  See ini.h for the accepted
  * language; it mirrors Python's configparser as botocore configures it.

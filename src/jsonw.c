@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonw: the streaming JSON writer.  See jsonw.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonw: write JSON straight into a buffer, one value after another.
  *

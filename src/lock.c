@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lock: the state directory's lock file.  See lock.h.
  *

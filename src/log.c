@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log: journal/stderr structured logging.  See log.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vpcesd: entry point.  Parses arguments, maps outcomes to exit codes and
  * hands over to the modules that do the work; nothing else lives here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * memory: the state as the planner sees it, and a cycle's facts folded in.
  * See memory.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * memory: what the reconciler carries from one cycle to the next, and
  * across restarts — the state file's contents (state.h) as the planner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * model: the desired state and its canonical JSON form.  See model.h.
  *

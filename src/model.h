@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * model: the desired state, as the configuration describes it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify: sd_notify(3) messages.  See notify.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify: the daemon's side of the systemd notification protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * observation: the planner's view of EC2 for one cycle.  See observation.h.
  *

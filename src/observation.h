@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * observation: what one cycle could read from EC2, and what it could not.
  *

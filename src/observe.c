@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * observe: the concurrent EC2 reads of one cycle.  See observe.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * observe: read from EC2 what the planner needs, concurrently.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * owner: the ownership tags.  See owner.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * owner: the two tags that make an endpoint service vpcesd's.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pem: PEM certificates of a file.  See pem.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pem: the CA certificates of a PEM file (ca_file).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan: the pure planner of the reconciler.  The rules are in
  * docs/internals/plan.md, the contract in plan.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan: desired specs + observation → the ordered changes of one cycle.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan_budget: which of the wanted reads a cycle makes.  See plan.h,
  * plan_budget_reads(), and docs/internals/plan.md, "Budget".

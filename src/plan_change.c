@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan_change: the vocabulary of a plan — names of kinds and holds, the
  * builders of changes and held items, the create ClientToken, freeing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan_converge: the changes of one spec's service, field by field.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan_memory: the rules that use what earlier cycles learned.
  *

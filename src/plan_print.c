@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan_print: a plan as people and programs read it (plan.h).
  *

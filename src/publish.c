@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * publish: a finished cycle into the status and the journal.  See publish.h.
  *

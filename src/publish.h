@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * publish: what a finished cycle tells the operator.
  *

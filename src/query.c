@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * query: Query-protocol serialisation.  See query.h.
  *

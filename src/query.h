@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * query: the EC2/STS Query-protocol request body.
  *

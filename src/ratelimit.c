@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ratelimit: static token buckets per EC2 action class + global bucket +
  * botocore-style adaptive (CUBIC) limiter; see ratelimit.h for the why and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ratelimit: client-side pacing of EC2 calls, as a pure state machine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reconcile: the cycle.  See reconcile.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reconcile: one cycle of vpcesd — observe → plan → apply → publish — and
  * the state that lives from one cycle to the next.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * retry: AWS SDK standard retry mode (see retry.h for the rules and the
  * choices).  The tables mirror botocore's retries/standard.py and the Go v2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * retry: the AWS SDK "standard" retry policy, as a pure function.
  *

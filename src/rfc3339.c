@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rfc3339: the timestamp parser and formatter.  See rfc3339.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rfc3339: UTC timestamps as text, both ways.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scrub: secrets out of outside text.  See scrub.h for what is replaced.
  *

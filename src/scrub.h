@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scrub: text from outside, with the secrets taken out, before it goes into
  * a message.

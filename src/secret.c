@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * secret: wipe-then-free.  See secret.h.
  */

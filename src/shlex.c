@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shlex: Python shlex.split() semantics.  See shlex.h.
  *

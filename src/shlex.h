@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shlex: split a command line the way Python's shlex.split() does.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4: AWS Signature Version 4 signer.  See sigv4.h.
  *

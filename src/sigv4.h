@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4: AWS Signature Version 4 (AWS4-HMAC-SHA256), header mode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * skew: clock skew measurement and correction.  See skew.h for the rules
  * and the SDK sources they follow.

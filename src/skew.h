@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * skew: how far this host's clock is from AWS's, measured and corrected the
  * way the AWS SDKs do it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state: the state file's data, its JSON form and its reader.  See state.h.
  *

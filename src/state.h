@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * state: what vpcesd must not forget across a restart.
  *

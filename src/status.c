@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * status: the status document and the metrics text.
  * See status.h for the contract and the document's shape.

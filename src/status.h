@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * status: what vpcesd publishes for other tools after every cycle.
  *

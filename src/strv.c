@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strv: vector of owned strings.  See strv.h.
  */

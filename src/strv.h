@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strv: a growable vector of owned C strings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * validate: value formats of the configuration.  See validate.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * validate: the value formats of the configuration, one pure function each.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer: one worker thread, a queue with one slot per path, results back
  * through ev_async.  See writer.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xp: shape tables + libxml2 SAX2 → filled C structs.  See xp.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xp: a table-driven, streaming reader of small XML vocabularies (the EC2
  * and STS query answers), for ec2_xml.c.

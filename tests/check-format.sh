@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Every C file must already be in the project's style (.clang-format): the
 # style is mechanical so that reviews can be about substance.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The manual pages must be clean under `mandoc -T lint` (warnings and above;
 # style notes such as "referenced manual not found" depend on the machine).
 set -u

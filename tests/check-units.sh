@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The systemd units: `systemd-analyze verify` prints nothing, and
 # `systemd-analyze security --offline=true` rates each at most 1.5
 # (Debian's own systemd-timesyncd: 2.3).  Units are generated from the .in

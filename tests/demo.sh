@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The vpcesd demo: the daemon against the bundled local EC2 endpoint.
 #
 #   1. the shipped example specs (etc/vpcesd/services.d) with a demo

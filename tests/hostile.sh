@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs tests/test-hostile (hostile EC2/STS/IMDS/ECS answers through the client
 # stack) against a fresh ec2sim.  The gzip bomb it scripts (50 MiB of zeros,
 # ~50 KiB compressed) is made here, with Python's gzip, into the sim's

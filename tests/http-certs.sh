@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # http-certs.sh DIR: TLS material for tests/http.sh, made with the openssl CLI.
 #
 # The HTTP client must refuse every certificate that is not valid for the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """http-fixture.py: a small HTTPS server for tests/test-http.c.
 
 The HTTP client is tested against real sockets and real TLS, not mocks, so

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # http.sh: run tests/test-http against tests/http-fixture.py.
 #
 # Makes throw-away TLS material (tests/http-certs.sh), starts the fixture on

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """A stand-in for systemd's notification socket.
 
 notify-listener.py SOCKET OUT: binds an AF_UNIX datagram socket at SOCKET

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The daemon's sd_notify protocol and signal handling, without systemd: a
 # fake NOTIFY_SOCKET (tests/notify-listener.py) records every message while
 # the test drives vpcesd against ec2sim:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vpcesd --once killed (SIGKILL) between a create request and its answer,
 # then run again: exactly one service must exist.  Two variants:
 #  - the listing shows the first service: the second run converges it;

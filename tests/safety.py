@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The five ways issue 12 found vpcesd destroying or duplicating what it
 manages, each reproduced against ec2sim with the real binary, as an operator
 would meet it:

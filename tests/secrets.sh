@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Secret canaries: vpcesd runs with recognisable credentials (a secret key
 # and a session token that appear nowhere else) at debug level, through a
 # dry run, a real cycle, a failing cycle (the session expired:

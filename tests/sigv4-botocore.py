@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Generate SigV4 cross-check cases with botocore (Debian's python3-botocore).
 
 From a fixed seed, build random EC2 (and some STS) Query requests -- random

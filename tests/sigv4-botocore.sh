@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Cross-check vpcesd's SigV4 signer against botocore's SigV4Auth: 250 random
 # EC2/STS Query requests generated from a fixed seed (tests/sigv4-botocore.py)
 # must get byte-equal Authorization headers from tests/sigv4-check.

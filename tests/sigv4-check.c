@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sigv4-check: sign the cases written by tests/sigv4-botocore.py with
  * vpcesd's signer and demand byte-equal `X-Amz-Date` and `Authorization`

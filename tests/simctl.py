@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """simctl.py METHOD PATH [JSON]: one call to ec2sim's admin API.
 
 Shell tests set the sim up and read it back with this ($EC2SIM_ADMIN from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Clock skew and the words of failures (issue 13), against the real binary:
 #  1. ec2sim's wall clock 20 minutes ahead, then behind: a --once cycle
 #     converges; EC2 refused exactly one request (RequestExpired) before

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The published status schema (schema/status.schema.json): it rejects what
 # vpcesd must never write (status_schema.py --self-test), and vpcesd-status(5)
 # documents every member it allows.  The files themselves are checked where

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Validate vpcesd status files against schema/status.schema.json.
 
 As a module: check(doc, where) raises SchemaError naming the first

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # systemd-e2e-guest.sh: the half of tests/systemd-e2e.sh that runs inside
 # the container (as root, under the container's own systemd, through
 # nsenter).  The host script bind-mounts its staging tree read-only at

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # vpcesd under a real systemd: the way people run it, end to end.
 #
 # The machines have no systemd as PID 1, so this boots one in systemd-nspawn,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of atomic.h: replace a file whole or not at all.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for buf.h: growth, the ceiling, formatting, steal. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for validate.h, model.h and conf.h: the value formats one by
  * one, then the loader on temporary directories for what golden files cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * End-to-end tests of the network credential providers (creds_net.h) and
  * the chain builder (creds_build.h) against ec2sim (run through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for creds.h, creds_plan.h and creds_provider.h: credential
  * documents, times, the refresh policy, every branch of the provider chain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for details.h: the detail reads kept between cycles for the
  * read budget — kept, reused with their times, forgotten when the listing

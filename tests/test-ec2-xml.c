@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for ec2_xml.h: every answer structure (the examples of
  * ec2-api.md §6/§7 included), empty lists and structures, shuffled order,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of aws.h + ec2.h against ec2sim over HTTPS (run through
  * tests/with-ec2sim.sh): every typed call on the happy path, pagination to

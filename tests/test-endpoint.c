@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of endpoint.h: the URLs the configuration check and the client
  * both accept, the ones both refuse, and what is kept of them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for err.h: first error wins, truncation, NULL tolerance. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for escape.h: what is escaped, what passes, truncation. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Hostile answers over the wire (issue 8): what the callers of the real
  * client stack get when EC2, STS, IMDS or ECS answer with something that is

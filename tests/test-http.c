@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests for http.h against tests/http-fixture.py over loopback TLS.
  *

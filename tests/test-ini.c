@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for ini.h: the AWS shared-file dialect of configparser, as
  * botocore reads it (every expectation here was checked against Python's

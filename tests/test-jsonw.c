@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of jsonw.h: the layout matches model_json_print(), strings are
  * escaped, and misuse is a sticky error rather than bad JSON.

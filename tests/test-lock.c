@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of lock.h: one holder per state directory, the second one told the
  * holder's pid, the lock gone with its holder, unsafe directories refused.

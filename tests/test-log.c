@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for log.h: stderr format with priority prefixes and fields,
  * level filtering, name parsing.  stderr is redirected to a temp file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for notify.h against a fake NOTIFY_SOCKET: the exact datagrams
  * systemd would receive, newline scrubbing in STATUS=, the no-socket case

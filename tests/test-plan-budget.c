@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the read budget and the rounds of a cycle (plan.h,
  * plan_budget_reads(), plan_fresh_reads(), plan_early(); plan_budget.c;

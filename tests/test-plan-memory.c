@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the planner's rules that use the memory of earlier cycles
  * (plan_memory.c; docs/internals/plan.md): a state file that could not be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for plan.h (and the observation.h builders it consumes): the
  * core (plan.c) and the convergence of one service (plan_converge.c).  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for query.h: wire names of ec2-api.md §1, RFC 3986 encoding,
  * empty values, rollback on failure, the ceiling, and the Create example of

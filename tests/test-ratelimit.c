@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for ratelimit.h in simulated time: class mapping, fractional
  * refill, the global bucket, a simulated EC2 token-bucket server that must

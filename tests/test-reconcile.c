@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of the reconciler (observe → plan → apply → publish)
  * against ec2sim over HTTPS, run through tests/with-ec2sim.sh.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for retry.h: classification, backoff, quota, attempts. */
 #include "config.h"
 

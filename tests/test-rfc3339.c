@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of rfc3339.h: the one timestamp parser and formatter.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for scrub.h: known secrets and their fragments, each shape
  * (secret key, session token, signature, the keys that name a secret),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for skew.h: which codes may mean clock skew, the Date header,
  * the measurement (midpoint, Age, slow answers), the offset's threshold and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of state.h: the document round-trips exactly, every malformed or
  * foreign file is refused with where it is wrong, a newer version is

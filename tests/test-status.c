@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for status.h: the exact JSON document (keys, order, nulls, RFC
  * 3339 times), the exact metrics text and its grammar, label escaping,

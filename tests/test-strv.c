@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for strv.h: push, copy, sort, set equality. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of writer.h: writes happen off the loop, results come back on it,
  * a busy writer keeps one job per path, failures are reported.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Issue 8: the daemon's integration tests pass under valgrind --leak-check=full
 # --errors-for-leak-kinds=definite with 0 errors.  Each runs against its own
 # ec2sim (tests/with-ec2sim.sh), with every vpcesd process it starts wrapped

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # with-ec2sim.sh CMD [ARGS...]: run CMD against a fresh ec2sim over HTTPS.
 #
 # Every test of code that talks to EC2 runs this way: throw-away TLS material

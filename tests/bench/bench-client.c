@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-client: how fast the pure wire layer is (prints numbers; not a test).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-ec2: EC2 calls per second through the whole client stack (aws.h +
  * ec2.h: pacing slot, SigV4, libcurl multi over TLS, XML parsing) against

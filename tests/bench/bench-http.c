@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench-http: requests per second through http.c with 64 requests in flight.
  *

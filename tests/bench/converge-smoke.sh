@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make check entry: tests/bench/converge --quick (8 specs cold, 60 steady)
 # against a fresh ec2sim.  Asserts only that the driver works, the cold run
 # converges (checked in the sim's state, not only vpcesd's word) and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ec2.sh [ARGS...]: bench-ec2 (EC2 calls per second through aws.h + ec2.h
 # with 64 in flight) against a fresh ec2sim over HTTPS.  Prints numbers; not
 # a test.  Builds the benchmark first when run from a build directory:

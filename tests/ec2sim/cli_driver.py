@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Run many AWS CLI commands in one process, for the fidelity test.
 
 Why: each `aws` process spends ~0.6 s of CPU importing the CLI, which would

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # ec2sim fidelity test: the real AWS CLI drives every action ec2sim serves.
 #
 # Why the CLI: botocore is the reference client.  If it signs, sends and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ec2sim's own unit tests (SigV4 verifier against tests/data/sigv4, model
 # validation, the server on port 0).  Python bytecode is not written: the
 # source tree is read-only under distcheck.

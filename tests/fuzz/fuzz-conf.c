@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the configuration loader: one services file from memory,
  * parsed and validated exactly as conf_load() would (the region comes from a

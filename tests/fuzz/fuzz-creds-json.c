@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for creds_parse_json (all three formats) and
  * creds_parse_time: any bytes parse or fail cleanly, never crash or leak.

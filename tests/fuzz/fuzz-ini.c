@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for ini.h: any bytes parse or fail cleanly, never crash
  * or leak; a successful parse yields lookups that stay inside the result.

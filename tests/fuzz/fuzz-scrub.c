@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for scrub(): any bytes and keys are scrubbed without a
  * crash, a leak or an overrun; the result is idempotent, holds none of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target for the STS answer parsers in ec2_xml: AssumeRole and
  * AssumeRoleWithWebIdentity results (which carry secrets) and STS error

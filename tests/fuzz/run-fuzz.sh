@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Generic libFuzzer runner: run-fuzz.sh NAME
 #
 # Builds tests/fuzz/fuzz-NAME.c with $CLANG -fsanitize=fuzzer,address,undefined

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make check: the crash campaign (tests/reliability/crash) at its default
 # size, against a fresh ec2sim.  RELIABILITY_SEED fixes the seed (printed
 # either way); RELIABILITY_ARGS adds options, e.g. "--long".

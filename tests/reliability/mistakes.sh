@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make check: the operator-mistakes scenario (tests/reliability/mistakes)
 # against a fresh ec2sim.  It has no seed (every step is deterministic);
 # RELIABILITY_ARGS adds options (--long is accepted and changes nothing).

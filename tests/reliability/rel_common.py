@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Shared pieces of the reliability campaigns (tests/reliability/faults, crash, mistakes).
 
 The campaigns drive the real daemon binary ($VPCESD) against ec2sim (started

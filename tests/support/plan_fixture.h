@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test support: the fixture of the planner's unit tests (tests/test-plan.c,
  * tests/test-plan-memory.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test support: ec2sim admin API client.  See sim.h.
  */

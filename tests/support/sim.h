@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test support: a C client for ec2sim's admin API (tests/ec2sim/README.md).
  *

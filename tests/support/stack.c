@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test support: the EC2 client stack against ec2sim.  See stack.h.
  */

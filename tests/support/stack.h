@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Test support: the EC2 client stack (http client, static credentials,
  * aws client) that the integration tests and bench-ec2 build against

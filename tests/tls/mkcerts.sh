@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkcerts.sh DIR: a throwaway CA and a server certificate for 127.0.0.1.
 #
 # Tests that speak HTTPS to a loopback endpoint (ec2sim, vpcesd's own TLS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """ec2sim: a strict local EC2/STS endpoint for vpcesd's tests, demo and benchmarks.
 
 vpcesd cannot reach AWS from its test machines, so everything that talks to

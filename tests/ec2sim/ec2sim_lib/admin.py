@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The admin API under /_sim/ (JSON in, JSON out).
 
 Why: tests must set the scene (load balancers, consumer endpoints, faults,

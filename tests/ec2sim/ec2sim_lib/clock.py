@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Two clocks: wall time for signatures and credentials, sim time for delays.
 
 Why two: SigV4 and credential expiry are judged against the client's real

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Known access keys: the seed's static keys and temporary ones the sim mints.
 
 STS, IMDS and ECS all mint temporary credentials here, so a credential chain

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The EC2 endpoint-service actions: semantics and answers.
 
 Each handler takes the World (lock held by the caller), the request parsed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """API errors and the HTTP status EC2/STS give each error code.
 
 Handlers raise ApiError; the server turns it into the protocol's error

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Fault injection rules, matched per request by action.
 
 A rule fires for a number of matching requests (count) or with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The EC2 instance metadata service (IMDSv2) and the ECS container
 credential endpoint, each on its own port.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Request validation against botocore's EC2 model, plus a small overlay.
 
 Why: EC2 rejects unknown parameters, missing required ones and badly typed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The Sim (the one object holding all mutable state) and its HTTP servers.
 
 Ports, all on 127.0.0.1:

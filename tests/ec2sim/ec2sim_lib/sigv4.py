@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """An independent SigV4 (AWS4-HMAC-SHA256) verifier for header-mode requests.
 
 Why its own implementation: the sim must catch signing bugs in vpcesd's C

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The simulated account: load balancers, endpoint services, consumer
 connections, notifications and idempotency tokens, in memory.
 

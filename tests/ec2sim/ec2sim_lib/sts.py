@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """STS AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned).
 
 Why in the sim: vpcesd's credential chain assumes roles and exchanges web

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """EC2's per-action request token buckets (ec2-api.md section 8).
 
 Each action has its own bucket (per account and region; the sim is one

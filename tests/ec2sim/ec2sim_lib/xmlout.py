@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """EC2 and STS XML envelopes, written exactly as the services write them.
 
 Why strings and not ElementTree: the shape of EC2's answers (namespace with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The sim over real sockets (port 0), driven by raw HTTP signed with
 botocore's SigV4Auth (independent of the sim's verifier): model validation,
 wire format, buckets, eventual consistency, supported regions, IMDS/ECS,

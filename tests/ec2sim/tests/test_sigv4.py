@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The sim's SigV4 verifier against the AWS test suite (header mode) and
 the EC2 vector from ec2-api.md, plus the refusals that matter."""
 
