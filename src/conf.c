@@ -43,6 +43,7 @@
 #include "log.h"
 #include "pem.h"
 #include "validate.h"
+#include "ynode.h"
 
 #define LIST_MAX          1000 /* entries in any list of a service */
 #define NOTIFICATIONS_MAX 100  /* connection notifications of one service */
@@ -64,129 +65,6 @@ conf_diags_free(struct conf_diags *d)
 	strv_free(&d->lines);
 	d->dropped = 0;
 	d->oom = false;
-}
-
-/* --- YAML tree ------------------------------------------------------------ */
-
-enum ynode_kind {
-	Y_SCALAR,
-	Y_SEQ,
-	Y_MAP,
-	Y_INVALID, /* placeholder for an alias: already reported, skipped silently */
-};
-
-/* Resolved type of a scalar (YAML 1.2 core schema; quoted scalars are strings). */
-enum yscalar {
-	YS_STR,
-	YS_NULL,
-	YS_BOOL,
-	YS_INT,
-	YS_FLOAT,
-};
-
-struct ynode {
-	enum ynode_kind kind;
-	enum yscalar stype;
-	bool plain; /* a plain (unquoted) scalar */
-	char *text; /* scalar value, NUL-terminated */
-	unsigned line, col;
-	/* Children: a list's items, or a mapping's keys and values alternating. */
-	struct ynode **kids;
-	size_t n, cap;
-};
-
-static void
-ynode_free(struct ynode *n)
-{
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		ynode_free(n->kids[i]);
-	free(n->kids);
-	free(n->text);
-	free(n);
-}
-
-static int
-ynode_add(struct ynode *parent, struct ynode *kid)
-{
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct ynode **v = realloc(parent->kids, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		parent->kids = v;
-		parent->cap = cap;
-	}
-	parent->kids[parent->n++] = kid;
-	return 0;
-}
-
-static bool
-text_in(const char *s, const char *const *set)
-{
-	for (size_t i = 0; set[i]; i++)
-		if (strcmp(s, set[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool
-all_chars(const char *s, const char *accept)
-{
-	return *s != '\0' && s[strspn(s, accept)] == '\0';
-}
-
-/* Core-schema resolution of a plain scalar. */
-static enum yscalar
-resolve_plain(const char *s)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const bools[] = {"true",  "True",  "TRUE", "false",
-					    "False", "FALSE", NULL};
-	static const char *const special[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
-					      "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
-					      ".NaN",  ".NAN",  NULL};
-	const char *p = s;
-	bool digits = false, frac = false;
-
-	if (text_in(s, nulls))
-		return YS_NULL;
-	if (text_in(s, bools))
-		return YS_BOOL;
-	if ((strncmp(s, "0o", 2) == 0 && all_chars(s + 2, "01234567")) ||
-	    (strncmp(s, "0x", 2) == 0 && all_chars(s + 2, "0123456789abcdefABCDEF")))
-		return YS_INT;
-	if (text_in(s, special))
-		return YS_FLOAT;
-	if (*p == '-' || *p == '+')
-		p++;
-	while (*p >= '0' && *p <= '9') {
-		p++;
-		digits = true;
-	}
-	if (*p == '\0')
-		return digits ? YS_INT : YS_STR;
-	if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9') {
-			p++;
-			frac = true;
-		}
-	}
-	if (!digits && !frac)
-		return YS_STR;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '-' || *p == '+')
-			p++;
-		if (!(*p >= '0' && *p <= '9'))
-			return YS_STR;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return *p == '\0' ? YS_FLOAT : YS_STR;
 }
 
 /* --- loader context --------------------------------------------------------- */
@@ -459,7 +337,7 @@ node_from_event(struct loader *l, const yaml_event_t *ev)
 			n->kind = Y_INVALID;
 		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !str_tag;
-		n->stype = n->plain ? resolve_plain(n->text) : YS_STR;
+		n->stype = n->plain ? ynode_resolve_plain(n->text) : YS_STR;
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		n->kind = Y_SEQ;
@@ -664,10 +542,6 @@ kind_name(const struct ynode *n)
 }
 
 /* Mapping access: kids alternate key, value. */
-#define MAP_PAIRS(m)  ((m)->n / 2)
-#define MAP_KEY(m, i) ((m)->kids[2 * (i)])
-#define MAP_VAL(m, i) ((m)->kids[2 * (i) + 1])
-
 static bool
 want_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind, const char *what)
 {
@@ -726,7 +600,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *const *known, 
 			diag(l, k, "%s: keys must be strings, got %s", ctx, kind_name(k));
 			continue;
 		}
-		if (known != NULL && !text_in(k->text, known)) {
+		if (known != NULL && !ynode_text_in(k->text, known)) {
 			const char *hint = validate_suggest(k->text, known);
 
 			if (hint)
@@ -802,7 +676,7 @@ get_bool(struct loader *l, const struct ynode *n, const char *what, bool *out)
 
 		for (size_t i = 0; i < 3 && n->text[i]; i++)
 			lower[i] = (char)(n->text[i] | 0x20);
-		if (strlen(n->text) <= 3 && text_in(lower, yaml11)) {
+		if (strlen(n->text) <= 3 && ynode_text_in(lower, yaml11)) {
 			bool yes = lower[0] == 'y' || strcmp(lower, "on") == 0;
 
 			diag(l, n,
@@ -812,7 +686,7 @@ get_bool(struct loader *l, const struct ynode *n, const char *what, bool *out)
 			return false;
 		}
 	}
-	if (n->kind == Y_SCALAR && !n->plain && resolve_plain(n->text) == YS_BOOL)
+	if (n->kind == Y_SCALAR && !n->plain && ynode_resolve_plain(n->text) == YS_BOOL)
 		diag(l, n, "%s: expected true or false, got the string '%s' (remove the quotes)",
 		     what, n->text);
 	else
@@ -1540,7 +1414,7 @@ check_item(struct loader *l, const struct ynode *n, const char *what, enum list_
 		r = validate_account_or_principal(s, partition, &e);
 		break;
 	case ITEM_IP_TYPE:
-		if (!text_in(s, ip_types)) {
+		if (!ynode_text_in(s, ip_types)) {
 			const char *hint = validate_suggest(s, ip_types);
 
 			diag(l, n, "%s: '%s' is not ipv4 or ipv6%s%s%s", what, s,
@@ -1759,7 +1633,7 @@ load_notification(struct loader *l, const struct ynode *n, struct model_notifica
 
 			if (s == NULL) {
 				ok = false;
-			} else if (!text_in(s, notification_events)) {
+			} else if (!ynode_text_in(s, notification_events)) {
 				const char *hint = validate_suggest(s, notification_events);
 
 				diag(l, ev->kids[i],
