@@ -443,6 +443,16 @@ fail:
 	return r;
 }
 
+const char *
+awsconf_profile(const struct awsconf_input *in, bool *ret_found)
+{
+	struct walk w;
+
+	walk_init(&w, in, NULL);
+	*ret_found = w.prof != NULL;
+	return w.profile;
+}
+
 void
 awsconf_free(struct awsconf *c)
 {

@@ -130,6 +130,12 @@ int awsconf_resolve(const struct awsconf_input *in, struct awsconf *ret, struct 
 void awsconf_free(struct awsconf *c);
 
 /*
+ * The profile `in` selects (vpcesd.yaml's, else AWS_PROFILE, else
+ * "default"), borrowed from `in`; *ret_found whether the config file has it.
+ */
+const char *awsconf_profile(const struct awsconf_input *in, bool *ret_found);
+
+/*
  * The default endpoint of `service` ("ec2", "sts") in `region`:
  * https://SERVICE[-fips].REGION.SUFFIX with the partition's DNS suffix, or
  * its dual-stack suffix; in GovCloud the FIPS endpoint (IPv4) is the

@@ -938,6 +938,8 @@ resolve_region(struct loader *l, const char *daemon_path, bool quiet)
 	struct awsconf_input in;
 	struct awsconf_error err = {.e.code = 0};
 	char src[AWSCONF_SOURCE_MAX], *region = NULL;
+	const char *profile;
+	bool found;
 
 	if (l->cfg->region != NULL)
 		return;
@@ -952,11 +954,14 @@ resolve_region(struct loader *l, const char *daemon_path, bool quiet)
 	}
 	if (quiet)
 		return;
+	profile = awsconf_profile(&in, &found);
 	diag_file(l, daemon_path ? daemon_path : "vpcesd",
 		  "no region: set %sAWS_REGION or AWS_DEFAULT_REGION in the environment, or "
-		  "region in profile %s of %s",
-		  daemon_path ? "'region:' here, or " : "", in.profile ? in.profile : "default",
-		  in.config_path ? in.config_path : "the AWS config file");
+		  "region in profile %s of %s%s%s%s",
+		  daemon_path ? "'region:' here, or " : "", profile,
+		  in.config_path ? in.config_path : "the AWS config file",
+		  found ? "" : " (profile ", found ? "" : profile,
+		  found ? "" : " not found there)");
 }
 
 /*
