@@ -394,7 +394,7 @@ model_sources_describe(const struct vpcesd_config *c, char *out, size_t n)
 			c->ca_file && s->ca_file ? s->ca_file : "");
 	if (len < 0 || (size_t)len >= n || s->note == NULL)
 		return;
-	snprintf(out + len, n - (size_t)len, " (%s)", s->note);
+	snprintf(out + len, n - (size_t)len, "; %s", s->note);
 }
 
 cJSON *
