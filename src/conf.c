@@ -38,11 +38,13 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "awsconf.h"
 #include "conf.h"
 #include "escape.h"
 #include "log.h"
 #include "pem.h"
 #include "validate.h"
+#include "ynode.h"
 
 #define LIST_MAX          1000 /* entries in any list of a service */
 #define NOTIFICATIONS_MAX 100  /* connection notifications of one service */
@@ -64,129 +66,6 @@ conf_diags_free(struct conf_diags *d)
 	strv_free(&d->lines);
 	d->dropped = 0;
 	d->oom = false;
-}
-
-/* --- YAML tree ------------------------------------------------------------ */
-
-enum ynode_kind {
-	Y_SCALAR,
-	Y_SEQ,
-	Y_MAP,
-	Y_INVALID, /* placeholder for an alias: already reported, skipped silently */
-};
-
-/* Resolved type of a scalar (YAML 1.2 core schema; quoted scalars are strings). */
-enum yscalar {
-	YS_STR,
-	YS_NULL,
-	YS_BOOL,
-	YS_INT,
-	YS_FLOAT,
-};
-
-struct ynode {
-	enum ynode_kind kind;
-	enum yscalar stype;
-	bool plain; /* a plain (unquoted) scalar */
-	char *text; /* scalar value, NUL-terminated */
-	unsigned line, col;
-	/* Children: a list's items, or a mapping's keys and values alternating. */
-	struct ynode **kids;
-	size_t n, cap;
-};
-
-static void
-ynode_free(struct ynode *n)
-{
-	if (n == NULL)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		ynode_free(n->kids[i]);
-	free(n->kids);
-	free(n->text);
-	free(n);
-}
-
-static int
-ynode_add(struct ynode *parent, struct ynode *kid)
-{
-	if (parent->n == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct ynode **v = realloc(parent->kids, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		parent->kids = v;
-		parent->cap = cap;
-	}
-	parent->kids[parent->n++] = kid;
-	return 0;
-}
-
-static bool
-text_in(const char *s, const char *const *set)
-{
-	for (size_t i = 0; set[i]; i++)
-		if (strcmp(s, set[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool
-all_chars(const char *s, const char *accept)
-{
-	return *s != '\0' && s[strspn(s, accept)] == '\0';
-}
-
-/* Core-schema resolution of a plain scalar. */
-static enum yscalar
-resolve_plain(const char *s)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const bools[] = {"true",  "True",  "TRUE", "false",
-					    "False", "FALSE", NULL};
-	static const char *const special[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
-					      "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
-					      ".NaN",  ".NAN",  NULL};
-	const char *p = s;
-	bool digits = false, frac = false;
-
-	if (text_in(s, nulls))
-		return YS_NULL;
-	if (text_in(s, bools))
-		return YS_BOOL;
-	if ((strncmp(s, "0o", 2) == 0 && all_chars(s + 2, "01234567")) ||
-	    (strncmp(s, "0x", 2) == 0 && all_chars(s + 2, "0123456789abcdefABCDEF")))
-		return YS_INT;
-	if (text_in(s, special))
-		return YS_FLOAT;
-	if (*p == '-' || *p == '+')
-		p++;
-	while (*p >= '0' && *p <= '9') {
-		p++;
-		digits = true;
-	}
-	if (*p == '\0')
-		return digits ? YS_INT : YS_STR;
-	if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9') {
-			p++;
-			frac = true;
-		}
-	}
-	if (!digits && !frac)
-		return YS_STR;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '-' || *p == '+')
-			p++;
-		if (!(*p >= '0' && *p <= '9'))
-			return YS_STR;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	return *p == '\0' ? YS_FLOAT : YS_STR;
 }
 
 /* --- loader context --------------------------------------------------------- */
@@ -225,6 +104,10 @@ struct loader {
 	size_t n_pending, cap_pending;
 	size_t seq;
 	bool oom;
+	/* What vpcesd.yaml said of the AWS settings awsconf.h also finds elsewhere. */
+	bool yaml_region, yaml_max_attempts;
+	enum awsconf_retry_mode yaml_retry_mode;
+	const char *yaml_profile; /* peeked before credentials: are loaded */
 };
 
 /*
@@ -455,7 +338,7 @@ node_from_event(struct loader *l, const yaml_event_t *ev)
 			n->kind = Y_INVALID;
 		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !str_tag;
-		n->stype = n->plain ? resolve_plain(n->text) : YS_STR;
+		n->stype = n->plain ? ynode_resolve_plain(n->text) : YS_STR;
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		n->kind = Y_SEQ;
@@ -660,10 +543,6 @@ kind_name(const struct ynode *n)
 }
 
 /* Mapping access: kids alternate key, value. */
-#define MAP_PAIRS(m)  ((m)->n / 2)
-#define MAP_KEY(m, i) ((m)->kids[2 * (i)])
-#define MAP_VAL(m, i) ((m)->kids[2 * (i) + 1])
-
 static bool
 want_kind(struct loader *l, const struct ynode *n, enum ynode_kind kind, const char *what)
 {
@@ -722,7 +601,7 @@ check_keys(struct loader *l, const struct ynode *map, const char *const *known, 
 			diag(l, k, "%s: keys must be strings, got %s", ctx, kind_name(k));
 			continue;
 		}
-		if (known != NULL && !text_in(k->text, known)) {
+		if (known != NULL && !ynode_text_in(k->text, known)) {
 			const char *hint = validate_suggest(k->text, known);
 
 			if (hint)
@@ -798,7 +677,7 @@ get_bool(struct loader *l, const struct ynode *n, const char *what, bool *out)
 
 		for (size_t i = 0; i < 3 && n->text[i]; i++)
 			lower[i] = (char)(n->text[i] | 0x20);
-		if (strlen(n->text) <= 3 && text_in(lower, yaml11)) {
+		if (strlen(n->text) <= 3 && ynode_text_in(lower, yaml11)) {
 			bool yes = lower[0] == 'y' || strcmp(lower, "on") == 0;
 
 			diag(l, n,
@@ -808,7 +687,7 @@ get_bool(struct loader *l, const struct ynode *n, const char *what, bool *out)
 			return false;
 		}
 	}
-	if (n->kind == Y_SCALAR && !n->plain && resolve_plain(n->text) == YS_BOOL)
+	if (n->kind == Y_SCALAR && !n->plain && ynode_resolve_plain(n->text) == YS_BOOL)
 		diag(l, n, "%s: expected true or false, got the string '%s' (remove the quotes)",
 		     what, n->text);
 	else
@@ -995,8 +874,9 @@ static const char *const daemon_file_keys[] = {
 	"services",
 	NULL,
 };
-static const char *const api_keys[] = {"rate",    "burst",           "concurrency",  "max_attempts",
-				       "timeout", "connect_timeout", "bucket_share", NULL};
+static const char *const api_keys[] = {"rate",         "burst",      "concurrency",
+				       "max_attempts", "timeout",    "connect_timeout",
+				       "bucket_share", "retry_mode", NULL};
 static const char *const cred_keys[] = {
 	"profile", "role_arn", "external_id", "session_name", "web_identity_token_file", NULL};
 static const char *const delete_keys[] = {"max_per_cycle", "max_fraction", "allow_empty",
@@ -1025,47 +905,64 @@ checked_map(struct loader *l, const struct ynode *n, const char *const *known, c
 	return skip;
 }
 
+/* The awsconf.h inputs of this load: the environment and what vpcesd.yaml said. */
+static void
+aws_input(const struct loader *l, struct awsconf_input *in)
+{
+	const struct vpcesd_config *c = l->cfg;
+
+	*in = (struct awsconf_input){
+		.profile = c->credentials.profile ? c->credentials.profile : l->yaml_profile,
+		.region = l->yaml_region ? c->region : NULL,
+		.endpoint = c->endpoint,
+		.sts_endpoint = c->sts_endpoint,
+		.ca_file = c->ca_file,
+		.max_attempts = l->yaml_max_attempts ? c->api.max_attempts : 0,
+		.retry_mode = l->yaml_retry_mode,
+	};
+	if (l->env != NULL) {
+		in->envp = l->env->envp;
+		in->config = l->env->aws_config;
+		in->config_path = l->env->aws_config_path;
+	}
+}
+
 /*
- * When vpcesd.yaml named no region: take it from the environment, in the
- * order of conf_env.  Reports an invalid environment value, and a missing
- * region unless `quiet` (vpcesd.yaml itself was broken, so the user has
- * something to fix first and the region may well be in there).
+ * When vpcesd.yaml named no region: take it from the environment or the AWS
+ * profile (awsconf.h).  Reports an invalid value there, and a missing region
+ * unless `quiet` (vpcesd.yaml itself was broken, so the user has something
+ * to fix first and the region may well be in there).
  */
 static void
 resolve_region(struct loader *l, const char *daemon_path, bool quiet)
 {
-	const struct conf_env *env = l->env;
-	const char *names[] = {"AWS_REGION", "AWS_DEFAULT_REGION", "the AWS profile"};
-	const char *vals[3] = {NULL, NULL, NULL};
-	struct err e;
+	struct awsconf_input in;
+	struct awsconf_error err = {.e.code = 0};
+	char src[AWSCONF_SOURCE_MAX], *region = NULL;
+	const char *profile;
+	bool found;
 
 	if (l->cfg->region != NULL)
 		return;
-	if (env != NULL) {
-		vals[0] = env->aws_region;
-		vals[1] = env->aws_default_region;
-		vals[2] = env->profile_region;
+	aws_input(l, &in);
+	if (awsconf_region(&in, &region, src, &err) < 0) {
+		diag_file(l, err.where, "%s", err.e.msg);
+		return;
 	}
-	for (int i = 0; i < 3; i++) {
-		if (vals[i] == NULL || vals[i][0] == '\0')
-			continue;
-		err_clear(&e);
-		if (validate_region(vals[i], &e) < 0) {
-			diag_file(l, names[i], "%s", e.msg);
-			return;
-		}
-		set_str(l, &l->cfg->region, vals[i]);
+	if (region != NULL) {
+		l->cfg->region = region;
 		return;
 	}
 	if (quiet)
 		return;
-	if (daemon_path != NULL)
-		diag_file(l, daemon_path,
-			  "no region: set 'region:' here, or AWS_REGION or AWS_DEFAULT_REGION in "
-			  "the environment");
-	else
-		diag_file(l, "vpcesd",
-			  "no region: set AWS_REGION or AWS_DEFAULT_REGION in the environment");
+	profile = awsconf_profile(&in, &found);
+	diag_file(l, daemon_path ? daemon_path : "vpcesd",
+		  "no region: set %sAWS_REGION or AWS_DEFAULT_REGION in the environment, or "
+		  "region in profile %s of %s%s%s%s",
+		  daemon_path ? "'region:' here, or " : "", profile,
+		  in.config_path ? in.config_path : "the AWS config file",
+		  found ? "" : " (profile ", found ? "" : profile,
+		  found ? "" : " not found there)");
 }
 
 /*
@@ -1100,8 +997,17 @@ load_api(struct loader *l, const struct ynode *n)
 		get_uint(l, v, "api.burst", 1, 10000, &api->burst);
 	if ((v = map_get(n, skip, "concurrency", NULL)))
 		get_uint(l, v, "api.concurrency", 1, 256, &api->concurrency);
-	if ((v = map_get(n, skip, "max_attempts", NULL)))
-		get_uint(l, v, "api.max_attempts", 1, 20, &api->max_attempts);
+	if ((v = map_get(n, skip, "max_attempts", NULL))) {
+		get_uint(l, v, "api.max_attempts", 1, AWSCONF_MAX_ATTEMPTS_MAX, &api->max_attempts);
+		l->yaml_max_attempts = true;
+	}
+	if ((v = map_get(n, skip, "retry_mode", NULL))) {
+		const char *s = get_str(l, v, "api.retry_mode");
+
+		l->yaml_retry_mode = awsconf_retry_mode_from_string(s);
+		if (s != NULL && l->yaml_retry_mode == AWSCONF_RETRY_UNSET)
+			diag(l, v, "api.retry_mode: '%s' is not one of standard, adaptive", s);
+	}
 	if ((v = map_get(n, skip, "timeout", NULL)))
 		get_duration(l, v, "api.timeout", 1, 600, &api->timeout_s);
 	if ((ct = map_get(n, skip, "connect_timeout", NULL)))
@@ -1286,6 +1192,22 @@ load_previous_owner(struct loader *l, const struct ynode *n, bool owner_ok)
 	set_str(l, &c->previous_owner, s);
 }
 
+/* credentials.profile as written, for the region; load_credentials() checks it. */
+static const char *
+peek_profile(const struct ynode *cred)
+{
+	if (cred == NULL || cred->kind != Y_MAP)
+		return NULL;
+	for (size_t i = 0; i < MAP_PAIRS(cred); i++) {
+		const struct ynode *k = MAP_KEY(cred, i), *v = MAP_VAL(cred, i);
+
+		if (k->kind == Y_SCALAR && strcmp(k->text, "profile") == 0 && v->kind == Y_SCALAR &&
+		    v->stype == YS_STR && v->text[0] != '\0')
+			return v->text;
+	}
+	return NULL;
+}
+
 static void
 load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 {
@@ -1318,6 +1240,7 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 			region_bad = true;
 		} else {
 			set_str(l, &c->region, s);
+			l->yaml_region = true;
 		}
 	}
 	if ((v = map_get(root, skip, "endpoint", NULL)))
@@ -1372,6 +1295,7 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 	sub[1] = map_get(root, skip, "credentials", NULL);
 	sub[2] = map_get(root, skip, "delete", NULL);
 	sub[3] = map_get(root, skip, "log", NULL);
+	l->yaml_profile = peek_profile(sub[1]);
 	if (!region_bad)
 		resolve_region(l, daemon_path, false);
 	if (sub[0])
@@ -1389,26 +1313,57 @@ region:
 		       root != NULL && !(root->kind == Y_SCALAR && root->stype == YS_NULL));
 }
 
-/* Endpoints default to the region's public ones once the region is known. */
+/* Take the resolved string *src (NULL: keep *dst) and its source name. */
 static void
-fill_endpoints(struct loader *l)
+take_aws(struct loader *l, char **dst, char **src, char **dst_src, const char *name)
+{
+	if (*src != NULL) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+	if (name[0] != '\0')
+		set_str(l, dst_src, name);
+}
+
+/*
+ * Once vpcesd.yaml is read and the region known: everything else awsconf.h
+ * resolves (endpoints, ca_file, retries) and the name of each source.  A
+ * CA bundle named outside vpcesd.yaml is checked here as ca_file is.
+ */
+static void
+resolve_aws(struct loader *l)
 {
 	struct vpcesd_config *c = l->cfg;
-	char url[256];
-	const char *suffix;
+	struct awsconf_error err = {.e.code = 0};
+	struct awsconf_input in;
+	struct awsconf a;
+	struct err e;
 
 	if (c->region == NULL)
 		return;
 	c->partition = validate_region_partition(c->region);
-	suffix = validate_partition_dns_suffix(c->partition);
-	if (c->endpoint == NULL) {
-		snprintf(url, sizeof(url), "https://ec2.%s.%s", c->region, suffix);
-		set_str(l, &c->endpoint, url);
+	aws_input(l, &in);
+	if (awsconf_resolve(&in, &a, &err) < 0) {
+		diag_file(l, err.where, "%s", err.e.msg);
+		return;
 	}
-	if (c->sts_endpoint == NULL) {
-		snprintf(url, sizeof(url), "https://sts.%s.%s", c->region, suffix);
-		set_str(l, &c->sts_endpoint, url);
-	}
+	take_aws(l, &c->endpoint, &a.endpoint, &c->sources.endpoint, a.src_endpoint);
+	take_aws(l, &c->sts_endpoint, &a.sts_endpoint, &c->sources.sts_endpoint,
+		 a.src_sts_endpoint);
+	take_aws(l, &c->ca_file, &a.ca_file, &c->sources.ca_file, a.src_ca_file);
+	set_str(l, &c->sources.region, a.src_region);
+	set_str(l, &c->sources.profile, a.profile);
+	set_str(l, &c->sources.max_attempts, a.src_max_attempts);
+	set_str(l, &c->sources.retry_mode, a.src_retry_mode);
+	if (a.note[0] != '\0')
+		set_str(l, &c->sources.note, a.note);
+	c->api.max_attempts = a.max_attempts;
+	c->api.retry_adaptive = a.retry_mode != AWSCONF_RETRY_STANDARD;
+	err_clear(&e);
+	if (c->ca_file != NULL && in.ca_file == NULL && pem_load_certs(c->ca_file, NULL, &e) < 0)
+		diag_file(l, a.src_ca_file, "%s: %s", c->ca_file, e.msg);
+	awsconf_free(&a);
 }
 
 /* --- services ------------------------------------------------------------------------ */
@@ -1465,7 +1420,7 @@ check_item(struct loader *l, const struct ynode *n, const char *what, enum list_
 		r = validate_account_or_principal(s, partition, &e);
 		break;
 	case ITEM_IP_TYPE:
-		if (!text_in(s, ip_types)) {
+		if (!ynode_text_in(s, ip_types)) {
 			const char *hint = validate_suggest(s, ip_types);
 
 			diag(l, n, "%s: '%s' is not ipv4 or ipv6%s%s%s", what, s,
@@ -1684,7 +1639,7 @@ load_notification(struct loader *l, const struct ynode *n, struct model_notifica
 
 			if (s == NULL) {
 				ok = false;
-			} else if (!text_in(s, notification_events)) {
+			} else if (!ynode_text_in(s, notification_events)) {
 				const char *hint = validate_suggest(s, notification_events);
 
 				diag(l, ev->kids[i],
@@ -2077,6 +2032,7 @@ loader_begin(struct loader *l, const struct conf_env *env, struct conf_diags *di
 	memset(l, 0, sizeof(*l));
 	l->env = env;
 	l->diags = diags;
+	l->yaml_retry_mode = AWSCONF_RETRY_UNSET;
 	l->cfg = model_config_new();
 	if (l->cfg == NULL) {
 		l->path = NULL;
@@ -2122,7 +2078,7 @@ static int
 loader_end(struct loader *l, struct vpcesd_config **ret)
 {
 	l->path = NULL;
-	fill_endpoints(l);
+	resolve_aws(l);
 	check_unique(l, false);
 	check_unique(l, true);
 	check_shared_lbs(l);

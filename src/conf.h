@@ -25,9 +25,10 @@
  * read is what you get".  Scalars follow the YAML 1.2 core schema: only
  * true/false are booleans ("yes"/"on" are errors with a hint).
  *
- * conf_load() does file I/O (open/read/readdir), nothing else: no getenv,
- * no logging, no clock.  The environment it needs comes in `struct
- * conf_env`, so it is deterministic and testable.  It blocks on the file
+ * conf_load() does file I/O (open/read/readdir, and reading a CA file the
+ * AWS settings name), nothing else: no getenv, no logging, no clock.  The
+ * environment it needs comes in `struct conf_env`, so it is deterministic
+ * and testable.  It blocks on the file
  * system; call it at start-up or on reload, not in the middle of a cycle.
  */
 #ifndef VPCESD_CONF_H
@@ -35,6 +36,7 @@
 
 #include <stddef.h>
 
+#include "ini.h"
 #include "model.h"
 #include "strv.h"
 
@@ -47,14 +49,16 @@
 
 /* Inputs that are not files.  NULL or "" means unset. */
 struct conf_env {
-	const char *aws_region;         /* $AWS_REGION */
-	const char *aws_default_region; /* $AWS_DEFAULT_REGION */
 	/*
-	 * Hook for the credentials module: the region of the selected
-	 * profile in the shared AWS config file, consulted last.  Nothing
-	 * fills it yet.
+	 * The environment ("NAME=VALUE", NULL-terminated; may be NULL) and the
+	 * parsed AWS config file (NULL: none) with its path, from which
+	 * awsconf.h resolves region, endpoints, ca_file, api.max_attempts and
+	 * api.retry_mode where vpcesd.yaml leaves them out.  conf_env.h builds
+	 * all of this from the process's environment.
 	 */
-	const char *profile_region;
+	char *const *envp;
+	const struct ini *aws_config;
+	const char *aws_config_path;
 	/*
 	 * $RUNTIME_DIRECTORY (systemd's RuntimeDirectory=, first entry): when
 	 * set and status_file is not, the status file is <dir>/status.json, so

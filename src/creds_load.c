@@ -132,6 +132,36 @@ path_of(char *const *envp, const char *var, const char *def, char **ret, struct 
 }
 
 int
+creds_config_file_load(char *const *envp, struct creds_file *ret, struct err *e)
+{
+	struct creds_file f = {0};
+	char *path = NULL;
+	int r;
+
+	r = path_of(envp, "AWS_CONFIG_FILE", ".aws/config", &path, e);
+	if (r == 0 && path != NULL)
+		r = load_file(path, INI_CONFIG, &f, e);
+	if (r == 0 && f.path == NULL) {
+		f.path = path; /* absent: the path still names it */
+		path = NULL;
+	}
+	free(path);
+	if (r < 0) {
+		file_free(&f);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+void
+creds_file_free(struct creds_file *f)
+{
+	if (f != NULL)
+		file_free(f);
+}
+
+int
 creds_inputs_load(struct creds_inputs *ret, const struct creds_config *config, char *const *envp,
 		  struct err *e)
 {

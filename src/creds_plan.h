@@ -111,6 +111,17 @@ int creds_inputs_load(struct creds_inputs *ret, const struct creds_config *confi
 /* Free the owned files (wiping their values).  NULL-safe. */
 void creds_inputs_free(struct creds_inputs *in);
 
+/*
+ * The AWS config file alone (AWS_CONFIG_FILE, else $HOME/.aws/config), read
+ * as creds_inputs_load() reads it, for the settings of awsconf.h.  An absent
+ * file gives an empty ini with ret->path naming it (NULL without HOME).
+ * Same errors; *ret untouched on failure; free with creds_file_free().
+ */
+int creds_config_file_load(char *const *envp, struct creds_file *ret, struct err *e);
+
+/* Free one file read that way (wiping its values).  NULL-safe. */
+void creds_file_free(struct creds_file *f);
+
 /* The value of NAME in envp, NULL when unset or empty. */
 const char *creds_env_get(char *const *envp, const char *name);
 

@@ -29,6 +29,7 @@
 #include "atomic.h"
 #include "aws.h"
 #include "conf.h"
+#include "conf_env.h"
 #include "creds_build.h"
 #include "creds_plan.h"
 #include "daemon.h"
@@ -115,15 +116,9 @@ log_diag(const char *line)
 static struct vpcesd_config *
 load_config_diags(const char *dir, struct conf_diags *diags)
 {
-	const struct conf_env env = {
-		.aws_region = getenv("AWS_REGION"),
-		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
-		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
-		.state_directory = getenv("STATE_DIRECTORY"),
-	};
 	struct vpcesd_config *cfg = NULL;
 
-	return conf_load(dir, &env, &cfg, diags) < 0 ? NULL : cfg;
+	return conf_env_load(dir, environ, &cfg, diags) < 0 ? NULL : cfg;
 }
 
 static void
@@ -231,7 +226,7 @@ stack_build(struct daemon *d, const struct vpcesd_config *cfg, struct stack *out
 		.share = cfg->api.bucket_share_pct / 100.0,
 		.rate = cfg->api.rate,
 		.burst = cfg->api.burst,
-		.adaptive = true,
+		.adaptive = cfg->api.retry_adaptive,
 	};
 	struct aws_client_options ao = {
 		.endpoint = cfg->endpoint,
@@ -696,9 +691,12 @@ do_reload(struct daemon *d)
 		d->cfg = cfg;
 		log_set_max_priority(d->opt.log_priority >= 0 ? d->opt.log_priority
 							      : cfg->log_level);
-		log_info("configuration reloaded: %zu service%s, credentials from %s",
+		char aws[1024];
+
+		model_sources_describe(cfg, aws, sizeof(aws));
+		log_info("configuration reloaded: %zu service%s, credentials from %s, %s",
 			 cfg->n_services, cfg->n_services == 1 ? "" : "s",
-			 d->stack.creds_description ? d->stack.creds_description : "?");
+			 d->stack.creds_description ? d->stack.creds_description : "?", aws);
 		notify_ready();
 		start_cycle(d);
 		publish_status_line(d);
@@ -884,6 +882,7 @@ daemon_main(const struct daemon_options *opt)
 {
 	struct daemon d = {.opt = *opt, .exit_code = DAEMON_EXIT_OK};
 	struct err e;
+	char aws[1024];
 	int r;
 
 	log_setup(opt->log_target, opt->log_priority >= 0 ? opt->log_priority : LOG_INFO);
@@ -918,11 +917,12 @@ daemon_main(const struct daemon_options *opt)
 		model_config_free(d.cfg);
 		return DAEMON_EXIT_SETUP;
 	}
-	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, region %s, credentials from %s, "
+	model_sources_describe(d.cfg, aws, sizeof(aws));
+	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, credentials from %s, %s, "
 		 "state in %s%s",
 		 PACKAGE_VERSION, d.cfg->n_services, d.cfg->n_services == 1 ? "" : "s",
-		 d.cfg->owner, model_policy_name(d.cfg->policy), d.cfg->region,
-		 d.stack.creds_description ? d.stack.creds_description : "?", d.cfg->state_dir,
+		 d.cfg->owner, model_policy_name(d.cfg->policy),
+		 d.stack.creds_description ? d.stack.creds_description : "?", aws, d.cfg->state_dir,
 		 opt->dry_run ? " (dry run: nothing will be changed)" : "");
 
 	if (!opt->once) {

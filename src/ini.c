@@ -41,12 +41,20 @@ strndup_trim(const char *p, size_t n)
 }
 
 static void
+kv_free(struct ini_kv *kv)
+{
+	for (size_t i = 0; i < kv->n_sub; i++)
+		kv_free(&kv->sub[i]);
+	free(kv->sub);
+	free(kv->key);
+	secret_free(kv->value);
+}
+
+static void
 section_free(struct ini_section *s)
 {
-	for (size_t i = 0; i < s->n_kv; i++) {
-		free(s->kv[i].key);
-		secret_free(s->kv[i].value);
-	}
+	for (size_t i = 0; i < s->n_kv; i++)
+		kv_free(&s->kv[i]);
 	free(s->kv);
 	free(s->name);
 	free(s->profile);
@@ -82,6 +90,56 @@ ini_get(const struct ini_section *s, const char *key)
 	const struct ini_kv *kv = ini_find(s, key);
 
 	return kv ? kv->value : NULL;
+}
+
+const struct ini_kv *
+ini_find_nested(const struct ini_section *s, const char *key, const char *sub)
+{
+	const struct ini_kv *kv = ini_find(s, key);
+
+	if (kv == NULL || kv->value != NULL)
+		return NULL;
+	for (size_t i = kv->n_sub; i > 0; i--)
+		if (strcmp(kv->sub[i - 1].key, sub) == 0)
+			return &kv->sub[i - 1];
+	return NULL;
+}
+
+const char *
+ini_get_nested(const struct ini_section *s, const char *key, const char *sub)
+{
+	const struct ini_kv *kv = ini_find_nested(s, key, sub);
+
+	return kv ? kv->value : NULL;
+}
+
+/* Whether the header `name` is the two shlex words `type` `want`. */
+static bool
+header_is(const char *name, const char *type, const char *want)
+{
+	struct strv words = STRV_INIT;
+	struct err ignored;
+	bool yes;
+
+	if (strncmp(name, type, strlen(type)) != 0)
+		return false;
+	err_clear(&ignored);
+	if (shlex_split(name, &words, &ignored) < 0)
+		return false;
+	yes = words.n == 2 && strcmp(words.v[0], type) == 0 && strcmp(words.v[1], want) == 0;
+	strv_free(&words);
+	return yes;
+}
+
+const struct ini_section *
+ini_section(const struct ini *ini, const char *type, const char *name)
+{
+	if (ini == NULL)
+		return NULL;
+	for (size_t i = ini->n_sec; i > 0; i--)
+		if (header_is(ini->sec[i - 1].name, type, name))
+			return &ini->sec[i - 1];
+	return NULL;
 }
 
 const struct ini_section *
@@ -243,7 +301,8 @@ add_key(struct parser *p, const char *text, size_t n, unsigned line, size_t inde
 		s->kv = v;
 		s->cap_kv = cap;
 	}
-	s->kv[s->n_kv] = (struct ini_kv){.key = key, .value = value, .line = line};
+	s->kv[s->n_kv] = (struct ini_kv){
+		.key = key, .value = value, .line = line, .col = (unsigned)indent + 1};
 	p->kv = &s->kv[s->n_kv++];
 	p->key_indent = indent;
 	p->blanks = 0;
@@ -252,6 +311,42 @@ fail:
 	free(key);
 	secret_free(value);
 	return r;
+}
+
+/* One `sub = value` line of the nested block of `kv` (botocore's _parse_nested). */
+static int
+add_nested(struct parser *p, struct ini_kv *kv, const char *text, size_t n, unsigned line,
+	   size_t indent)
+{
+	const char *d = memchr(text, '=', n);
+	char *key, *value;
+
+	if (d == NULL)
+		return err_set(p->e, -EINVAL,
+			       "%s:%u:%zu: expected \"key = value\" in the block of \"%s\"",
+			       p->name, line, indent + 1, kv->key);
+	if (kv->n_sub >= INI_MAX_KEYS)
+		return err_set(p->e, -E2BIG, "%s:%u:%zu: more than %d keys in the block of \"%s\"",
+			       p->name, line, indent + 1, INI_MAX_KEYS, kv->key);
+	if (kv->n_sub == kv->cap_sub) {
+		size_t cap = kv->cap_sub ? 2 * kv->cap_sub : 4;
+		struct ini_kv *v = realloc(kv->sub, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		kv->sub = v;
+		kv->cap_sub = cap;
+	}
+	key = strndup_trim(text, (size_t)(d - text));
+	value = strndup_trim(d + 1, n - (size_t)(d - text) - 1);
+	if (key == NULL || value == NULL) {
+		free(key);
+		secret_free(value);
+		return -ENOMEM;
+	}
+	kv->sub[kv->n_sub++] = (struct ini_kv){
+		.key = key, .value = value, .line = line, .col = (unsigned)indent + 1};
+	return 0;
 }
 
 /* A line indented deeper than the current key: more value, or a nested block. */
@@ -263,17 +358,12 @@ continue_key(struct parser *p, const char *text, size_t n, unsigned line, size_t
 	char *v;
 
 	if (kv->value != NULL && kv->value[0] == '\0') {
-		/* `key =` followed by indented lines: a nested block, not kept. */
+		/* `key =` followed by indented lines: a nested block. */
 		free(kv->value);
 		kv->value = NULL;
 	}
-	if (kv->value == NULL) {
-		if (memchr(text, '=', n) == NULL)
-			return err_set(p->e, -EINVAL,
-				       "%s:%u:%zu: expected \"key = value\" in the block of \"%s\"",
-				       p->name, line, indent + 1, kv->key);
-		return 0;
-	}
+	if (kv->value == NULL)
+		return add_nested(p, kv, text, n, line, indent);
 	/* Sized exactly once, so no partial copy of a secret is left in freed memory. */
 	old = strlen(kv->value);
 	size = old + p->blanks + 1 + n;

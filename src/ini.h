@@ -16,16 +16,20 @@
  *    inline comments (`k = v # x` has the value `v # x`);
  *  - a line indented deeper than its key continues the value (joined with
  *    "\n"); a key whose value is empty on its own line and continues this
- *    way is a nested block (`s3 =\n  max_concurrent_requests = 10`): its
- *    lines must hold `=`, and it is kept out of the key/value map (vpcesd
- *    has no use for any nested setting);
+ *    way is a nested block (`ec2 =\n  endpoint_url = https://...`): its
+ *    lines must hold `=` and are split at the first one, sub-key and value
+ *    trimmed, the sub-key kept as written (botocore's _parse_nested: no case
+ *    folding, `:` is no delimiter, a repeated sub-key: the last one wins).
+ *    The block is kept beside the key/value map (ini_get() does not see it;
+ *    ini_get_nested() does);
  *  - a section or a key (after case folding) given twice is an error, as
  *    configparser's strict mode makes it;
  *  - a byte-order mark and NUL bytes are errors (configparser rejects both).
  *
  * Profiles: in a config file `[default]` and `[profile NAME]` are profiles
  * (NAME read with shlex, so `[profile "a b"]` works; `[profilex]`,
- * `[sso-session x]`, `[services x]` and other sections are not); in a
+ * `[sso-session x]`, `[services x]` and other sections are not, and
+ * ini_section() finds those by their two words); in a
  * credentials file every section is a profile named as written.  When two
  * sections name the same profile the later one wins, as in botocore.
  *
@@ -52,9 +56,14 @@ enum ini_kind {
 };
 
 struct ini_kv {
-	char *key;     /* lower case */
+	char *key;     /* lower case (a nested entry's sub-key: as written) */
 	char *value;   /* NULL for a nested block */
 	unsigned line; /* 1-based line of the key */
+	unsigned col;  /* 1-based column of the key */
+	/* A nested block's entries, in file order (none for a plain value). */
+	struct ini_kv *sub;
+	size_t n_sub;
+	size_t cap_sub;
 };
 
 struct ini_section {
@@ -93,5 +102,21 @@ const char *ini_get(const struct ini_section *s, const char *key);
 
 /* The entry of `key` in `s`, for its line number; NULL when absent. */
 const struct ini_kv *ini_find(const struct ini_section *s, const char *key);
+
+/*
+ * The entry `sub` of the nested block `key` in `s` (the last one of that
+ * sub-key), or NULL: no such block, no such entry, or `key` is a plain value.
+ */
+const struct ini_kv *ini_find_nested(const struct ini_section *s, const char *key, const char *sub);
+
+/* Its value, or NULL. */
+const char *ini_get_nested(const struct ini_section *s, const char *key, const char *sub);
+
+/*
+ * The last section whose header splits (shlex, as for profiles) into exactly
+ * the two words `type` and `name`: ini_section(ini, "services", "dev") finds
+ * `[services dev]`.  NULL when there is none or ini is NULL.
+ */
+const struct ini_section *ini_section(const struct ini *ini, const char *type, const char *name);
 
 #endif

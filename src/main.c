@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "conf.h"
+#include "conf_env.h"
 #include "daemon.h"
 #include "escape.h"
 #include "log.h"
@@ -64,16 +66,9 @@ usage(FILE *out)
 static struct vpcesd_config *
 load(const char *dir)
 {
-	const struct conf_env env = {
-		.aws_region = getenv("AWS_REGION"),
-		.aws_default_region = getenv("AWS_DEFAULT_REGION"),
-		.runtime_directory = getenv("RUNTIME_DIRECTORY"),
-		.state_directory = getenv("STATE_DIRECTORY"),
-		.profile_region = NULL,
-	};
 	struct conf_diags diags = CONF_DIAGS_INIT;
 	struct vpcesd_config *cfg = NULL;
-	int r = conf_load(dir, &env, &cfg, &diags);
+	int r = conf_env_load(dir, environ, &cfg, &diags);
 
 	for (size_t i = 0; i < diags.lines.n; i++)
 		fprintf(stderr, "%s\n", diags.lines.v[i]);

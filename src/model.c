@@ -157,6 +157,7 @@ model_config_new(void)
 	c->api.burst = 20;
 	c->api.concurrency = 8;
 	c->api.max_attempts = 5;
+	c->api.retry_adaptive = true;
 	c->api.timeout_s = 30;
 	c->api.connect_timeout_s = 5;
 	c->api.bucket_share_pct = 50;
@@ -187,6 +188,14 @@ model_config_free(struct vpcesd_config *c)
 	free(c->status_file);
 	free(c->metrics_file);
 	free(c->state_dir);
+	free(c->sources.profile);
+	free(c->sources.region);
+	free(c->sources.endpoint);
+	free(c->sources.sts_endpoint);
+	free(c->sources.ca_file);
+	free(c->sources.max_attempts);
+	free(c->sources.retry_mode);
+	free(c->sources.note);
 	for (size_t i = 0; i < c->n_services; i++)
 		model_service_clear(&c->services[i]);
 	free(c->services);
@@ -341,6 +350,54 @@ model_service_to_json(const struct service_spec *s)
 	return o;
 }
 
+/*
+ * "sources": what --dump-config adds beside the settings, so an operator
+ * (and tests/awsconf-matrix.py) can see where each AWS setting came from.
+ * It is not a configuration key: a dump loaded back must drop it.  Omitted
+ * for a config that was not loaded (no source known).
+ */
+static bool
+add_sources(cJSON *o, const struct model_sources *s)
+{
+	cJSON *src;
+
+	if (s->region == NULL)
+		return true;
+	return (src = cJSON_AddObjectToObject(o, "sources")) != NULL &&
+	       add_opt_str(src, "profile", s->profile) && add_opt_str(src, "region", s->region) &&
+	       add_opt_str(src, "endpoint", s->endpoint) &&
+	       add_opt_str(src, "sts_endpoint", s->sts_endpoint) &&
+	       add_opt_str(src, "ca_file", s->ca_file) &&
+	       add_opt_str(src, "max_attempts", s->max_attempts) &&
+	       add_opt_str(src, "retry_mode", s->retry_mode) && add_opt_str(src, "note", s->note);
+}
+
+void
+model_sources_describe(const struct vpcesd_config *c, char *out, size_t n)
+{
+	const struct model_sources *s = &c->sources;
+	const char *q = "?";
+	int len;
+
+	len = snprintf(
+		out, n,
+		"profile %s, region %s from %s, endpoint %s from %s, sts_endpoint %s from "
+		"%s, max_attempts %u from %s, retry_mode %s from %s",
+		s->profile ? s->profile : q, c->region ? c->region : q, s->region ? s->region : q,
+		c->endpoint ? c->endpoint : q, s->endpoint ? s->endpoint : q,
+		c->sts_endpoint ? c->sts_endpoint : q, s->sts_endpoint ? s->sts_endpoint : q,
+		c->api.max_attempts, s->max_attempts ? s->max_attempts : q,
+		c->api.retry_adaptive ? "adaptive" : "standard", s->retry_mode ? s->retry_mode : q);
+	if (len < 0 || (size_t)len >= n)
+		return;
+	len += snprintf(out + len, n - (size_t)len, ", ca_file %s%s%s",
+			c->ca_file ? c->ca_file : "none (system store)", c->ca_file ? " from " : "",
+			c->ca_file && s->ca_file ? s->ca_file : "");
+	if (len < 0 || (size_t)len >= n || s->note == NULL)
+		return;
+	snprintf(out + len, n - (size_t)len, "; %s", s->note);
+}
+
 cJSON *
 model_config_to_json(const struct vpcesd_config *c)
 {
@@ -363,6 +420,7 @@ model_config_to_json(const struct vpcesd_config *c)
 	     add_num(api, "rate", c->api.rate) && add_num(api, "burst", c->api.burst) &&
 	     add_num(api, "concurrency", c->api.concurrency) &&
 	     add_num(api, "max_attempts", c->api.max_attempts) &&
+	     add_str(api, "retry_mode", c->api.retry_adaptive ? "adaptive" : "standard") &&
 	     add_duration(api, "timeout", c->api.timeout_s) &&
 	     add_duration(api, "connect_timeout", c->api.connect_timeout_s) &&
 	     add_percent(api, "bucket_share", c->api.bucket_share_pct);
@@ -382,6 +440,7 @@ model_config_to_json(const struct vpcesd_config *c)
 	     add_str(o, "state_dir", c->state_dir);
 	ok = ok && (log = cJSON_AddObjectToObject(o, "log")) != NULL &&
 	     add_str(log, "level", log_priority_name(c->log_level));
+	ok = ok && add_sources(o, &c->sources);
 	ok = ok && (services = cJSON_AddArrayToObject(o, "services")) != NULL;
 	for (size_t i = 0; ok && i < c->n_services; i++) {
 		cJSON *s = model_service_to_json(&c->services[i]);

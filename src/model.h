@@ -120,6 +120,7 @@ struct model_api {
 	unsigned burst;        /* token bucket size */
 	unsigned concurrency;  /* requests in flight */
 	unsigned max_attempts; /* per call, including the first */
+	bool retry_adaptive;   /* retry_mode: adaptive (default) or standard */
 	unsigned timeout_s;    /* per attempt */
 	unsigned connect_timeout_s;
 	unsigned bucket_share_pct; /* share of EC2's per-action buckets we may use */
@@ -147,6 +148,22 @@ struct model_delete {
 	bool reject_connections;
 };
 
+/*
+ * Where the AWS settings came from (awsconf.h): "vpcesd.yaml", an environment
+ * variable, "profile NAME", "default ...".  Each owned; NULL when the setting
+ * is unset (ca_file) or in a config built by hand.
+ */
+struct model_sources {
+	char *profile; /* the AWS profile consulted */
+	char *region;
+	char *endpoint;
+	char *sts_endpoint;
+	char *ca_file;
+	char *max_attempts;
+	char *retry_mode;
+	char *note; /* worth saying at start-up (a setting taken differently), or NULL */
+};
+
 struct vpcesd_config {
 	char *region;          /* always set in a loaded config */
 	const char *partition; /* static string derived from region */
@@ -168,6 +185,7 @@ struct vpcesd_config {
 	struct model_api api;
 	struct model_credentials credentials;
 	struct model_delete del;
+	struct model_sources sources;
 	char *status_file;  /* default /run/vpcesd/status.json */
 	char *metrics_file; /* NULL: not written */
 	/*
@@ -192,6 +210,13 @@ struct vpcesd_config {
  * model_config_free().  NULL on allocation failure.
  */
 struct vpcesd_config *model_config_new(void);
+
+/*
+ * One line naming each AWS setting with its source ("region eu-west-1 from
+ * profile prod, endpoint https://... from AWS_ENDPOINT_URL_EC2, ...") into
+ * `out` (`n` bytes, truncated to fit).
+ */
+void model_sources_describe(const struct vpcesd_config *c, char *out, size_t n);
 
 /* Free a config and everything it owns.  NULL-safe. */
 void model_config_free(struct vpcesd_config *c);

@@ -110,12 +110,18 @@ retry_classify(const struct retry_outcome *o)
 	switch (o->transport) {
 	case HTTP_ERR_NONE:
 		break;
+	case HTTP_ERR_RESOLVE:
+		/*
+		 * The SDKs retry a failed name resolution like any connection
+		 * error (botocore: EndpointConnectionError is retryable): a
+		 * resolver that times out or a DNS blip heals within a call's
+		 * attempts, and a wrong name costs only those attempts.
+		 */
 	case HTTP_ERR_CONNECT:
 	case HTTP_ERR_TIMEOUT:
 	case HTTP_ERR_RESET:
 		return RETRY_CLASS_TRANSIENT;
-	case HTTP_ERR_RESOLVE: /* NXDOMAIN does not heal in seconds */
-	case HTTP_ERR_TLS:     /* a certificate problem does not either */
+	case HTTP_ERR_TLS: /* a certificate problem does not heal in seconds */
 	case HTTP_ERR_TOO_LARGE:
 	case HTTP_ERR_CANCELLED:
 	case HTTP_ERR_OTHER:

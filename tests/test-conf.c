@@ -32,7 +32,8 @@
 #define GWLB \
 	"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/fw/2c1b4f7e9a3d5b60"
 
-static const struct conf_env env_east = {.aws_region = "us-east-1"};
+static const char *const east_envp[] = {"AWS_REGION=us-east-1", NULL};
+static const struct conf_env env_east = {.envp = (char *const *)east_envp};
 
 /* --- validators ------------------------------------------------------------ */
 
@@ -560,29 +561,81 @@ static void
 test_region_precedence(void **state)
 {
 	static const char y[] = "services: []\n";
+	static const char *const default_only[] = {"AWS_REGION=", "AWS_DEFAULT_REGION=eu-west-1",
+						   NULL};
+	static const char *const both[] = {"AWS_REGION=eu-north-1", "AWS_DEFAULT_REGION=eu-west-1",
+					   NULL};
+	static const char *const prof[] = {"AWS_PROFILE=cn", NULL};
+	static const char ini_text[] = "[profile cn]\nregion = cn-north-1\n";
 	struct conf_diags d = CONF_DIAGS_INIT;
 	struct vpcesd_config *c = NULL;
-	struct conf_env env = {.aws_region = "", .aws_default_region = "eu-west-1"};
+	struct conf_env env = {.envp = (char *const *)default_only};
+	struct ini ini;
+	struct err e;
 
 	(void)state;
 	assert_int_equal(conf_load_services_buffer("y", y, strlen(y), &env, &c, &d), 0);
 	assert_string_equal(c->region, "eu-west-1");
+	assert_string_equal(c->sources.region, "AWS_DEFAULT_REGION");
 	model_config_free(c);
 	c = NULL;
-	env.aws_region = "eu-north-1";
+	env.envp = (char *const *)both;
 	assert_int_equal(conf_load_services_buffer("y", y, strlen(y), &env, &c, &d), 0);
 	assert_string_equal(c->region, "eu-north-1");
 	model_config_free(c);
 	c = NULL;
-	env = (struct conf_env){.profile_region = "cn-north-1"};
+	err_clear(&e);
+	assert_int_equal(ini_parse(ini_text, strlen(ini_text), INI_CONFIG, "cfg", &ini, &e), 0);
+	env = (struct conf_env){
+		.envp = (char *const *)prof, .aws_config = &ini, .aws_config_path = "cfg"};
 	assert_int_equal(conf_load_services_buffer("y", y, strlen(y), &env, &c, &d), 0);
 	assert_string_equal(c->endpoint, "https://ec2.cn-north-1.amazonaws.com.cn");
+	assert_string_equal(c->sources.region, "profile cn");
+	assert_string_equal(c->sources.endpoint, "default for cn-north-1");
 	model_config_free(c);
+	ini_free(&ini);
 	c = NULL;
 	assert_int_equal(conf_load_services_buffer("y", y, strlen(y), NULL, &c, &d), -EINVAL);
 	assert_true(diags_have(&d, "no region"));
 	assert_null(c);
 	conf_diags_free(&d);
+}
+
+/* vpcesd.yaml's api keys beat the environment; api.retry_mode is checked. */
+static void
+test_aws_settings(void **state)
+{
+	static const char *const envp[] = {"AWS_REGION=us-east-1", "AWS_MAX_ATTEMPTS=9",
+					   "AWS_RETRY_MODE=standard", NULL};
+	const struct conf_env env = {.envp = (char *const *)envp};
+	struct conf_diags d = CONF_DIAGS_INIT;
+	struct vpcesd_config *c = NULL;
+	struct tmp t;
+
+	(void)state;
+	tmp_make(&t);
+	tmp_mkdir(&t, "services.d");
+	tmp_write(&t, "vpcesd.yaml", "api: {}\n", 8);
+	assert_int_equal(tmp_load(&t, &env, &c, &d), 0);
+	assert_int_equal(c->api.max_attempts, 9);
+	assert_false(c->api.retry_adaptive);
+	assert_string_equal(c->sources.max_attempts, "AWS_MAX_ATTEMPTS");
+	assert_string_equal(c->sources.retry_mode, "AWS_RETRY_MODE");
+	model_config_free(c);
+	c = NULL;
+	tmp_write(&t, "vpcesd.yaml", "api: {max_attempts: 2, retry_mode: adaptive}\n", 45);
+	assert_int_equal(tmp_load(&t, &env, &c, &d), 0);
+	assert_int_equal(c->api.max_attempts, 2);
+	assert_true(c->api.retry_adaptive);
+	assert_string_equal(c->sources.retry_mode, "vpcesd.yaml");
+	model_config_free(c);
+	c = NULL;
+	tmp_write(&t, "vpcesd.yaml", "api: {retry_mode: legacy}\n", 26);
+	assert_int_equal(tmp_load(&t, &env, &c, &d), -EINVAL);
+	assert_true(diags_have(&d, "vpcesd.yaml:1:19: api.retry_mode: 'legacy' is not one of "
+				   "standard, adaptive"));
+	conf_diags_free(&d);
+	tmp_cleanup(&t);
 }
 
 /* The contract: on any error *ret is untouched, whatever else was valid. */
@@ -812,9 +865,10 @@ test_unreadable(void **state)
 static void
 test_runtime_directory_status_file(void **state)
 {
-	const struct conf_env env = {.aws_region = "us-east-1",
+	const struct conf_env env = {.envp = (char *const *)east_envp,
 				     .runtime_directory = "/run/vpcesd/prod:/run/other"};
-	const struct conf_env relative = {.aws_region = "us-east-1", .runtime_directory = "run/x"};
+	const struct conf_env relative = {.envp = (char *const *)east_envp,
+					  .runtime_directory = "run/x"};
 	struct conf_diags d = CONF_DIAGS_INIT;
 	struct vpcesd_config *c = NULL;
 	struct tmp t;
@@ -846,11 +900,11 @@ static void
 test_state_dir(void **state)
 {
 	static const char *const ignored[] = {"var/lib/x", ":/var/lib/x", "", "/var/lib/\tx", NULL};
-	const struct conf_env several = {.aws_region = "us-east-1",
+	const struct conf_env several = {.envp = (char *const *)east_envp,
 					 .state_directory = "/var/lib/vpcesd-prod:/var/lib/other"};
-	const struct conf_env one = {.aws_region = "us-east-1",
+	const struct conf_env one = {.envp = (char *const *)east_envp,
 				     .state_directory = "/var/lib/vpcesd-b"};
-	struct conf_env bad = {.aws_region = "us-east-1"};
+	struct conf_env bad = {.envp = (char *const *)east_envp};
 	struct conf_diags d = CONF_DIAGS_INIT;
 	struct vpcesd_config *c = NULL;
 	struct tmp t;
@@ -1068,6 +1122,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_load_ok_and_counts),
 		cmocka_unit_test(test_region_precedence),
+		cmocka_unit_test(test_aws_settings),
 		cmocka_unit_test(test_error_changes_nothing),
 		cmocka_unit_test(test_service_limit),
 		cmocka_unit_test(test_file_size_limit),

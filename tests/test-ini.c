@@ -145,7 +145,7 @@ test_continuation_and_nested(void **state)
 				   "z =\n"
 				   "  x = 1\n"
 				   "  y=2\n"
-				   " j = w\n" /* indented key, not deeper than nothing */
+				   " j = w\n" /* deeper than "z": one more block line */
 				   "last = 1\n"
 				   "\n"
 				   "\n";
@@ -158,8 +158,14 @@ test_continuation_and_nested(void **state)
 	s = ini_profile(&ini, "a");
 	assert_string_equal(ini_get(s, "k"), "v\nmore\n\nafter");
 	assert_non_null(ini_find(s, "z"));
-	assert_null(ini_get(s, "z")); /* nested block: not kept */
+	assert_null(ini_get(s, "z")); /* nested block: no plain value */
 	assert_null(ini_get(s, "x"));
+	assert_string_equal(ini_get_nested(s, "z", "x"), "1");
+	assert_string_equal(ini_get_nested(s, "z", "y"), "2");
+	assert_int_equal(ini_find_nested(s, "z", "y")->line, 8);
+	assert_int_equal(ini_find_nested(s, "z", "y")->col, 3);
+	assert_string_equal(ini_get_nested(s, "z", "j"), "w"); /* " j = w": a block line too */
+	assert_null(ini_get_nested(s, "k", "more"));           /* plain values have no block */
 	assert_string_equal(ini_get(s, "last"), "1");
 	ini_free(&ini);
 
@@ -168,6 +174,59 @@ test_continuation_and_nested(void **state)
 	assert_string_equal(ini_get(&ini.sec[0], "k"), "v");
 	assert_string_equal(ini_get(&ini.sec[0], "j"), "w");
 	ini_free(&ini);
+}
+
+/*
+ * The service-specific endpoint layout of the SDKs: a profile names a
+ * `[services NAME]` section whose nested blocks are keyed by service.
+ */
+static void
+test_services_section(void **state)
+{
+	static const char text[] = "[profile dev]\n"
+				   "services = local\n"
+				   "[services local]\n"
+				   "EC2 =\n"
+				   "  endpoint_url = http://127.0.0.1:4566\n"
+				   "  Endpoint_URL = other\n"
+				   "\n"
+				   "  endpoint_url = http://127.0.0.1:9\n"
+				   "sts =\n"
+				   "\tendpoint_url=https://sts.example\n"
+				   "[services \"two words\"]\n"
+				   "ec2 =\n"
+				   "  a = b = c\n"
+				   "[servicesx local]\n"
+				   "[services]\n";
+	const struct ini_section *s;
+	struct ini ini;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(parse(text, INI_CONFIG, &ini, &e), 0);
+	assert_null(ini_profile(&ini, "local"));
+	s = ini_section(&ini, "services", "local");
+	assert_non_null(s);
+	assert_string_equal(s->name, "services local");
+	/* Keys fold to lower case; sub-keys do not; the last repeat wins. */
+	assert_string_equal(ini_get_nested(s, "ec2", "endpoint_url"), "http://127.0.0.1:9");
+	assert_string_equal(ini_get_nested(s, "ec2", "Endpoint_URL"), "other");
+	assert_int_equal(ini_find_nested(s, "ec2", "endpoint_url")->line, 8);
+	assert_string_equal(ini_get_nested(s, "sts", "endpoint_url"), "https://sts.example");
+	s = ini_section(&ini, "services", "two words");
+	assert_non_null(s);
+	assert_string_equal(ini_get_nested(s, "ec2", "a"), "b = c");
+	assert_null(ini_section(&ini, "services", "x"));
+	assert_null(ini_section(&ini, "profile", "local"));
+	assert_null(ini_section(NULL, "services", "local"));
+	assert_non_null(ini_section(&ini, "profile", "dev"));
+	ini_free(&ini);
+
+	/* A block line needs "=" (":" is no delimiter there). */
+	err_clear(&e);
+	assert_int_equal(parse("[services a]\nec2 =\n  endpoint_url: x\n", INI_CONFIG, &ini, &e),
+			 -EINVAL);
+	assert_non_null(strstr(e.msg, ":3:3: expected \"key = value\" in the block of \"ec2\""));
 }
 
 static void
@@ -296,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_credentials_kind),
 		cmocka_unit_test(test_later_profile_section_wins),
 		cmocka_unit_test(test_continuation_and_nested),
+		cmocka_unit_test(test_services_section),
 		cmocka_unit_test(test_crlf_and_trailing_text),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nul_and_size),

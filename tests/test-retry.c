@@ -132,8 +132,9 @@ test_classify_status_and_transport(void **state)
 	assert_int_equal(retry_classify(&o), RETRY_CLASS_TRANSIENT);
 	o = transport(HTTP_ERR_RESET);
 	assert_int_equal(retry_classify(&o), RETRY_CLASS_TRANSIENT);
+	/* A failed name resolution is retried, as the SDKs retry it (issue 15). */
 	o = transport(HTTP_ERR_RESOLVE);
-	assert_int_equal(retry_classify(&o), RETRY_CLASS_TERMINAL);
+	assert_int_equal(retry_classify(&o), RETRY_CLASS_TRANSIENT);
 	o = transport(HTTP_ERR_TLS);
 	assert_int_equal(retry_classify(&o), RETRY_CLASS_TERMINAL);
 	o = transport(HTTP_ERR_TOO_LARGE);

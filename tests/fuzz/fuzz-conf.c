@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct conf_env env = {.aws_region = "us-east-1"};
+	static const char *const envp[] = {"AWS_REGION=us-east-1", NULL};
+	const struct conf_env env = {.envp = (char *const *)envp};
 	struct conf_diags diags = CONF_DIAGS_INIT;
 	struct vpcesd_config *cfg = NULL;
 
