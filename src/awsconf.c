@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * awsconf: which AWS setting comes from where.  See awsconf.h for the order
  * of the sources; botocore (configprovider.py, regions.py and

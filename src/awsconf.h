@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * awsconf: the AWS settings an operator already has, resolved the way the
  * AWS CLI and SDKs resolve them.

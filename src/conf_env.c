@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_env: conf_load() with the process's environment.  See conf_env.h.
  */

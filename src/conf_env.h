@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conf_env: the configuration as the process's environment shapes it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ynode: YAML tree nodes and core-schema scalars.  See ynode.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ynode: the small YAML tree conf.c builds from libyaml's events, each node
  * with its 1-based line and column so that every diagnostic can point at it,

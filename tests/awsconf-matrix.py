@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Matrix test of the AWS settings vpcesd takes from the environment, the
 AWS config file and vpcesd.yaml (issue 15), with botocore as the oracle.
 

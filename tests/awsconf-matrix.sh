@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # vpcesd's AWS settings (region, endpoints, CA bundle, retries) against
 # botocore's own resolution over environment x AWS config file x vpcesd.yaml
 # (tests/awsconf-matrix.py says how, and where the oracle is the AWS docs).

@@ -15,7 +15,7 @@ for f in $(find src tests man systemd m4 -type f \( -name '*.c' -o -name '*.h' -
 		-o -name '*.py' -o -name '*.m4' -o -name '*.in' -o -name '*.5' -o -name '*.8' \) \
 		-not -path 'tests/config/*' -not -path 'tests/creds/*' -not -path 'tests/data/*' \
 		-not -path '*/corpus/*' -not -path 'tests/fuzz/work-*' | sort) \
-	Makefile.am configure.ac quickstart .ci/run tests/bench/client tests/bench/converge \
+	Makefile.am configure.ac quickstart .ci/run tests/bench/client tests/bench/converge tests/bench/daemon \
 	tests/valgrind-vpcesd tests/reliability/crash tests/reliability/faults \
 	tests/reliability/mistakes tests/ec2sim/ec2sim; do
 	[ -f "$f" ] || continue

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for awsconf.h: which source wins for each AWS setting, what
  * each source is called, and errors that say where.  The defaults table was

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make check entry: tests/bench/daemon --quick (N=30: a 1 s idle window with
 # and without a watchdog, 3 reaction rounds per signal, budgeted cycles at a
 # 1 s interval) against a fresh ec2sim.  Asserts only that every mode ran
