@@ -50,8 +50,9 @@ struct apply {
 	struct chain *chains;
 	size_t n_chains;
 	size_t running;
-	const bool *hold; /* per change, NULL: hold nothing */
-	ev_timer idle;    /* completes an empty plan from the loop */
+	const bool *hold;                /* per change, NULL: hold nothing */
+	const enum apply_status *before; /* per change, NULL: nothing ran before */
+	ev_timer idle;                   /* completes an empty plan from the loop */
 	apply_done_fn *done;
 	void *arg;
 };
@@ -182,6 +183,27 @@ step_done(struct chain *ch, const char *request_id)
 	chain_run(ch);
 }
 
+/* After a failure of the current change: the rest of the chain is skipped. */
+static void
+skip_rest(struct chain *ch)
+{
+	for (size_t i = ch->cur + 1; i < ch->end; i++) {
+		ch->a->outcomes[i].status = APPLY_SKIPPED;
+		ch->a->outcomes[i].message =
+			strdup("skipped: an earlier change of this service failed");
+	}
+	chain_end(ch);
+}
+
+/* The rest of the chain from the current change is held. */
+static void
+hold_rest(struct chain *ch)
+{
+	for (size_t i = ch->cur; i < ch->end; i++)
+		ch->a->outcomes[i].status = APPLY_HELD;
+	chain_end(ch);
+}
+
 /* The running change failed: record it, skip the rest of the chain. */
 static void
 step_failed(struct chain *ch, int r, const char *message, const char *code, const char *request_id)
@@ -196,12 +218,7 @@ step_failed(struct chain *ch, int r, const char *message, const char *code, cons
 	free(o->request_id);
 	o->request_id = dup_or_null(request_id);
 	log_outcome(ch, &ch->a->plan->changes[ch->cur], o);
-	for (size_t i = ch->cur + 1; i < ch->end; i++) {
-		ch->a->outcomes[i].status = APPLY_SKIPPED;
-		ch->a->outcomes[i].message =
-			strdup("skipped: an earlier change of this service failed");
-	}
-	chain_end(ch);
+	skip_rest(ch);
 }
 
 static void
@@ -526,10 +543,24 @@ chain_run(struct chain *ch)
 	}
 	c = &ch->a->plan->changes[ch->cur];
 	err_clear(&e);
+	if (ch->a->before && ch->a->before[ch->cur] != APPLY_PENDING) {
+		/* Ran in an earlier round: the caller reports that outcome here. */
+		enum apply_status was = ch->a->before[ch->cur];
+
+		ch->a->outcomes[ch->cur].status = APPLY_HELD;
+		if (was != APPLY_DONE) {
+			skip_rest(ch);
+		} else if (c->kind == PLAN_CREATE) {
+			ch->cur++;
+			hold_rest(ch);
+		} else {
+			ch->cur++;
+			chain_run(ch);
+		}
+		return;
+	}
 	if (ch->a->hold && ch->a->hold[ch->cur]) {
-		for (size_t i = ch->cur; i < ch->end; i++)
-			ch->a->outcomes[i].status = APPLY_HELD;
-		chain_end(ch);
+		hold_rest(ch);
 		return;
 	}
 	if (c->kind != PLAN_CREATE && ch->service_id == NULL) {
@@ -603,16 +634,6 @@ chain_run(struct chain *ch)
 		step_failed(ch, r, e.msg, NULL, NULL);
 }
 
-static bool
-same_chain(const struct plan_change *a, const struct plan_change *b)
-{
-	if (strcmp(a->name, b->name) != 0)
-		return false;
-	if (a->service_id == NULL || b->service_id == NULL)
-		return a->service_id == b->service_id;
-	return strcmp(a->service_id, b->service_id) == 0;
-}
-
 static void
 on_idle(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -623,7 +644,8 @@ on_idle(struct ev_loop *loop, ev_timer *w, int revents)
 
 int
 apply_start(struct ev_loop *loop, struct aws_client *c, const struct plan *plan, const bool *hold,
-	    unsigned long cycle, apply_done_fn *done, void *arg, struct apply **ret, struct err *e)
+	    const enum apply_status *before, unsigned long cycle, apply_done_fn *done, void *arg,
+	    struct apply **ret, struct err *e)
 {
 	struct apply *a = calloc(1, sizeof(*a));
 	size_t n = plan->n_changes;
@@ -637,6 +659,7 @@ apply_start(struct ev_loop *loop, struct aws_client *c, const struct plan *plan,
 	a->done = done;
 	a->arg = arg;
 	a->hold = hold;
+	a->before = before;
 	a->n = n;
 	ev_timer_init(&a->idle, on_idle, 0., 0.);
 	a->outcomes = calloc(n ? n : 1, sizeof(*a->outcomes));
@@ -648,7 +671,7 @@ apply_start(struct ev_loop *loop, struct aws_client *c, const struct plan *plan,
 	for (size_t i = 0; i < n; i++) {
 		struct chain *ch;
 
-		if (i > 0 && same_chain(&plan->changes[i - 1], &plan->changes[i])) {
+		if (i > 0 && plan_same_chain(&plan->changes[i - 1], &plan->changes[i])) {
 			a->chains[a->n_chains - 1].end = i + 1;
 			continue;
 		}

@@ -86,13 +86,20 @@ typedef void apply_done_fn(void *arg, const struct apply_report *rep);
  * Apply every change of `plan` (borrowed: it must stay alive until the
  * callback returned; the callback may free it).
  * `hold` (NULL or one flag per change) marks changes not to attempt: they
- * end APPLY_HELD, like every later change of their chain.  `cycle` tags the
- * log records.  The callback runs from the loop once all chains finished
- * (also for an empty plan).  -ENOMEM.
+ * end APPLY_HELD, like every later change of their chain.  `before` (NULL
+ * or one status per change) names the changes an earlier round of the
+ * cycle already ran, with their outcome there: an APPLY_DONE one is passed
+ * over and its chain goes on (after a create, whose service this plan does
+ * not know, the rest of the chain is held); an APPLY_FAILED or
+ * APPLY_SKIPPED one skips the rest of its chain, as a failure here would;
+ * APPLY_PENDING runs.  A change passed over ends APPLY_HELD: the caller
+ * reports the earlier outcome in its place.  `cycle` tags the log records.
+ * The callback runs from the loop once all chains finished (also for an
+ * empty plan).  -ENOMEM.
  */
 int apply_start(struct ev_loop *loop, struct aws_client *c, const struct plan *plan,
-		const bool *hold, unsigned long cycle, apply_done_fn *done, void *arg,
-		struct apply **ret, struct err *e);
+		const bool *hold, const enum apply_status *before, unsigned long cycle,
+		apply_done_fn *done, void *arg, struct apply **ret, struct err *e);
 
 /* Abandon: calls in flight are cancelled, the callback does not run.  NULL-safe. */
 void apply_cancel(struct apply *a);

@@ -319,7 +319,7 @@ size_t plan_reads_count(const struct plan_reads *sel);
  * and lets go at once the changes no outstanding read can affect; then it
  * plans again with the reads made and applies the rest.  Both plans come
  * from the same listing, so the changes that went early come out the same
- * in the second and are not applied twice.
+ * in the second (plan_match_early() finds them) and are not applied twice.
  *
  * plan_fresh_reads(): every change of `first` derived from an earlier
  * cycle's read (permissions, connections, notifications) makes that read
@@ -327,14 +327,29 @@ size_t plan_reads_count(const struct plan_reads *sel);
  * showed this cycle.  -ENOMEM.
  *
  * plan_early(): go[i] (first->n_changes flags) says whether change i may go
- * before the reads in `sel` are made — not a delete, and no read of a
- * service of its name outstanding — and *names (sorted set, appended)
- * holds the names of those changes.  -ENOMEM.
+ * before the reads in `sel` are made: never a delete; a change to an
+ * existing service's configuration or payer always, since the listing
+ * alone decides it and it comes before anything a read decides; any other
+ * change when no read of a service of its name is outstanding; and
+ * never before a change of its service that comes first in the plan and
+ * does not go (the planner orders them as they must happen).  -ENOMEM.
  */
 int plan_fresh_reads(const struct plan *first, const struct observation *obs,
 		     struct plan_reads *sel);
 int plan_early(const struct plan *first, const struct observation *obs,
-	       const struct plan_reads *sel, bool *go, struct strv *names);
+	       const struct plan_reads *sel, bool *go);
+
+/*
+ * plan_match_early(): what each change of the final plan stands for in the
+ * early one.  from[i] (final->n_changes slots) is the index in `early` of a
+ * change with the same name, kind and service that went (!held[k]) and
+ * matches no earlier change of `final`, or SIZE_MAX: the final round holds
+ * the first kind and reports the early outcome in its place, and applies the
+ * rest (a name's reads may add changes the early round could not see).
+ * `early` or `held` NULL: nothing matches.  -ENOMEM.
+ */
+int plan_match_early(const struct plan *final, const struct plan *early, const bool *held,
+		     size_t *from);
 
 /*
  * Compute the plan.  On success *ret is a new plan the caller frees with
@@ -342,6 +357,14 @@ int plan_early(const struct plan *first, const struct observation *obs,
  * observation; a spec without a name), -ENOMEM; *ret untouched then.
  */
 int plan_compute(const struct plan_input *in, struct plan **ret, struct err *e);
+
+/*
+ * Two changes of one chain: the same name and service (a create has none).
+ * The planner puts a chain's changes next to each other in the order they
+ * must happen; apply.h runs them so, and an early round never lets one
+ * overtake another.
+ */
+bool plan_same_chain(const struct plan_change *a, const struct plan_change *b);
 
 /* Free a plan.  NULL-safe. */
 void plan_free(struct plan *p);

@@ -192,9 +192,23 @@ plan_fresh_reads(const struct plan *first, const struct observation *obs, struct
 	return 0;
 }
 
+/*
+ * A change no outstanding read can affect or overtake: one to an existing
+ * service that the listing alone decides and that comes before anything a
+ * read decides.  plan_converge() pushes a service's changes as its
+ * configuration, its payer, then the permissions, tags, connections,
+ * notifications and DNS verification: only the first two qualify (tags
+ * come after the permissions, and must not run ahead of them).
+ */
+static bool
+leads_from_listing(enum plan_kind k)
+{
+	return k == PLAN_MODIFY_CONFIG || k == PLAN_MODIFY_PAYER;
+}
+
 int
 plan_early(const struct plan *first, const struct observation *obs, const struct plan_reads *sel,
-	   bool *go, struct strv *names)
+	   bool *go)
 {
 	struct strv busy = STRV_INIT;
 	int r = 0;
@@ -210,12 +224,90 @@ plan_early(const struct plan *first, const struct observation *obs, const struct
 	for (size_t i = 0; i < first->n_changes && r == 0; i++) {
 		const struct plan_change *c = &first->changes[i];
 
-		go[i] = c->kind != PLAN_DELETE && !strv_contains_sorted(&busy, c->name);
-		if (go[i])
-			r = strv_push(names, c->name);
+		if (c->kind == PLAN_DELETE)
+			go[i] = false; /* its connections are read in the final round */
+		else if (c->service_id != NULL && leads_from_listing(c->kind))
+			go[i] = true;
+		else
+			go[i] = !strv_contains_sorted(&busy, c->name);
+		/* A service's changes come in the order they must happen: none overtakes. */
+		if (go[i] && i > 0 && !go[i - 1] && plan_same_chain(&first->changes[i - 1], c))
+			go[i] = false;
 	}
-	/* A chain goes whole or not at all: its names decide, and they are one name. */
-	strv_uniq(names);
 	strv_free(&busy);
 	return r;
+}
+
+struct early_key {
+	const struct plan_change *ch;
+	size_t k;
+};
+
+/* Same name, kind and service; a create has no service. */
+static int
+cmp_change(const struct plan_change *a, const struct plan_change *b)
+{
+	int d = strcmp(a->name, b->name);
+
+	if (d == 0)
+		d = (a->kind > b->kind) - (a->kind < b->kind);
+	if (d == 0)
+		d = strcmp(a->service_id ? a->service_id : "", b->service_id ? b->service_id : "");
+	return d;
+}
+
+/* By change, then by place in the early plan: equal changes match in order. */
+static int
+cmp_early_key(const void *a, const void *b)
+{
+	const struct early_key *x = a, *y = b;
+	int d = cmp_change(x->ch, y->ch);
+
+	return d ? d : (x->k > y->k) - (x->k < y->k);
+}
+
+int
+plan_match_early(const struct plan *final, const struct plan *early, const bool *held, size_t *from)
+{
+	struct early_key *v;
+	bool *used;
+	size_t n = 0;
+
+	for (size_t i = 0; i < final->n_changes; i++)
+		from[i] = SIZE_MAX;
+	if (early == NULL || held == NULL || early->n_changes == 0)
+		return 0;
+	v = malloc(early->n_changes * sizeof(*v));
+	used = calloc(early->n_changes, sizeof(*used));
+	if (v == NULL || used == NULL) {
+		free(v);
+		free(used);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < early->n_changes; k++)
+		if (!held[k])
+			v[n++] = (struct early_key){&early->changes[k], k};
+	qsort(v, n, sizeof(*v), cmp_early_key);
+	for (size_t i = 0; i < final->n_changes; i++) {
+		size_t lo = 0, hi = n;
+
+		/* The first key not below the change, then the first of its equals unused. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (cmp_change(v[mid].ch, &final->changes[i]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && cmp_change(v[lo].ch, &final->changes[i]) == 0; lo++)
+			if (!used[lo]) {
+				used[lo] = true;
+				from[i] = v[lo].k;
+				break;
+			}
+	}
+	free(v);
+	free(used);
+	return 0;
 }

@@ -363,3 +363,13 @@ fail:
 	free(h.service_id);
 	return -ENOMEM;
 }
+
+bool
+plan_same_chain(const struct plan_change *a, const struct plan_change *b)
+{
+	if (strcmp(a->name, b->name) != 0)
+		return false;
+	if (a->service_id == NULL || b->service_id == NULL)
+		return a->service_id == b->service_id;
+	return strcmp(a->service_id, b->service_id) == 0;
+}

@@ -45,14 +45,15 @@ struct cycle {
 	const struct apply_report *rep; /* during finish() only */
 	/*
 	 * The early round (plan.h, "Rounds"): its plan, running while the
-	 * details are read, and the outcomes of the changes it let go, whose
-	 * names the final round leaves alone.
+	 * details are read, and the outcomes of the changes it let go, which
+	 * the final round holds and reports in its own changes' places.
 	 */
 	struct plan *early_plan;
 	struct apply *early_apply;
 	struct apply_outcome *early_out; /* early_plan->n_changes, NULL before it ended */
 	size_t n_early_out;
-	struct strv early_names;
+	size_t *from_early;        /* per final change: the early one it stands for, or SIZE_MAX */
+	enum apply_status *before; /* per final change: its early outcome, or APPLY_PENDING */
 	bool details_read; /* phase 2 is over: the final round waits only for the early one */
 	bool *early_hold;  /* what the early apply holds (it borrows the flags) */
 	struct apply_outcome *merged; /* the final report's outcomes, early ones moved in */
@@ -140,7 +141,8 @@ cycle_free(struct reconciler *r, struct cycle *c)
 	apply_outcomes_free(c->early_out, c->n_early_out);
 	apply_outcomes_free(c->merged, c->n_merged);
 	free(c->early_hold);
-	strv_free(&c->early_names);
+	free(c->from_early);
+	free(c->before);
 	observation_free(c->obs);
 	strv_free(&c->previous_owners);
 	free(c->hold);
@@ -433,35 +435,20 @@ finish_soon(struct reconciler *r, const char *error)
 
 /*
  * The final report: the final round's outcomes, with those of the changes
- * that went early moved in (the final plan has the same changes for their
- * names, in the same order: plan.h, "Rounds").  NULL on ENOMEM.
+ * that went early moved into the places of the final changes that stand for
+ * them (plan_match_early()).
  */
 static struct apply_outcome *
 merge_outcomes(struct cycle *c, struct apply_outcome *final)
 {
-	const struct plan *p = c->plan, *e = c->early_plan;
-	size_t k = 0;
+	for (size_t i = 0; i < c->plan->n_changes && c->from_early; i++) {
+		size_t k = c->from_early[i];
 
-	for (size_t i = 0; i < p->n_changes; i++) {
-		const struct plan_change *ch = &p->changes[i];
-
-		if (!strv_contains_sorted(&c->early_names, ch->name))
+		if (k == SIZE_MAX || c->early_out == NULL)
 			continue;
 		apply_outcome_clear(&final[i]);
-		final[i].status = APPLY_HELD;
-		/* The next early change of the same name, kind and service. */
-		for (; e && k < e->n_changes; k++) {
-			const struct plan_change *x = &e->changes[k];
-
-			if (strcmp(x->name, ch->name) == 0 && x->kind == ch->kind &&
-			    (x->service_id == NULL) == (ch->service_id == NULL) &&
-			    (x->service_id == NULL || strcmp(x->service_id, ch->service_id) == 0)) {
-				final[i] = c->early_out[k];
-				memset(&c->early_out[k], 0, sizeof(c->early_out[k]));
-				k++;
-				break;
-			}
-		}
+		final[i] = c->early_out[k];
+		memset(&c->early_out[k], 0, sizeof(c->early_out[k]));
 	}
 	return final;
 }
@@ -517,8 +504,7 @@ on_early_applied(void *arg, const struct apply_report *rep)
 	c->early_apply = NULL;
 	c->early_out = apply_take_outcomes(rep);
 	c->n_early_out = c->early_out ? rep->n : 0;
-	if (c->early_out == NULL)
-		strv_free(&c->early_names); /* lost: the final round applies them instead */
+	/* Lost (ENOMEM): nothing matches them, and the final round applies them again. */
 	if (c->details_read)
 		final_round(r);
 }
@@ -615,12 +601,21 @@ final_round(struct reconciler *r)
 		return;
 	}
 	publish_backoff(&r->status, c->plan, c->hold, wall_now(r));
+	/* What went early is passed over, its outcome merged in (merge_outcomes()). */
+	c->from_early = malloc(c->plan->n_changes * sizeof(*c->from_early));
+	c->before = calloc(c->plan->n_changes, sizeof(*c->before));
+	if (c->from_early == NULL || c->before == NULL ||
+	    plan_match_early(c->plan, c->early_out ? c->early_plan : NULL, c->early_hold,
+			     c->from_early) < 0) {
+		finish_soon(r, "out of memory");
+		return;
+	}
 	for (size_t i = 0; i < c->plan->n_changes; i++)
-		if (strv_contains_sorted(&c->early_names, c->plan->changes[i].name))
-			c->hold[i] = true; /* went early: its outcome is merged in */
+		c->before[i] = c->from_early[i] == SIZE_MAX ? APPLY_PENDING
+							    : c->early_out[c->from_early[i]].status;
 	err_clear(&e);
-	if (apply_start(r->opt.loop, r->opt.ec2, c->plan, c->hold, c->res.cycle, on_applied, r,
-			&c->apply, &e) < 0) {
+	if (apply_start(r->opt.loop, r->opt.ec2, c->plan, c->hold, c->before, c->res.cycle,
+			on_applied, r, &c->apply, &e) < 0) {
 		log_error("cannot apply: %s", e.msg);
 		finish_soon(r, e.msg);
 	}
@@ -713,6 +708,14 @@ early_round(struct reconciler *r, struct cycle *c, struct plan_reads *sel)
 	size_t n_go = 0;
 	int rc;
 
+	/*
+	 * Here a read being made counts as one not made yet: it holds only
+	 * what depends on it (READING), not the whole service, so what the
+	 * listing alone decides can go.  mark_reads() sets `deferred` right
+	 * again for the final round.
+	 */
+	for (size_t i = 0; i < c->obs->n_services && i < sel->n; i++)
+		c->obs->services[i].deferred |= sel->what[i];
 	err_clear(&e);
 	if (plan_cycle(r, c, &c->early_plan, &e) < 0)
 		return 0;
@@ -721,16 +724,14 @@ early_round(struct reconciler *r, struct cycle *c, struct plan_reads *sel)
 	if (r->opt.dry_run || c->early_plan->n_changes == 0)
 		return 0;
 	go = calloc(c->early_plan->n_changes, sizeof(*go));
-	if (go == NULL || (rc = plan_early(c->early_plan, c->obs, sel, go, &c->early_names)) < 0) {
+	if (go == NULL || (rc = plan_early(c->early_plan, c->obs, sel, go)) < 0) {
 		free(go);
-		strv_free(&c->early_names);
 		return -ENOMEM;
 	}
 	/* apply_start() holds what `hold` flags: the changes that do not go, and backing-off ones. */
 	c->early_hold = calloc(c->early_plan->n_changes, sizeof(*c->early_hold));
 	if (c->early_hold == NULL) {
 		free(go);
-		strv_free(&c->early_names);
 		return -ENOMEM;
 	}
 	publish_backoff(&r->status, c->early_plan, c->early_hold, wall_now(r));
@@ -740,15 +741,13 @@ early_round(struct reconciler *r, struct cycle *c, struct plan_reads *sel)
 	}
 	free(go);
 	if (n_go == 0) {
-		strv_free(&c->early_names);
 		free(c->early_hold);
 		c->early_hold = NULL;
 		return 0;
 	}
 	err_clear(&e);
-	if (apply_start(r->opt.loop, r->opt.ec2, c->early_plan, c->early_hold, c->res.cycle,
+	if (apply_start(r->opt.loop, r->opt.ec2, c->early_plan, c->early_hold, NULL, c->res.cycle,
 			on_early_applied, r, &c->early_apply, &e) < 0) {
-		strv_free(&c->early_names);
 		free(c->early_hold);
 		c->early_hold = NULL;
 		return 0;

@@ -201,35 +201,96 @@ test_early_changes(void **state)
 	struct fx *f = *state;
 	struct service_spec *s;
 	struct observed_service *o;
-	struct plan_reads sel = {.n = 3, .lookup_ids = STRV_INIT};
-	struct strv names = STRV_INIT;
-	bool go[8];
+	struct plan_reads sel = {.n = 4, .lookup_ids = STRV_INIT};
+	bool go[16];
+	size_t n_config = 0;
 
 	f->in.policy = MODEL_POLICY_SYNC;
 	f->in.allow_empty = true;
 	spec_add(f, "quiet"); /* acceptance drift, no read outstanding: goes early */
 	o = obs_add(f, "vpce-svc-q", OWNER, "quiet", "Available");
 	o->cfg.acceptance_required = EC2_BOOL_FALSE;
-	s = spec_add(f, "busy"); /* acceptance drift, but its principals are being read */
+	/*
+	 * Acceptance drift while its principals are being read: the listing
+	 * alone decides it, so it goes early too; the principals wait.
+	 */
+	s = spec_add(f, "busy");
 	set_strv(&s->nlb_arns, NLB_B, NULL);
+	set_strv(&s->allowed_principals, ROOT_1, NULL);
 	o = obs_add(f, "vpce-svc-b", OWNER, "busy", "Available");
 	o->cfg.acceptance_required = EC2_BOOL_FALSE;
 	set_strv(&o->cfg.network_load_balancer_arns, NLB_B, NULL);
+	obs_principals(o, ROOT_2, NULL);                     /* an earlier read, being made again */
 	obs_add(f, "vpce-svc-o", OWNER, "old", "Available"); /* a delete: always the final round */
-	sel.what = calloc(3, 1);
+	sel.what = calloc(4, 1);
 	assert_non_null(sel.what);
 	sel.what[1] = PLAN_READ_PRINCIPALS;
 	run(f);
-	assert_true(f->plan->n_changes <= 8);
-	assert_int_equal(plan_early(f->plan, f->obs, &sel, go, &names), 0);
+	assert_true(f->plan->n_changes <= 16);
+	assert_int_equal(plan_early(f->plan, f->obs, &sel, go), 0);
 	for (size_t i = 0; i < f->plan->n_changes; i++) {
 		const struct plan_change *c = &f->plan->changes[i];
 
-		assert_int_equal(go[i], strcmp(c->name, "quiet") == 0);
+		if (c->kind == PLAN_MODIFY_CONFIG) {
+			n_config++;
+			assert_true(go[i]);
+		} else if (c->kind == PLAN_MODIFY_PERMISSIONS) {
+			assert_string_equal(c->name, "busy");
+			assert_false(go[i]);
+		} else {
+			assert_int_equal(c->kind, PLAN_DELETE);
+			assert_false(go[i]);
+		}
 	}
-	assert_strv(&names, "quiet");
-	strv_free(&names);
+	assert_int_equal(n_config, 2);
 	plan_reads_free(&sel);
+}
+
+/* The final round finds what went early by name, kind and service, each once. */
+static void
+test_match_early(void **state)
+{
+	struct plan_change early_ch[] = {
+		{.kind = PLAN_MODIFY_CONFIG,
+		 .name = (char *)"a",
+		 .service_id = (char *)"vpce-svc-a"},
+		{.kind = PLAN_MODIFY_CONFIG,
+		 .name = (char *)"b",
+		 .service_id = (char *)"vpce-svc-b"},
+		{.kind = PLAN_CREATE, .name = (char *)"c"},
+		{.kind = PLAN_CREATE_TAGS, .name = (char *)"a", .service_id = (char *)"vpce-svc-a"},
+	};
+	struct plan_change final_ch[] = {
+		{.kind = PLAN_CREATE, .name = (char *)"c"},
+		{.kind = PLAN_MODIFY_CONFIG,
+		 .name = (char *)"a",
+		 .service_id = (char *)"vpce-svc-a"},
+		{.kind = PLAN_MODIFY_PERMISSIONS,
+		 .name = (char *)"a",
+		 .service_id = (char *)"vpce-svc-a"},
+		{.kind = PLAN_MODIFY_CONFIG,
+		 .name = (char *)"a",
+		 .service_id = (char *)"vpce-svc-x"},
+		{.kind = PLAN_MODIFY_CONFIG,
+		 .name = (char *)"b",
+		 .service_id = (char *)"vpce-svc-b"},
+		{.kind = PLAN_CREATE_TAGS, .name = (char *)"a", .service_id = (char *)"vpce-svc-a"},
+		{.kind = PLAN_CREATE, .name = (char *)"c"},
+	};
+	const bool held[] = {false, true, false, false};
+	const size_t want[] = {2, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, 3, SIZE_MAX};
+	struct plan early = {.changes = early_ch, .n_changes = 4};
+	struct plan final = {.changes = final_ch, .n_changes = 7};
+	size_t from[7];
+
+	(void)state;
+	assert_int_equal(plan_match_early(&final, &early, held, from), 0);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(from[i], want[i]);
+	/* No early round, or its outcomes lost: nothing stands for anything. */
+	assert_int_equal(plan_match_early(&final, NULL, held, from), 0);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(from[i], SIZE_MAX);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -244,6 +305,7 @@ main(void)
 		T(test_reading_connections),
 		T(test_fresh_reads_for_changes_from_kept_reads),
 		T(test_early_changes),
+		cmocka_unit_test(test_match_early),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1891,9 +1891,9 @@ test_dry_run(void **state)
 #define BUDGET_LB(i, buf) \
 	(snprintf((buf), sizeof(buf), LB_PREFIX "net/bud-%d/%016x", (i), (unsigned)(i)), (buf))
 
-/* The seq of the first `action` call after `since` (0: none). */
+/* The seq of the first `action` call after `since` naming `id` (NULL: any), 0: none. */
 static long
-first_seq(struct fixture *f, long since, const char *action)
+first_seq_of(struct fixture *f, long since, const char *action, const char *id)
 {
 	cJSON *log = log_since(f, since);
 	const cJSON *entry;
@@ -1903,7 +1903,7 @@ first_seq(struct fixture *f, long since, const char *action)
 	{
 		const char *a = entry_str(entry, "action");
 
-		if (a && strcmp(a, action) == 0) {
+		if (a && strcmp(a, action) == 0 && (id == NULL || names_id(entry, id))) {
 			seq = (long)cJSON_GetNumberValue(
 				cJSON_GetObjectItemCaseSensitive(entry, "seq"));
 			break;
@@ -1911,6 +1911,12 @@ first_seq(struct fixture *f, long since, const char *action)
 	}
 	cJSON_Delete(log);
 	return seq;
+}
+
+static long
+first_seq(struct fixture *f, long since, const char *action)
+{
+	return first_seq_of(f, since, action, NULL);
 }
 
 /* How many status entries have their principals read (at > 0), and the oldest read. */
@@ -2078,6 +2084,48 @@ test_early_round(void **state)
 	cycle(f);
 	assert_int_equal(f->res.planned, 0);
 	assert_int_equal(count_calls(f, mark, MODIFY, NULL, NULL), 0);
+}
+
+/*
+ * A config drift of a service whose own details are being read again (the
+ * listing shows it different, so its principals are read at once): the
+ * listing alone decides the modify, which goes in the early round, before
+ * that read; the principals drift the read finds is repaired in the same
+ * cycle's final round.  Both are counted once.
+ */
+static void
+test_early_round_while_reading(void **state)
+{
+	struct fixture *f = *state;
+	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
+	long mark, modify, read, grant;
+
+	make_stack(f, 1);
+	budget_scene(f, ids, plain);
+	cycle(f);
+	f->now += 10;
+	cycle(f);
+	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
+
+	sim_patch(f, ids[3], "{\"acceptance_required\": false, \"allowed_principals\": []}");
+	f->now += 10;
+	mark = log_mark(f);
+	cycle(f);
+	modify = first_seq_of(f, mark, MODIFY, ids[3]);
+	read = first_seq_of(f, mark, "DescribeVpcEndpointServicePermissions", ids[3]);
+	grant = first_seq_of(f, mark, "ModifyVpcEndpointServicePermissions", ids[3]);
+	assert_true(modify > 0 && read > 0 && grant > 0);
+	assert_true(modify < read);
+	assert_true(read < grant);
+	assert_int_equal(count_calls(f, mark, MODIFY, ids[3], "OK"), 1);
+	assert_int_equal(count_calls(f, mark, "ModifyVpcEndpointServicePermissions", ids[3], "OK"),
+			 1);
+	expect_result(f, 2, 2, 0, 0);
+
+	f->now += 10;
+	mark = log_mark(f);
+	cycle(f);
+	assert_int_equal(count_calls(f, mark, NULL, NULL, NULL), 0);
 }
 
 /* ---- 13: exit codes scripts can trust ------------------------------------------- */
@@ -2908,6 +2956,7 @@ main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test_setup_teardown(test_read_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_round, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_round_while_reading, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),
