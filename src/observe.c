@@ -59,7 +59,8 @@ struct observe {
 	size_t n_found;
 	struct strv errors;
 	struct read *reads;
-	bool details;  /* phase 2 */
+	bool details; /* phase 2 */
+	struct observe_clock clock;
 	ev_timer idle; /* completes a phase with nothing to read from the loop */
 	observe_done_fn *done;
 	void *arg;
@@ -309,6 +310,12 @@ on_services(void *arg, struct ec2_service_page *all, const struct aws_response *
 	phase_step(o);
 }
 
+static time_t
+read_time(const struct observe *o)
+{
+	return o->clock.now ? o->clock.now(o->clock.arg) : time(NULL);
+}
+
 static void
 on_principals(void *arg, struct ec2_principal_page *all, const struct aws_response *resp)
 {
@@ -323,8 +330,8 @@ on_principals(void *arg, struct ec2_principal_page *all, const struct aws_respon
 		for (size_t i = 0; i < all->n && r == 0; i++)
 			if (all->v[i].principal)
 				r = strv_push(&principals, all->v[i].principal);
-		if (r == 0)
-			observation_set_principals(s, &principals);
+		if (r == 0 && observation_set_principals(s, &principals) == 0)
+			s->principals_at = read_time(o);
 		strv_free(&principals);
 		ec2_principal_page_free(all);
 	} else {
@@ -343,6 +350,8 @@ on_connections(void *arg, struct ec2_connection_page *all, const struct aws_resp
 
 	if (all != NULL) {
 		observation_set_connections(s, all->v, all->n);
+		if (s->connections_known)
+			s->connections_at = read_time(o);
 		ec2_connection_page_free(all);
 	} else {
 		note_error(o, resp, s->cfg.service_id);
@@ -360,6 +369,8 @@ on_notifications(void *arg, struct ec2_notification_page *all, const struct aws_
 
 	if (all != NULL) {
 		observation_set_notifications_take(s, all);
+		if (s->notifications_known)
+			s->notifications_at = read_time(o);
 		ec2_notification_page_free(all);
 	} else {
 		note_error(o, resp, s->cfg.service_id);
@@ -487,7 +498,8 @@ start_detail(struct observe *o, enum read_kind kind, size_t index)
 
 int
 observe_details(struct aws_client *c, struct observation *obs, const struct plan_reads *reads,
-		observe_done_fn *done, void *arg, struct observe **ret, struct err *e)
+		struct observe_clock clock, observe_done_fn *done, void *arg, struct observe **ret,
+		struct err *e)
 {
 	struct observe *o = observe_new(c, done, arg);
 	size_t n = reads->n < obs->n_services ? reads->n : obs->n_services;
@@ -498,6 +510,7 @@ observe_details(struct aws_client *c, struct observation *obs, const struct plan
 	}
 	o->obs = obs;
 	o->details = true;
+	o->clock = clock;
 	for (size_t i = 0; i < n; i++) {
 		if (obs->services[i].cfg.service_id == NULL)
 			continue;

@@ -31,6 +31,8 @@
 
 #include "aws.h"
 #include "err.h"
+#include <time.h>
+
 #include "model.h"
 #include "observation.h"
 #include "owner.h"
@@ -55,14 +57,24 @@ struct observe_request {
 int observe_listings(struct aws_client *c, const struct observe_request *req, observe_done_fn *done,
 		     void *arg, struct observe **ret, struct err *e);
 
+/* The wall clock a read's time is taken from (the caller's, so tests can set it). */
+struct observe_clock {
+	time_t (*now)(void *arg); /* NULL: time(NULL) */
+	void *arg;
+};
+
 /*
  * Phase 2 on `obs` (taken: on success it comes back through the callback,
- * on failure it is freed): the reads `reads` names (copied).  The callback
- * runs later from the loop, exactly once unless observe_cancel() is
- * called, also when there is nothing to read.  -ENOMEM.
+ * on failure it is freed): the reads `reads` names (copied).  Each read
+ * that succeeds stamps its service's *_at (observation.h) with `clock` as
+ * it ends, so a service's verification is as old as its own read, not as
+ * the end of the phase.  The callback runs later from the loop, exactly
+ * once unless observe_cancel() is called, also when there is nothing to
+ * read.  -ENOMEM.
  */
 int observe_details(struct aws_client *c, struct observation *obs, const struct plan_reads *reads,
-		    observe_done_fn *done, void *arg, struct observe **ret, struct err *e);
+		    struct observe_clock clock, observe_done_fn *done, void *arg,
+		    struct observe **ret, struct err *e);
 
 /* Abandon an observation in progress: the callback will not run.  NULL-safe. */
 void observe_cancel(struct observe *o);

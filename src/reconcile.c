@@ -622,30 +622,18 @@ final_round(struct reconciler *r)
 }
 
 /*
- * Phase 2 is over.  The reads it made are this cycle's (their *_at the
- * wall clock now); the final round waits for the early one to end.
+ * Phase 2 is over (each read it made carries its own time, observe.h); the
+ * final round waits for the early one to end.
  */
 static void
 on_observed(void *arg, struct observation *obs, const struct strv *errors)
 {
 	struct reconciler *r = arg;
 	struct cycle *c = r->cur;
-	time_t now = wall_now(r);
 
 	c->observe = NULL;
 	c->obs = obs;
 	note_errors(r, errors);
-	for (size_t i = 0; i < obs->n_services; i++) {
-		struct observed_service *s = &obs->services[i];
-
-		/* Read now: known with no time yet (a kept read has its own). */
-		if (s->permissions_known && s->principals_at == 0)
-			s->principals_at = now;
-		if (s->connections_known && s->connections_at == 0)
-			s->connections_at = now;
-		if (s->notifications_known && s->notifications_at == 0)
-			s->notifications_at = now;
-	}
 	c->details_read = true;
 	if (c->early_apply == NULL)
 		final_round(r);
@@ -809,7 +797,9 @@ on_listed(void *arg, struct observation *obs, const struct strv *errors)
 	plan_reads_free(&wanted);
 	c->obs = NULL; /* phase 2 takes it, and hands it back */
 	err_clear(&e);
-	rc = observe_details(r->opt.ec2, obs, &sel, on_observed, r, &c->observe, &e);
+	rc = observe_details(r->opt.ec2, obs, &sel,
+			     (struct observe_clock){r->opt.now, r->opt.now_arg}, on_observed, r,
+			     &c->observe, &e);
 	plan_reads_free(&sel);
 	if (rc < 0) {
 		log_error("cannot observe: %s", e.msg);

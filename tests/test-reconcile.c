@@ -105,7 +105,8 @@ struct fixture {
 	struct vpcesd_config *cfg;
 	int policy; /* --policy, applied to each configuration as the daemon does; -1: none */
 	char state_path[320];
-	time_t now; /* the reconciler's wall clock */
+	time_t now;  /* the reconciler's wall clock */
+	time_t tick; /* added to `now` each time the reconciler reads it */
 	char dir[256];
 	/* JSON plan output of a dry run (open_memstream). */
 	FILE *plan_out;
@@ -129,7 +130,10 @@ no_jitter(void *arg)
 static time_t
 fake_now(void *arg)
 {
-	return ((struct fixture *)arg)->now;
+	struct fixture *f = arg;
+
+	f->now += f->tick;
+	return f->now;
 }
 
 /* The aws observe hook, forwarded to the reconciler once there is one. */
@@ -2087,6 +2091,45 @@ test_early_round(void **state)
 }
 
 /*
+ * Each service's principals carry the time of their own read, not of the
+ * end of the reads (issue 14: the oldest verification's age is the truth).
+ * The clock advances a second each time it is read, and the reads go one
+ * at a time: seven reads, seven different times within the cycle.
+ */
+static void
+test_reads_carry_their_own_time(void **state)
+{
+	struct fixture *f = *state;
+	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
+	const struct status *st;
+	time_t start, oldest, seen[BUDGET_N + 1];
+	size_t n_seen = 0;
+
+	make_stack(f, 1);
+	budget_scene(f, ids, plain);
+	f->tick = 1;
+	start = f->now;
+	cycle(f);
+	f->tick = 0;
+	st = reconciler_status(f->rec);
+	assert_int_equal(principals_read(st, &oldest), 7);
+	assert_true(oldest > start);
+	for (size_t i = 0; i < st->n_services; i++) {
+		time_t at = st->services[i].principals_at;
+		bool dup = false;
+
+		if (at == 0)
+			continue;
+		assert_true(at > start && at <= f->now);
+		for (size_t k = 0; k < n_seen; k++)
+			dup = dup || seen[k] == at;
+		if (!dup)
+			seen[n_seen++] = at;
+	}
+	assert_int_equal(n_seen, 7);
+}
+
+/*
  * A config drift of a service whose own details are being read again (the
  * listing shows it different, so its principals are read at once): the
  * listing alone decides the modify, which goes in the early round, before
@@ -2957,6 +3000,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_round_while_reading, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_carry_their_own_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_observation_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_verification, setup, teardown),
