@@ -1988,6 +1988,23 @@ budget_scene(struct fixture *f, char ids[BUDGET_N][ID_MAX], char plain[ID_MAX])
 	budget_specs(f, true);
 }
 
+/*
+ * The budget scene, converged, one call at a time (and no client-side
+ * pacing in these tests): the order of the calls in the sim's log is the
+ * order vpcesd issued them.  Cycles 1 and 2 read every permission list
+ * (test_read_budget).
+ */
+static void
+budget_converged(struct fixture *f, char ids[BUDGET_N][ID_MAX], char plain[ID_MAX])
+{
+	make_stack(f, 1);
+	budget_scene(f, ids, plain);
+	cycle(f);
+	f->now += 10;
+	cycle(f);
+	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
+}
+
 static void
 test_read_budget(void **state)
 {
@@ -2051,17 +2068,7 @@ test_early_round(void **state)
 	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
 	long mark, modify, reads;
 
-	/*
-	 * One call at a time (and no client-side pacing in these tests): the
-	 * order of the calls in the sim's log is the order vpcesd issued them.
-	 * Cycles 1 and 2 read every permission list (test_read_budget).
-	 */
-	make_stack(f, 1);
-	budget_scene(f, ids, plain);
-	cycle(f);
-	f->now += 10;
-	cycle(f);
-	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
+	budget_converged(f, ids, plain);
 
 	/*
 	 * The spec of plain changes its acceptance; no read of plain is
@@ -2143,13 +2150,7 @@ test_early_round_while_reading(void **state)
 	char ids[BUDGET_N][ID_MAX], plain[ID_MAX];
 	long mark, modify, read, grant;
 
-	make_stack(f, 1);
-	budget_scene(f, ids, plain);
-	cycle(f);
-	f->now += 10;
-	cycle(f);
-	assert_int_equal(f->res.converged_services, BUDGET_N + 1);
-
+	budget_converged(f, ids, plain);
 	sim_patch(f, ids[3], "{\"acceptance_required\": false, \"allowed_principals\": []}");
 	f->now += 10;
 	mark = log_mark(f);
