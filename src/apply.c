@@ -22,6 +22,7 @@
 #include "ec2.h"
 #include "ec2_xml.h"
 #include "log.h"
+#include "msgid.h"
 
 #define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
@@ -124,7 +125,8 @@ log_outcome(struct chain *ch, const struct plan_change *c, const struct apply_ou
 		log_fields(LOG_NOTICE,
 			   LOG_FIELDS({"VPCESD_SERVICE", c->name}, {"VPCESD_SERVICE_ID", id},
 				      {"VPCESD_ACTION", plan_kind_name(c->kind)},
-				      {"VPCESD_CYCLE", cycle}, {"AWS_REQUEST_ID", o->request_id}),
+				      {"VPCESD_CYCLE", cycle}, {"AWS_REQUEST_ID", o->request_id},
+				      LOG_MESSAGE_ID(VPCESD_MESSAGE_CHANGE_APPLIED)),
 			   "%s %s%s%s%s%s%s", plan_kind_name(c->kind), c->name, id[0] ? " (" : "",
 			   id, id[0] ? ")" : "", c->reason && c->reason[0] ? ": " : "",
 			   c->reason ? c->reason : "");
@@ -133,7 +135,8 @@ log_outcome(struct chain *ch, const struct plan_change *c, const struct apply_ou
 			   LOG_FIELDS({"VPCESD_SERVICE", c->name}, {"VPCESD_SERVICE_ID", id},
 				      {"VPCESD_ACTION", plan_kind_name(c->kind)},
 				      {"VPCESD_CYCLE", cycle}, {"AWS_REQUEST_ID", o->request_id},
-				      {"AWS_ERROR_CODE", o->error_code}),
+				      {"AWS_ERROR_CODE", o->error_code},
+				      LOG_MESSAGE_ID(VPCESD_MESSAGE_CHANGE_FAILED)),
 			   "%s %s failed: %s", plan_kind_name(c->kind), c->name,
 			   o->message ? o->message : "unknown error");
 }

@@ -881,7 +881,7 @@ static const char *const cred_keys[] = {
 	"profile", "role_arn", "external_id", "session_name", "web_identity_token_file", NULL};
 static const char *const delete_keys[] = {"max_per_cycle", "max_fraction", "allow_empty",
 					  "reject_connections", NULL};
-static const char *const log_keys[] = {"level", NULL};
+static const char *const log_keys[] = {"level", "format", NULL};
 static const char *const policies[] = {"sync", "upsert-only", "create-only", NULL};
 static const char *const log_levels[] = {"debug", "info", "notice", "warning", "error", NULL};
 
@@ -1105,6 +1105,15 @@ load_log(struct loader *l, const struct ynode *n)
 		} else if (s != NULL) {
 			l->cfg->log_level = prio;
 		}
+	}
+	if ((v = map_get(n, skip, "format", NULL))) {
+		const char *s = get_str(l, v, "log.format");
+		int format = s ? log_format_from_string(s) : -EINVAL;
+
+		if (s != NULL && format < 0)
+			diag(l, v, "log.format: '%s' is not one of text, json", s);
+		else if (s != NULL)
+			l->cfg->log_format = format;
 	}
 	free(skip);
 }

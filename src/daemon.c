@@ -37,6 +37,7 @@
 #include "http.h"
 #include "lock.h"
 #include "log.h"
+#include "msgid.h"
 #include "notify.h"
 #include "ratelimit.h"
 #include "reconcile.h"
@@ -393,7 +394,12 @@ log_cycle(const struct daemon *d, const struct reconcile_result *res)
 			   res->first_error ? ": " : "", res->first_error ? res->first_error : "");
 	else
 		log_fields(res->failed ? LOG_WARNING : LOG_INFO,
-			   LOG_FIELDS({"VPCESD_CYCLE", cycle}),
+			   LOG_FIELDS({"VPCESD_CYCLE", cycle},
+				      /* Every configured service as specified, nothing failed. */
+				      LOG_MESSAGE_ID(res->converged_services == res->services &&
+								     res->failed == 0
+							     ? VPCESD_MESSAGE_CONVERGED
+							     : NULL)),
 			   "cycle %lu%s: %zu/%zu services converged, %zu change%s planned, %zu "
 			   "applied, %zu failed, %zu held",
 			   res->cycle, d->opt.dry_run ? " (dry run)" : "", res->converged_services,
@@ -634,16 +640,19 @@ reload_candidate(struct daemon *d)
 	if (cfg == NULL) {
 		if (!repeat) {
 			log_diags(d->opt.config_dir, &diags);
-			log_error(
+			log_fields(
+				LOG_ERR, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOAD_REFUSED)),
 				"reload failed: keeping the previous configuration (%zu services)",
 				d->cfg->n_services);
 		}
 	} else if (strcmp(cfg->state_dir, d->cfg->state_dir) != 0) {
 		/* The lock and the state belong to the directory the daemon started with. */
 		if (!repeat)
-			log_error("reload failed: state_dir changed from %s to %s, which needs a "
-				  "restart; keeping the previous configuration",
-				  d->cfg->state_dir, cfg->state_dir);
+			log_fields(LOG_ERR,
+				   LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOAD_REFUSED)),
+				   "reload failed: state_dir changed from %s to %s, which needs a "
+				   "restart; keeping the previous configuration",
+				   d->cfg->state_dir, cfg->state_dir);
 		model_config_free(cfg);
 		cfg = NULL;
 	}
@@ -677,7 +686,8 @@ do_reload(struct daemon *d)
 	if (cfg == NULL) {
 		/* Refused, and said so. */
 	} else if (stack_build(d, cfg, &s, &e) != 0) {
-		log_error("reload failed: %s; keeping the previous configuration", e.msg);
+		log_fields(LOG_ERR, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOAD_REFUSED)),
+			   "reload failed: %s; keeping the previous configuration", e.msg);
 		model_config_free(cfg);
 	} else {
 		/*
@@ -693,10 +703,12 @@ do_reload(struct daemon *d)
 							      : cfg->log_level);
 		char aws[1024];
 
+		log_set_format(d->opt.log_format >= 0 ? d->opt.log_format : cfg->log_format);
 		model_sources_describe(cfg, aws, sizeof(aws));
-		log_info("configuration reloaded: %zu service%s, credentials from %s, %s",
-			 cfg->n_services, cfg->n_services == 1 ? "" : "s",
-			 d->stack.creds_description ? d->stack.creds_description : "?", aws);
+		log_fields(LOG_INFO, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOADED)),
+			   "configuration reloaded: %zu service%s, credentials from %s, %s",
+			   cfg->n_services, cfg->n_services == 1 ? "" : "s",
+			   d->stack.creds_description ? d->stack.creds_description : "?", aws);
 		notify_ready();
 		start_cycle(d);
 		publish_status_line(d);
@@ -782,7 +794,7 @@ static void
 finish_stop(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->stop_timer);
-	log_info("stopped");
+	log_fields(LOG_INFO, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_STOPPED)), "stopped");
 	ev_break(d->loop, EVBREAK_ALL);
 }
 
@@ -886,6 +898,7 @@ daemon_main(const struct daemon_options *opt)
 	int r;
 
 	log_setup(opt->log_target, opt->log_priority >= 0 ? opt->log_priority : LOG_INFO);
+	log_set_format(opt->log_format >= 0 ? opt->log_format : LOG_FORMAT_TEXT);
 	signal(SIGPIPE, SIG_IGN);
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	if (d.loop == NULL) {
@@ -900,6 +913,8 @@ daemon_main(const struct daemon_options *opt)
 	apply_overrides(&d, d.cfg);
 	if (opt->log_priority < 0)
 		log_set_max_priority(d.cfg->log_level);
+	if (opt->log_format < 0)
+		log_set_format(d.cfg->log_format);
 	err_clear(&e);
 	r = stack_build(&d, d.cfg, &d.stack, &e);
 	if (r != 0) {
@@ -918,12 +933,13 @@ daemon_main(const struct daemon_options *opt)
 		return DAEMON_EXIT_SETUP;
 	}
 	model_sources_describe(d.cfg, aws, sizeof(aws));
-	log_info("vpcesd %s: %zu service%s, owner %s, policy %s, credentials from %s, %s, "
-		 "state in %s%s",
-		 PACKAGE_VERSION, d.cfg->n_services, d.cfg->n_services == 1 ? "" : "s",
-		 d.cfg->owner, model_policy_name(d.cfg->policy),
-		 d.stack.creds_description ? d.stack.creds_description : "?", aws, d.cfg->state_dir,
-		 opt->dry_run ? " (dry run: nothing will be changed)" : "");
+	log_fields(LOG_INFO, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_STARTED)),
+		   "vpcesd %s: %zu service%s, owner %s, policy %s, credentials from %s, %s, "
+		   "state in %s%s",
+		   PACKAGE_VERSION, d.cfg->n_services, d.cfg->n_services == 1 ? "" : "s",
+		   d.cfg->owner, model_policy_name(d.cfg->policy),
+		   d.stack.creds_description ? d.stack.creds_description : "?", aws,
+		   d.cfg->state_dir, opt->dry_run ? " (dry run: nothing will be changed)" : "");
 
 	if (!opt->once) {
 		watchers_init(&d);

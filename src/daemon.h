@@ -55,6 +55,7 @@ struct daemon_options {
 	const char *
 		status_file; /* --status-file: write the status there (NULL: the configuration's) */
 	int log_priority;    /* -1: the configuration's log.level */
+	int log_format;      /* -1: the configuration's log.format */
 	enum log_target log_target;
 };
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
@@ -21,6 +22,7 @@
 #include "buf.h"
 #include "escape.h"
 #include "log.h"
+#include "rfc3339.h"
 
 /* A record larger than this is truncated: a log line is not a data channel. */
 #define LOG_RECORD_MAX (64 * 1024)
@@ -28,6 +30,10 @@
 
 static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_max_priority = LOG_INFO;
+static enum log_format log_format = LOG_FORMAT_TEXT;
+/* Our stderr is the journal's stream: journald stamps the lines itself. */
+static bool log_stderr_journal;
+static void (*log_clock)(struct timespec *ret);
 
 static const char *const priority_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
@@ -54,8 +60,9 @@ stderr_is_journal(void)
 void
 log_setup(enum log_target target, int max_priority)
 {
+	log_stderr_journal = stderr_is_journal();
 	if (target == LOG_TARGET_AUTO)
-		target = stderr_is_journal() ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR;
+		target = log_stderr_journal ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR;
 	log_target = target;
 	log_set_max_priority(max_priority);
 }
@@ -80,6 +87,53 @@ enum log_target
 log_get_target(void)
 {
 	return log_target;
+}
+
+void
+log_set_format(enum log_format format)
+{
+	log_format = format == LOG_FORMAT_JSON ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
+}
+
+enum log_format
+log_get_format(void)
+{
+	return log_format;
+}
+
+int
+log_format_from_string(const char *s)
+{
+	if (strcmp(s, "text") == 0)
+		return LOG_FORMAT_TEXT;
+	if (strcmp(s, "json") == 0)
+		return LOG_FORMAT_JSON;
+	return -EINVAL;
+}
+
+const char *
+log_format_name(enum log_format format)
+{
+	return format == LOG_FORMAT_JSON ? "json" : "text";
+}
+
+void
+log_set_clock(void (*clock)(struct timespec *ret))
+{
+	log_clock = clock;
+}
+
+/* Now, as stamped on stderr records; "" when the clock cannot be formatted. */
+static void
+log_now(char out[RFC3339_MS_SIZE])
+{
+	struct timespec ts = {0, 0};
+
+	if (log_clock != NULL)
+		log_clock(&ts);
+	else
+		clock_gettime(CLOCK_REALTIME, &ts);
+	rfc3339_format_ms(&ts, out);
 }
 
 int
@@ -186,25 +240,102 @@ append_stderr_field(struct buf *b, const struct log_field *f)
 	buf_puts(b, "\"");
 }
 
+/* MESSAGE_ID is for machines: the journal and json records carry it, text lines do not. */
+static bool
+field_in_text(const struct log_field *f)
+{
+	return field_present(f) && strcmp(f->name, "MESSAGE_ID") != 0;
+}
+
+/* One write per record so concurrent writers never interleave lines. */
 static void
-emit_stderr(int priority, const struct log_field *fields, const char *message)
+write_record(const struct buf *b)
+{
+	if (b->data != NULL) {
+		ssize_t r = write(STDERR_FILENO, b->data, b->len);
+		(void)r;
+	}
+}
+
+static void
+emit_text(int priority, const struct log_field *fields, const char *message)
 {
 	struct buf b;
 
 	buf_init(&b, 2 * LOG_RECORD_MAX);
-	if (isatty(STDERR_FILENO))
-		buf_printf(&b, "%s: %s", log_priority_name(priority), message);
-	else
+	if (log_stderr_journal) {
 		buf_printf(&b, "<%d>%s", priority, message);
+	} else {
+		char now[RFC3339_MS_SIZE];
+
+		log_now(now);
+		buf_printf(&b, "%s %s: %s", now, log_priority_name(priority), message);
+	}
 	for (size_t i = 0; fields && fields[i].name && i < LOG_FIELDS_MAX; i++)
-		if (field_present(&fields[i]))
+		if (field_in_text(&fields[i]))
 			append_stderr_field(&b, &fields[i]);
 	buf_puts(&b, "\n");
-	/* One write per record so concurrent writers never interleave lines. */
-	if (b.data != NULL) {
-		ssize_t r = write(STDERR_FILENO, b.data, b.len);
-		(void)r;
+	write_record(&b);
+	buf_free(&b);
+}
+
+/* ,"name":"value" — both escaped; negative when the record outgrew its buffer. */
+static int
+json_member(struct buf *b, const char *name, const char *value)
+{
+	int r;
+
+	if ((r = buf_puts(b, ",\"")) < 0 || (r = escape_json_append(b, name, strlen(name))) < 0 ||
+	    (r = buf_puts(b, "\":\"")) < 0 || (r = escape_json_append(b, value, strlen(value))) < 0)
+		return r;
+	return buf_puts(b, "\"");
+}
+
+/*
+ * {"time":…,"level":…,"message":…} and the journal record's fields as
+ * journalctl -o json names them.  A record too large for its buffer (a
+ * message of control bytes grows sixfold) is replaced by one that says so,
+ * so every line stays one valid object.
+ */
+static void
+emit_json(int priority, const char *file, int line, const char *func,
+	  const struct log_field *fields, const char *message)
+{
+	char now[RFC3339_MS_SIZE], prio[16], lineno[16];
+	struct buf b;
+	int r;
+
+	log_now(now);
+	snprintf(prio, sizeof(prio), "%d", priority);
+	snprintf(lineno, sizeof(lineno), "%d", line);
+	buf_init(&b, 8 * LOG_RECORD_MAX);
+	r = buf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\"", now, log_priority_name(priority));
+	if (r >= 0)
+		r = json_member(&b, "message", message);
+	if (r >= 0)
+		r = json_member(&b, "PRIORITY", prio);
+	if (r >= 0)
+		r = json_member(&b, "SYSLOG_IDENTIFIER", PACKAGE_NAME);
+	for (size_t i = 0; r >= 0 && fields && fields[i].name && i < LOG_FIELDS_MAX; i++)
+		if (field_present(&fields[i]))
+			r = json_member(&b, fields[i].name, fields[i].value);
+	if (r >= 0)
+		r = json_member(&b, "CODE_FILE", file);
+	if (r >= 0)
+		r = json_member(&b, "CODE_LINE", lineno);
+	if (r >= 0)
+		r = json_member(&b, "CODE_FUNC", func);
+	if (r >= 0)
+		r = buf_puts(&b, "}\n");
+	if (r < 0) {
+		buf_reset(&b);
+		buf_printf(&b,
+			   "{\"time\":\"%s\",\"level\":\"%s\",\"message\":\"(a log record too "
+			   "large to encode was dropped)\",\"PRIORITY\":\"%s\","
+			   "\"SYSLOG_IDENTIFIER\":\"%s\"}\n",
+			   now, log_priority_name(priority), prio, PACKAGE_NAME);
 	}
+	write_record(&b);
 	buf_free(&b);
 }
 
@@ -221,6 +352,12 @@ log_emit(int priority, const char *file, int line, const char *func, const struc
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* json escapes every string itself, control bytes and bad UTF-8 included. */
+	if (log_target != LOG_TARGET_JOURNAL && log_format == LOG_FORMAT_JSON) {
+		emit_json(priority, file, line, func, fields, message);
+		errno = saved_errno;
+		return 0;
+	}
 	/*
 	 * Messages quote EC2 answers, file names and config text: escaped so a
 	 * hostile byte cannot act on a terminal or start a forged record.  The
@@ -235,7 +372,7 @@ log_emit(int priority, const char *file, int line, const char *func, const struc
 	if (log_target == LOG_TARGET_JOURNAL)
 		emit_journal(priority, file, line, func, fields, message);
 	else
-		emit_stderr(priority, fields, message);
+		emit_text(priority, fields, message);
 	errno = saved_errno;
 	return 0;
 }

@@ -57,6 +57,7 @@ usage(FILE *out)
 		"      --log-level LEVEL   debug, info, notice, warning, error (default: "
 		"log.level)\n"
 		"      --log-target TARGET auto (default), journal or stderr\n"
+		"      --log-format FORMAT text or json, for stderr (default: log.format)\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n",
 		DEFAULT_CONFIG_DIR);
@@ -125,6 +126,7 @@ main(int argc, char **argv)
 		OPT_POLICY,
 		OPT_LOG_LEVEL,
 		OPT_LOG_TARGET,
+		OPT_LOG_FORMAT,
 		OPT_STATUS_FILE,
 		OPT_WAIT,
 	};
@@ -138,6 +140,7 @@ main(int argc, char **argv)
 		{"policy", required_argument, NULL, OPT_POLICY},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log-target", required_argument, NULL, OPT_LOG_TARGET},
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"status-file", required_argument, NULL, OPT_STATUS_FILE},
 		{"wait", optional_argument, NULL, OPT_WAIT},
 		{"help", no_argument, NULL, 'h'},
@@ -150,6 +153,7 @@ main(int argc, char **argv)
 		.output = RECONCILE_OUTPUT_NONE,
 		.log_priority = -1,
 		.log_target = LOG_TARGET_AUTO,
+		.log_format = -1,
 	};
 	const char *output = NULL;
 	bool check = false, dump_config = false, wait = false;
@@ -187,6 +191,11 @@ main(int argc, char **argv)
 			if (rc < 0)
 				return bad_value("--log-target", optarg, "auto, journal, stderr");
 			dopt.log_target = (enum log_target)rc;
+			break;
+		case OPT_LOG_FORMAT:
+			dopt.log_format = log_format_from_string(optarg);
+			if (dopt.log_format < 0)
+				return bad_value("--log-format", optarg, "text, json");
 			break;
 		case OPT_STATUS_FILE:
 			if (optarg[0] == '\0')

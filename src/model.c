@@ -166,6 +166,7 @@ model_config_new(void)
 	c->del.allow_empty = false;
 	c->del.reject_connections = false;
 	c->log_level = LOG_INFO;
+	c->log_format = LOG_FORMAT_TEXT;
 	return c;
 }
 
@@ -439,7 +440,8 @@ model_config_to_json(const struct vpcesd_config *c)
 	     add_opt_str(o, "metrics_file", c->metrics_file) &&
 	     add_str(o, "state_dir", c->state_dir);
 	ok = ok && (log = cJSON_AddObjectToObject(o, "log")) != NULL &&
-	     add_str(log, "level", log_priority_name(c->log_level));
+	     add_str(log, "level", log_priority_name(c->log_level)) &&
+	     add_str(log, "format", log_format_name(c->log_format));
 	ok = ok && add_sources(o, &c->sources);
 	ok = ok && (services = cJSON_AddArrayToObject(o, "services")) != NULL;
 	for (size_t i = 0; ok && i < c->n_services; i++) {

@@ -194,7 +194,8 @@ struct vpcesd_config {
 	 * $(localstatedir)/lib/vpcesd.
 	 */
 	char *state_dir;
-	int log_level; /* syslog priority, LOG_INFO by default */
+	int log_level;  /* syslog priority, LOG_INFO by default */
+	int log_format; /* enum log_format of stderr records, LOG_FORMAT_TEXT by default */
 
 	struct service_spec *services; /* in load order (file name, then position) */
 	size_t n_services;

@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "msgid.h"
 #include "publish.h"
 #include "rfc3339.h"
 
@@ -230,7 +231,8 @@ publish_contest(struct status_service *svc, const struct plan_binding *b, const 
 				LOG_WARNING,
 				LOG_FIELDS({"VPCESD_SERVICE", b->name},
 					   {"VPCESD_SERVICE_ID", svc->service_id},
-					   {"VPCESD_ACTION", "contested"}, {"VPCESD_CYCLE", cycle}),
+					   {"VPCESD_ACTION", "contested"}, {"VPCESD_CYCLE", cycle},
+					   LOG_MESSAGE_ID(VPCESD_MESSAGE_CONTESTED)),
 				"%s: %.*s is changed back outside vpcesd: vpcesd set it to %s in "
 				"each of the last %u cycles and found it %.*s again; another tool "
 				"or daemon manages this service too; backing off until %s",
@@ -242,7 +244,8 @@ publish_contest(struct status_service *svc, const struct plan_binding *b, const 
 				LOG_WARNING,
 				LOG_FIELDS({"VPCESD_SERVICE", b->name},
 					   {"VPCESD_SERVICE_ID", svc->service_id},
-					   {"VPCESD_ACTION", "contested"}, {"VPCESD_CYCLE", cycle}),
+					   {"VPCESD_ACTION", "contested"}, {"VPCESD_CYCLE", cycle},
+					   LOG_MESSAGE_ID(VPCESD_MESSAGE_CONTESTED)),
 				"%s: '%s' is undone outside vpcesd after each of the last %u "
 				"cycles; another tool or daemon manages this service too; backing "
 				"off until %s",
@@ -456,8 +459,10 @@ log_held(struct strv *held_logged, const struct plan *p)
 	struct buf key;
 
 	if (p->delete_guard)
-		log_fields(LOG_WARNING, LOG_FIELDS({"VPCESD_ACTION", "guard"}),
-			   "holding every delete of this cycle: %s", p->delete_guard);
+		log_fields(
+			LOG_WARNING,
+			LOG_FIELDS({"VPCESD_ACTION", "guard"}, LOG_MESSAGE_ID(VPCESD_MESSAGE_HELD)),
+			"holding every delete of this cycle: %s", p->delete_guard);
 	size_t told = 0, untold = 0;
 
 	buf_init(&key, 64 * 1024);
@@ -481,7 +486,11 @@ log_held(struct strv *held_logged, const struct plan *p)
 		log_fields(quiet ? LOG_DEBUG : LOG_NOTICE,
 			   LOG_FIELDS({"VPCESD_SERVICE", h->name},
 				      {"VPCESD_SERVICE_ID", h->service_id},
-				      {"VPCESD_ACTION", plan_hold_name(h->kind)}),
+				      {"VPCESD_ACTION", plan_hold_name(h->kind)},
+				      /* Retained is kept by policy, nothing to alert on. */
+				      LOG_MESSAGE_ID(h->kind == PLAN_HOLD_RETAINED
+							     ? NULL
+							     : VPCESD_MESSAGE_HELD)),
 			   "%s%s: %s", h->kind == PLAN_HOLD_RETAINED ? "" : "held ", h->name,
 			   h->reason);
 	}

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rfc3339.h"
@@ -88,4 +89,17 @@ rfc3339_format(time_t t, char out[RFC3339_SIZE])
 	if (t <= 0 || gmtime_r(&t, &tm) == NULL || tm.tm_year > 9999 - 1900)
 		return false;
 	return strftime(out, RFC3339_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == RFC3339_SIZE - 1;
+}
+
+bool
+rfc3339_format_ms(const struct timespec *ts, char out[RFC3339_MS_SIZE])
+{
+	char sec[RFC3339_SIZE];
+
+	out[0] = '\0';
+	if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L || !rfc3339_format(ts->tv_sec, sec))
+		return false;
+	/* "…:SS" + ".mmm" + "Z": the seconds form without its "Z". */
+	return snprintf(out, RFC3339_MS_SIZE, "%.19s.%03ldZ", sec, ts->tv_nsec / 1000000L) ==
+	       RFC3339_MS_SIZE - 1;
 }

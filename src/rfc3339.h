@@ -31,4 +31,15 @@ int rfc3339_parse(const char *s, time_t *ret);
  */
 bool rfc3339_format(time_t t, char out[RFC3339_SIZE]);
 
+/* "2026-11-28T21:30:00.123Z" plus its NUL. */
+#define RFC3339_MS_SIZE 25
+
+/*
+ * The same with milliseconds, for log records: `ts` (tv_sec > 0) as
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ", the fraction truncated (never rounded up into
+ * the next second).  False, with out set to "", where rfc3339_format()
+ * fails or tv_nsec is out of range.
+ */
+bool rfc3339_format_ms(const struct timespec *ts, char out[RFC3339_MS_SIZE]);
+
 #endif

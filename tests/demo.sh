@@ -81,7 +81,7 @@ export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG
 unset AWS_SESSION_TOKEN AWS_PROFILE NOTIFY_SOCKET
 "$VPCESD" -c "$conf" --log-target stderr 2>"$log" &
 pid=$!
-tail -n +1 -f "$log" --pid=$pid 2>/dev/null | sed -u 's/^<[0-9]>/  /' &
+tail -n +1 -f "$log" --pid=$pid 2>/dev/null | sed -u 's/^[0-9T:.Z-]* /  /' &
 tailer=$!
 wait_for "the first cycle" 's["cycle"]["number"] >= 1'
 [ "$(status_field 's["cycle"]["changes"]["applied"]')" = 3 ] || die "expected 3 creates in cycle 1"

@@ -97,14 +97,14 @@ wait_count '^READY=1$' 1
 wait_count '^STATUS=0/1 converged, next cycle in' 1
 echo "ok start: READY=1, then STATUS= after the first cycle"
 
-cycles_before=$(grep -c '^<[0-9]>cycle [0-9]' "$log")
+cycles_before=$(grep -c '^[0-9T:.Z-]* [a-z]*: cycle [0-9]' "$log")
 kill -HUP $pid
 wait_count '^READY=1$' 2
 [ "$(count '^RELOADING=1\nMONOTONIC_USEC=[0-9]+$')" = 1 ] || die "RELOADING=1 with MONOTONIC_USEC expected once"
 echo "ok good reload: RELOADING=1 + MONOTONIC_USEC, READY=1"
 # The reload starts a cycle; the next signal is for an idle daemon (a
 # SIGHUP during a cycle is the stalled-cycle case below).
-wait_log '^<[0-9]>cycle [0-9]' $((cycles_before + 1))
+wait_log '^[0-9T:.Z-]* [a-z]*: cycle [0-9]' $((cycles_before + 1))
 
 printf 'services:\n  - name: broken\n    acceptance_required: maybe\n' >"$conf/services.d/zz-bad.yaml"
 kill -HUP $pid
@@ -145,7 +145,7 @@ echo "ok 100 SIGHUPs during a cycle: validated at once (said once), one reload, 
 # A broken file during a stalled cycle: refused when the signal comes, not
 # when the cycle ends (issue 13), and no reload after it either.
 admin POST /_sim/faults '{"kind": "latency", "action": "DescribeVpcEndpointServiceConfigurations", "ms": 4000, "count": 1}' >/dev/null
-cycles_before=$(grep -c '^<[0-9]>cycle [0-9]' "$log")
+cycles_before=$(grep -c '^[0-9T:.Z-]* [a-z]*: cycle [0-9]' "$log")
 readies_before=$(count '^READY=1$')
 kill -USR1 $pid
 wait_log 'cycle requested (SIGUSR1)' 4
@@ -153,9 +153,9 @@ printf 'services:\n  - name: broken\n    acceptance_required: maybe\n' >"$conf/s
 refusals_before=$(grep -c 'reload failed: keeping the previous configuration' "$log")
 kill -HUP $pid
 wait_log 'reload failed: keeping the previous configuration' $((refusals_before + 1))
-[ "$(grep -c '^<[0-9]>cycle [0-9]' "$log")" = "$cycles_before" ] ||
+[ "$(grep -c '^[0-9T:.Z-]* [a-z]*: cycle [0-9]' "$log")" = "$cycles_before" ] ||
 	die "the broken file was refused only after the stalled cycle ended"
-wait_log '^<[0-9]>cycle [0-9]' $((cycles_before + 1))
+wait_log '^[0-9T:.Z-]* [a-z]*: cycle [0-9]' $((cycles_before + 1))
 rm -f "$conf/services.d/zz-bad.yaml"
 [ "$(count '^READY=1$')" = "$readies_before" ] || die "a refused reload during a cycle still reloaded after it"
 echo "ok a broken file during a stalled cycle: refused at once, before the cycle ended"
@@ -171,7 +171,7 @@ for n in 1 2; do
 	kill -USR1 $pid
 	wait_count '^STATUS=' $((before + 1))
 done
-held=$(grep -c '^<5>api: retained: not in the configuration' "$log")
+held=$(grep -c '^[0-9T:.Z-]* notice: api: retained: not in the configuration' "$log")
 [ "$held" = 1 ] || die "the retained api was noticed $held times in 3 cycles, expected once"
 echo "ok a service retained by the policy is noticed once over 3 cycles"
 

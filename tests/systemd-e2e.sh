@@ -406,10 +406,14 @@ echo "$create" | "$PYTHON3" -c '
 import json, sys
 m = json.load(sys.stdin)
 want = ["VPCESD_SERVICE", "VPCESD_SERVICE_ID", "VPCESD_ACTION", "VPCESD_CYCLE", "AWS_REQUEST_ID",
-        "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC", "PRIORITY", "MESSAGE"]
+        "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC", "PRIORITY", "MESSAGE",
+        "MESSAGE_ID"]
 missing = [k for k in want if not m.get(k)]
 if missing:
     sys.exit("missing fields: %s" % missing)
+# change applied (src/msgid.h); CODE_FILE relative to the source tree
+if m["MESSAGE_ID"] != "f62a4cb5ddb74ffa9c410604240092f6" or m["CODE_FILE"] != "src/apply.c":
+    sys.exit("MESSAGE_ID/CODE_FILE: %r" % m)
 if m["SYSLOG_IDENTIFIER"] != "vpcesd" or not m["VPCESD_SERVICE_ID"].startswith("vpce-svc-"):
     sys.exit("unexpected values: %r" % m)
 if m.get("_TRANSPORT") != "journal":

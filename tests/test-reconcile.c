@@ -2929,7 +2929,8 @@ test_clock_skew_logged_once(void **state)
 {
 	static const long skews[] = {0, 1200, 1201, 1199, 1230, 1261, 1261, 0, 0, -600, -650};
 	struct fixture *f = *state;
-	char path[600], text[4096];
+	char path[600], text[4096], stream[64];
+	struct stat st;
 	int saved, fd;
 	ssize_t n;
 
@@ -2939,8 +2940,13 @@ test_clock_skew_logged_once(void **state)
 	saved = dup(STDERR_FILENO);
 	assert_true(saved >= 0);
 	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	/* As on the journal's stream: bare "<N>" prefixes, no timestamps (log.h). */
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", stream, 1);
+	log_setup(LOG_TARGET_STDERR, LOG_NOTICE);
 	close(fd);
-	log_set_max_priority(LOG_NOTICE);
 	for (size_t i = 0; i < sizeof(skews) / sizeof(skews[0]); i++) {
 		struct aws_call_record rec = {
 			.service = "ec2",
@@ -2952,7 +2958,8 @@ test_clock_skew_logged_once(void **state)
 		reconciler_observe_call(f->rec, &rec);
 		assert_int_equal(reconciler_status(f->rec)->clock_skew_seconds, skews[i]);
 	}
-	log_set_max_priority(LOG_WARNING);
+	unsetenv("JOURNAL_STREAM");
+	log_setup(LOG_TARGET_STDERR, LOG_WARNING);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

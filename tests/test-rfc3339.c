@@ -68,12 +68,40 @@ test_format(void **state)
 	}
 }
 
+/* Log timestamps: milliseconds, truncated, and the same refusals. */
+static void
+test_format_ms(void **state)
+{
+	struct timespec ts = {.tv_sec = 1768482000, .tv_nsec = 7999999};
+	char out[RFC3339_MS_SIZE];
+	time_t back;
+
+	(void)state;
+	assert_true(rfc3339_format_ms(&ts, out));
+	assert_string_equal(out, "2026-01-15T13:00:00.007Z");
+	assert_int_equal(rfc3339_parse(out, &back), 0);
+	assert_int_equal(back, 1768482000);
+	ts.tv_nsec = 999999999;
+	assert_true(rfc3339_format_ms(&ts, out));
+	assert_string_equal(out, "2026-01-15T13:00:00.999Z");
+	ts.tv_nsec = 0;
+	assert_true(rfc3339_format_ms(&ts, out));
+	assert_string_equal(out, "2026-01-15T13:00:00.000Z");
+	ts.tv_nsec = 1000000000L;
+	assert_false(rfc3339_format_ms(&ts, out));
+	assert_string_equal(out, "");
+	ts = (struct timespec){.tv_sec = 0, .tv_nsec = 5};
+	assert_false(rfc3339_format_ms(&ts, out));
+	assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
