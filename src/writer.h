@@ -13,7 +13,8 @@
  * Only the newest contents of a file matter: a job for a path that has not
  * started yet is replaced by a newer submission for the same path, so a
  * slow disk costs staleness, never an unbounded queue.  At most one job per
- * path is queued, plus the one being written.
+ * path is queued, plus the one being written (and while a stream for the
+ * path is being filled, see below, one job on either side of it).
  *
  * A document too large to hold whole (the status file of a large account)
  * is streamed instead: writer_stream_begin() queues a job like any other,
@@ -33,7 +34,8 @@
  *
  * Threading: every function but the worker itself is called from the loop
  * thread; callbacks run on the loop thread.  The worker touches nothing but
- * its queue and the files.
+ * its queue and the files.  On the loop thread nothing blocks but for the
+ * short mutex around the queue (writer_drain() and writer_free() excepted).
  */
 #ifndef VPCESD_WRITER_H
 #define VPCESD_WRITER_H
