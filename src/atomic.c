@@ -2,6 +2,11 @@
 /*
  * atomic: temporary file, write, fsync, rename, directory fsync; and the
  * sweep of temporary files a dead writer left.  See atomic.h.
+ *
+ * atomic_write_file() is atomic_begin(), atomic_append() and
+ * atomic_commit() in a row: one copy of the steps and their messages.
+ * Every step that fails ends the write (discard()), so a caller never has
+ * to remember which failures left a temporary file behind.
  */
 #include "config.h"
 
@@ -63,67 +68,126 @@ split_path(const char *path, char *dir, const char **base, struct err *e)
 	return 0;
 }
 
+/* Close and remove the temporary file; the write is over. */
+static void
+discard(struct atomic_file *a)
+{
+	if (a->fd < 0)
+		return;
+	close(a->fd);
+	a->fd = -1;
+	unlink(a->tmp);
+}
+
+int
+atomic_begin(struct atomic_file *a, const char *path, mode_t mode, unsigned flags, struct err *e)
+{
+	const char *slash, *base;
+	int r, n;
+
+	a->fd = -1;
+	a->flags = flags;
+	if ((r = split_path(path, a->dir, &base, e)) < 0)
+		return r;
+	n = snprintf(a->path, sizeof(a->path), "%s", path);
+	if (n < 0 || (size_t)n >= sizeof(a->path))
+		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+	slash = strrchr(path, '/');
+	n = snprintf(a->tmp, sizeof(a->tmp), "%s%s.%s.XXXXXX", slash ? a->dir : "",
+		     slash && slash != path ? "/" : "", base);
+	if (n < 0 || (size_t)n >= sizeof(a->tmp))
+		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+
+	a->fd = mkostemp(a->tmp, O_CLOEXEC);
+	if (a->fd < 0)
+		return err_set(e, -errno, "%s: cannot create a temporary file in %s: %s", path,
+			       a->dir, strerror(errno));
+	/* mkostemp() made it 0600; the caller says who may read it. */
+	if (fchmod(a->fd, mode) < 0) {
+		r = err_set(e, -errno, "%s: cannot set mode of %s: %s", path, a->tmp,
+			    strerror(errno));
+		discard(a);
+		return r;
+	}
+	return 0;
+}
+
+int
+atomic_append(struct atomic_file *a, const void *data, size_t len, struct err *e)
+{
+	int r;
+
+	if (a->fd < 0)
+		return err_set(e, -EBADF, "%s: the write is over", a->path);
+	if (data == NULL && len > 0) {
+		discard(a);
+		return err_set(e, -EINVAL, "%s: no data to write", a->path);
+	}
+	r = write_all(a->fd, data, len);
+	if (r < 0) {
+		err_set(e, r, "%s: cannot write %s: %s", a->path, a->tmp, strerror(-r));
+		discard(a);
+	}
+	return r;
+}
+
+int
+atomic_commit(struct atomic_file *a, struct err *e)
+{
+	int dfd, r;
+
+	if (a->fd < 0)
+		return err_set(e, -EBADF, "%s: the write is over", a->path);
+	if (fsync(a->fd) < 0) {
+		r = err_set(e, -errno, "%s: cannot fsync %s: %s", a->path, a->tmp, strerror(errno));
+		discard(a);
+		return r;
+	}
+	r = close(a->fd);
+	a->fd = -1;
+	if (r < 0) {
+		r = err_set(e, -errno, "%s: cannot close %s: %s", a->path, a->tmp, strerror(errno));
+		unlink(a->tmp);
+		return r;
+	}
+	if (rename(a->tmp, a->path) < 0) {
+		r = err_set(e, -errno, "%s: cannot rename %s over it: %s", a->path, a->tmp,
+			    strerror(errno));
+		unlink(a->tmp);
+		return r;
+	}
+	/* The rename is done; this makes it survive a crash. */
+	dfd = open(a->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd < 0 ? -errno : fsync(dfd) < 0 ? -errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (r < 0 && (a->flags & ATOMIC_DURABLE))
+		return err_set(e, r, "%s: written, but the directory %s could not be synced: %s",
+			       a->path, a->dir, strerror(-r));
+	return 0;
+}
+
+void
+atomic_abort(struct atomic_file *a)
+{
+	if (a != NULL)
+		discard(a);
+}
+
 int
 atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
 		  struct err *e)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash, *base;
-	int fd = -1, dfd, r, n;
+	struct atomic_file a;
+	int r;
 
 	if (data == NULL && len > 0 && path != NULL && *path != '\0')
 		return err_set(e, -EINVAL, "%s: no data to write", path);
-	if ((r = split_path(path, dir, &base, e)) < 0)
+	if ((r = atomic_begin(&a, path, mode, flags, e)) < 0)
 		return r;
-	slash = strrchr(path, '/');
-	n = snprintf(tmp, sizeof(tmp), "%s%s.%s.XXXXXX", slash ? dir : "",
-		     slash && slash != path ? "/" : "", base);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, -errno, "%s: cannot create a temporary file in %s: %s", path, dir,
-			       strerror(errno));
-	/* mkostemp() made it 0600; the caller says who may read it. */
-	if (fchmod(fd, mode) < 0) {
-		r = err_set(e, -errno, "%s: cannot set mode of %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	r = write_all(fd, data, len);
-	if (r < 0) {
-		err_set(e, r, "%s: cannot write %s: %s", path, tmp, strerror(-r));
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		r = err_set(e, -errno, "%s: cannot fsync %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r < 0) {
-		r = err_set(e, -errno, "%s: cannot close %s: %s", path, tmp, strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		r = err_set(e, -errno, "%s: cannot rename %s over it: %s", path, tmp,
-			    strerror(errno));
-		goto fail;
-	}
-	/* The rename is done; this makes it survive a crash. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = dfd < 0 ? -errno : fsync(dfd) < 0 ? -errno : 0;
-	if (dfd >= 0)
-		close(dfd);
-	if (r < 0 && (flags & ATOMIC_DURABLE))
-		return err_set(e, r, "%s: written, but the directory %s could not be synced: %s",
-			       path, dir, strerror(-r));
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return r;
+	if ((r = atomic_append(&a, data, len, e)) < 0)
+		return r;
+	return atomic_commit(&a, e);
 }
 
 /* Whether `name` is ".<base>." followed by the six characters mkostemp() picks. */

@@ -16,6 +16,7 @@
 #ifndef VPCESD_ATOMIC_H
 #define VPCESD_ATOMIC_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,11 +31,58 @@
 #define ATOMIC_DURABLE 0x1u
 
 /*
- * Write data[0..len) to `path` atomically: a temporary file in the same
- * directory (".<name>.XXXXXX", O_EXCL), given `mode` whatever the umask,
- * write, fsync, rename over `path`, fsync the directory.  On failure the
- * old file is untouched and the temporary file removed.  0 or -errno, with
- * `e` naming the path and the step that failed.
+ * An atomic write in steps, for contents produced piece by piece (the
+ * status and metrics documents are streamed, writer.h, instead of being
+ * built whole in memory): atomic_begin() creates the temporary file,
+ * atomic_append() writes to it, atomic_commit() makes it the target and
+ * atomic_abort() throws it away.  Between begin and commit or abort the
+ * target is untouched.  Owned by the caller, who may keep it on the stack
+ * (it holds three paths); `fd` is -1 when no temporary file is open.
+ */
+struct atomic_file {
+	int fd;
+	unsigned flags;
+	char path[PATH_MAX]; /* the target */
+	char tmp[PATH_MAX];  /* the temporary file beside it */
+	char dir[PATH_MAX];  /* their directory, synced after the rename */
+};
+
+/*
+ * Create the temporary file of `path` in the same directory
+ * (".<name>.XXXXXX", O_EXCL) and give it `mode` whatever the umask.  0 or
+ * -errno with `e` naming the path and the step that failed; on failure
+ * nothing is left behind and `a` needs no abort (one does no harm).
+ */
+int atomic_begin(struct atomic_file *a, const char *path, mode_t mode, unsigned flags,
+		 struct err *e);
+
+/*
+ * Write data[0..len) at the end of the temporary file.  On failure the
+ * temporary file is removed (the write is over; atomic_abort() does no
+ * harm) and `e` says why; the target is untouched.
+ */
+int atomic_append(struct atomic_file *a, const void *data, size_t len, struct err *e);
+
+/*
+ * fsync the temporary file, rename it over the target and fsync the
+ * directory (its failure is an error only with ATOMIC_DURABLE, see above).
+ * On a failure before the rename the old file is untouched and the
+ * temporary file removed.  Either way the write is over.
+ */
+int atomic_commit(struct atomic_file *a, struct err *e);
+
+/*
+ * Give up: close and remove the temporary file; the target stays as it
+ * was.  A no-op on a write that is already over (committed, failed or
+ * aborted).  NULL-safe.
+ */
+void atomic_abort(struct atomic_file *a);
+
+/*
+ * Write data[0..len) to `path` atomically: atomic_begin(), atomic_append(),
+ * atomic_commit() in one call.  On failure the old file is untouched and
+ * the temporary file removed.  0 or -errno, with `e` naming the path and
+ * the step that failed.
  */
 int atomic_write_file(const char *path, const void *data, size_t len, mode_t mode, unsigned flags,
 		      struct err *e);

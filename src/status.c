@@ -650,7 +650,7 @@ put_service(struct jsonw *w, const struct status_service *svc)
 int
 status_json(const struct status *s, struct buf *out)
 {
-	size_t start = out->len;
+	size_t start = buf_total(out);
 	struct jsonw w;
 	int r;
 
@@ -679,12 +679,12 @@ status_json(const struct status *s, struct buf *out)
 	jsonw_object_end(&w);
 	if (r == 0)
 		r = jsonw_finish(&w);
-	if (r < 0) {
-		/* Nothing half-written stays behind. */
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
-	}
+	/*
+	 * Nothing half-written stays behind; in a sink that took part of it
+	 * already this fails, and the sink's user aborts (status.h).
+	 */
+	if (r < 0)
+		(void)buf_truncate(out, start);
 	return r;
 }
 
@@ -1077,26 +1077,24 @@ metrics_services(struct buf *b, const struct status *s)
 int
 status_metrics(const struct status *s, struct buf *out)
 {
-	struct buf b;
+	size_t start = buf_total(out);
 	int r;
 
-	/* Render aside, then append in one go: `out` is unchanged on failure. */
-	buf_init(&b, out->max);
-	r = metrics_health(&b, s);
+	/* Straight into `out`, taken back on failure (see status_json()). */
+	r = metrics_health(out, s);
 	if (r == 0)
-		r = metrics_cycles(&b, s);
+		r = metrics_cycles(out, s);
 	if (r == 0)
-		r = metrics_clock(&b, s);
+		r = metrics_clock(out, s);
 	if (r == 0)
-		r = metrics_reads(&b, s);
+		r = metrics_reads(out, s);
 	if (r == 0)
-		r = metrics_changes(&b, s);
+		r = metrics_changes(out, s);
 	if (r == 0)
-		r = metrics_api(&b, s);
+		r = metrics_api(out, s);
 	if (r == 0)
-		r = metrics_services(&b, s);
-	if (r == 0)
-		r = buf_append(out, b.data, b.len);
-	buf_free(&b);
+		r = metrics_services(out, s);
+	if (r < 0)
+		(void)buf_truncate(out, start);
 	return r;
 }

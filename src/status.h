@@ -259,13 +259,17 @@ const char *status_health_name(int health);
  * account is megabytes) with two-space indentation and a final newline;
  * strings escaped by escape_json_append(), so the file is valid UTF-8 with
  * no raw control, bidi or invisible character.  -ENOMEM / -E2BIG (past
- * out's maximum), with `out` as it was.
+ * out's maximum), with `out` as it was; when `out` feeds a sink (buf.h)
+ * that already took part of the document, or the sink's own error, its
+ * user must abort what the sink writes.
  */
 int status_json(const struct status *s, struct buf *out);
 
 /*
- * The Prometheus text exposition (format 0.0.4) of `s`, appended to `out`;
- * `out` is unchanged on failure.  -ENOMEM / -E2BIG (past out's maximum).
+ * The Prometheus text exposition (format 0.0.4) of `s`, appended to `out`
+ * as it is rendered (no copy aside: it streams through a sink, buf.h);
+ * `out` is unchanged on failure, with the same exception for a sink as
+ * status_json().  -ENOMEM / -E2BIG (past out's maximum).
  * Metric families, each with HELP and TYPE, in this order:
  *   vpcesd_health{health} (1 for the current one, 0 for the others),
  *   vpcesd_cycles_total, vpcesd_consecutive_failed_cycles,

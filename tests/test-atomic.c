@@ -335,6 +335,90 @@ test_sweep(void **state)
 	assert_int_equal(atomic_sweep("", NULL, &e), -EINVAL);
 }
 
+/*
+ * The steps: the target keeps its old contents until atomic_commit(), and
+ * the new contents are the appends in order.
+ */
+static void
+test_steps_commit(void **state)
+{
+	struct tmpdir *d = *state;
+	char path[128], got[64];
+	struct atomic_file a;
+	struct stat st;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/status.json", d->path);
+	err_clear(&e);
+	assert_int_equal(atomic_write_file(path, "old\n", 4, 0644, 0, &e), 0);
+	assert_int_equal(atomic_begin(&a, path, 0640, 0, &e), 0);
+	assert_int_equal(count_entries(d->path), 2);
+	assert_int_equal(atomic_append(&a, "one, ", 5, &e), 0);
+	assert_int_equal(atomic_append(&a, "", 0, &e), 0);
+	assert_int_equal(atomic_append(&a, "two\n", 4, &e), 0);
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "old\n");
+	assert_int_equal(atomic_commit(&a, &e), 0);
+	assert_false(err_isset(&e));
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "one, two\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(count_entries(d->path), 1);
+	/* The write is over: no second commit, abort is harmless. */
+	err_clear(&e);
+	assert_int_equal(atomic_append(&a, "x", 1, &e), -EBADF);
+	assert_int_equal(atomic_commit(&a, &e), -EBADF);
+	atomic_abort(&a);
+	atomic_abort(NULL);
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "one, two\n");
+}
+
+/* Abort leaves the target as it was (or absent) and no temporary file. */
+static void
+test_steps_abort(void **state)
+{
+	struct tmpdir *d = *state;
+	char path[128], fresh[128], got[64];
+	struct atomic_file a;
+	struct err e;
+
+	snprintf(path, sizeof(path), "%s/metrics.prom", d->path);
+	snprintf(fresh, sizeof(fresh), "%s/never.prom", d->path);
+	err_clear(&e);
+	assert_int_equal(atomic_write_file(path, "old\n", 4, 0644, 0, &e), 0);
+	assert_int_equal(atomic_begin(&a, path, 0644, ATOMIC_DURABLE, &e), 0);
+	assert_int_equal(atomic_append(&a, "half of a new", 13, &e), 0);
+	atomic_abort(&a);
+	atomic_abort(&a);
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "old\n");
+	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(atomic_commit(&a, &e), -EBADF);
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "old\n");
+
+	assert_int_equal(atomic_begin(&a, fresh, 0644, 0, &e), 0);
+	atomic_abort(&a);
+	assert_int_equal(access(fresh, F_OK), -1);
+	assert_int_equal(count_entries(d->path), 1);
+
+	/* A failed begin leaves nothing and needs no abort; NULL data ends the write. */
+	snprintf(fresh, sizeof(fresh), "%s/missing/x", d->path);
+	err_clear(&e);
+	assert_int_equal(atomic_begin(&a, fresh, 0644, 0, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, fresh));
+	atomic_abort(&a);
+	assert_int_equal(atomic_begin(&a, path, 0644, 0, &e), 0);
+	err_clear(&e);
+	assert_int_equal(atomic_append(&a, NULL, 1, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "no data to write"));
+	assert_int_equal(count_entries(d->path), 1);
+	read_file(path, got, sizeof(got));
+	assert_string_equal(got, "old\n");
+}
+
 int
 main(void)
 {
@@ -348,6 +432,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_mode_and_durable, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_sweep, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_steps_commit, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_steps_abort, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,8 +17,10 @@
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
+#include <ev.h>
 
 #include "status.h"
+#include "writer.h"
 
 #define T0 ((time_t)1795901400) /* 2026-11-28T21:30:00Z */
 
@@ -1052,6 +1054,148 @@ test_nothing_invented(void **state)
 	status_free(&s);
 }
 
+/* --- streamed through the writer ---------------------------------------- */
+
+/* Forwards to the writer's stream, noting the largest chunk. */
+struct via {
+	struct writer_stream *s;
+	size_t chunks, largest;
+};
+
+static int
+via_stream(void *arg, char *data, size_t len)
+{
+	struct via *v = arg;
+
+	v->chunks++;
+	if (len > v->largest)
+		v->largest = len;
+	return writer_stream_sink(v->s, data, len);
+}
+
+static char *
+slurp_file(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	buf_init(&b, 64u << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(buf_append(&b, chunk, n), 0);
+	fclose(f);
+	*ret_len = b.len;
+	return buf_steal(&b);
+}
+
+/*
+ * Render `render` of `s` through a stream of `w` to `path` in chunks of
+ * `chunk` bytes and return the document read back; *ret_largest is the
+ * largest chunk handed over.
+ */
+static char *
+stream_to_file(struct writer *w, const char *path, size_t chunk,
+	       int (*render)(const struct status *, struct buf *), const struct status *s,
+	       size_t *ret_len, size_t *ret_largest)
+{
+	struct via v = {.chunks = 0};
+	struct buf b;
+
+	assert_int_equal(writer_stream_begin(w, path, 0644, 0, NULL, NULL, &v.s), 0);
+	buf_init_sink(&b, 64u << 20, chunk, via_stream, &v);
+	assert_int_equal(render(s, &b), 0);
+	assert_int_equal(buf_flush(&b), 0);
+	buf_free(&b);
+	writer_stream_end(v.s, true);
+	assert_int_equal(writer_drain(w, 30.0), 0);
+	*ret_largest = v.largest;
+	return slurp_file(path, ret_len);
+}
+
+/*
+ * The status and metrics documents streamed to their file, in small chunks
+ * and in the reconciler's 64 KiB ones, are byte for byte what they are
+ * rendered whole into a plain buffer; no producer builds the document (or
+ * a large part of it) aside, so no chunk is much larger than asked.  And a
+ * render that fails after chunks went out is aborted: the file stays.
+ */
+static void
+test_streamed_file_is_identical(void **state)
+{
+	int (*renders[])(const struct status *, struct buf *) = {status_json, status_metrics};
+	struct ev_loop *loop = ev_default_loop(0);
+	char dir[] = "/tmp/test-status-XXXXXX", path[128];
+	struct writer *w = NULL;
+	struct status s;
+	struct err e;
+
+	(void)state;
+	fill_small(&s);
+	for (int i = 0; i < 400; i++) {
+		struct status_service *svc;
+		char name[32], id[48];
+
+		snprintf(name, sizeof(name), "svc-%04d", i);
+		snprintf(id, sizeof(id), "vpce-svc-%017d", i);
+		svc = status_service_get(&s, name);
+		assert_non_null(svc);
+		svc->service_id = xstrdup(id);
+		svc->state = xstrdup(i % 3 ? "Available" : "Pending");
+		push(&svc->availability_zones, "eu-west-1a");
+		svc->converged = i % 2;
+		svc->consecutive_failures = (unsigned)i % 5;
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/doc", dir);
+	err_clear(&e);
+	assert_int_equal(writer_new(loop, &w, &e), 0);
+	for (size_t k = 0; k < 2; k++) {
+		const size_t chunks[] = {1, 97, 4096, (size_t)64 << 10};
+		struct buf plain;
+
+		buf_init(&plain, 64u << 20);
+		assert_int_equal(renders[k](&s, &plain), 0);
+		assert_true(plain.len > (size_t)60 << 10); /* more than a few chunks */
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			size_t len, largest;
+			char *got =
+				stream_to_file(w, path, chunks[c], renders[k], &s, &len, &largest);
+
+			assert_int_equal(len, plain.len);
+			assert_memory_equal(got, plain.data, len);
+			assert_true(largest <= chunks[c] + 512);
+			free(got);
+		}
+		/* Too large after chunks went out: aborted, the file as it was. */
+		{
+			struct via v = {.chunks = 0};
+			struct buf b;
+			size_t len;
+			char *got;
+
+			assert_int_equal(writer_stream_begin(w, path, 0644, 0, NULL, NULL, &v.s),
+					 0);
+			buf_init_sink(&b, plain.len - 1, 4096, via_stream, &v);
+			assert_int_equal(renders[k](&s, &b), -E2BIG);
+			assert_true(v.chunks > 0);
+			buf_free(&b);
+			writer_stream_end(v.s, false);
+			assert_int_equal(writer_drain(w, 30.0), 0);
+			got = slurp_file(path, &len);
+			assert_int_equal(len, plain.len);
+			assert_memory_equal(got, plain.data, len);
+			free(got);
+		}
+		buf_free(&plain);
+	}
+	writer_free(w, 5.0);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	status_free(&s);
+}
+
 int
 main(void)
 {
@@ -1072,6 +1216,7 @@ main(void)
 		cmocka_unit_test(test_service_get_sorted),
 		cmocka_unit_test(test_services_retain),
 		cmocka_unit_test(test_nothing_invented),
+		cmocka_unit_test(test_streamed_file_is_identical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
