@@ -432,12 +432,6 @@ end_backoff(struct status_service *svc)
 	svc->next_retry = 0;
 }
 
-static int
-cmp_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * New holds told one by one in a cycle; the rest in one line.  A first
  * cycle over thousands of retained services would otherwise flood the
@@ -513,7 +507,7 @@ struct pending {
 static bool
 pending_has(const struct pending *pd, const char *name)
 {
-	return pd->n > 0 && bsearch(&name, pd->names, pd->n, sizeof(*pd->names), cmp_cstr);
+	return pd->n > 0 && bsearch(&name, pd->names, pd->n, sizeof(*pd->names), strv_cmp);
 }
 
 static int
@@ -527,7 +521,7 @@ pending_build(struct pending *pd, const struct plan *p)
 		pd->names[pd->n++] = p->changes[i].name;
 	for (size_t i = 0; i < p->n_held; i++)
 		pd->names[pd->n++] = p->held[i].name;
-	qsort(pd->names, pd->n, sizeof(*pd->names), cmp_cstr);
+	qsort(pd->names, pd->n, sizeof(*pd->names), strv_cmp);
 	return 0;
 }
 

@@ -61,6 +61,7 @@ struct cycle {
 	reconcile_done_fn *done;
 	void *arg;
 	ev_timer finish;   /* ends the cycle from the loop when no apply runs */
+	double started;    /* CLOCK_MONOTONIC at the start, for the cycle's duration */
 	time_t planned_at; /* wall clock given to the planner */
 	char *failure;     /* the first call failure that was not the request's fault */
 	struct reconcile_result res;
@@ -87,6 +88,16 @@ static time_t
 wall_now(const struct reconciler *r)
 {
 	return r->opt.now ? r->opt.now(r->opt.now_arg) : time(NULL);
+}
+
+/* Seconds on the monotonic clock: durations that a wall clock step cannot bend. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static char *
@@ -238,6 +249,7 @@ reconciler_observe_call(void *arg, const struct aws_call_record *rec)
 		r->cur->failure = strdup(rec->failure_text);
 	status_count_call(&r->status, rec->action, status_call_code(rec->r, rec->error_code),
 			  rec->throttled);
+	status_observe_latency(&r->status, rec->action, rec->elapsed);
 	if (!log_enabled(LOG_DEBUG))
 		return;
 	snprintf(attempts, sizeof(attempts), "%u", rec->attempts);
@@ -415,6 +427,7 @@ finish(struct reconciler *r)
 			c->res.contested += c->plan->bindings[i].contested;
 	/* The status first: it reads the memory's last known values of what was not read. */
 	publish_cycle(&r->status, &r->held_logged, &pc, &c->res);
+	r->status.cycle.duration = mono_now() - c->started;
 	memory_update(&r->state, c->obs, c->plan, c->rep, pc.now, c->planned_at);
 	if (c->obs && details_store(&r->details, c->obs, c->planned_at) < 0)
 		log_warning("out of memory keeping the detail reads: they are read again");
@@ -852,6 +865,7 @@ reconciler_cycle(struct reconciler *r, const struct vpcesd_config *cfg, reconcil
 	c->res.cycle = ++r->cycles;
 	c->res.services = cfg->n_services;
 	ev_timer_init(&c->finish, on_finish_timer, 0., 0.);
+	c->started = mono_now();
 	c->finish.data = r;
 
 	/* Owner changes: what was written under the old owner is not created again. */

@@ -104,6 +104,15 @@ struct status_service {
 #define STATUS_API_COUNTS_MAX 256
 #define STATUS_CODE_LEN_MAX   64
 
+/*
+ * Bounds of the API call duration histogram (seconds).  A call's duration
+ * runs from aws_call() to its answer, pacing waits and retries included:
+ * what a cycle waits for, not only the network.  Actions are vpcesd's own,
+ * so the histogram's cardinality is bounded by the code.
+ */
+#define STATUS_LATENCY_BUCKETS 12
+extern const double status_latency_bounds[STATUS_LATENCY_BUCKETS];
+
 /* API calls of one action in the last cycle (from aws.h's observe hook). */
 struct status_api {
 	char *action;
@@ -117,7 +126,8 @@ struct status_cycle {
 	unsigned long number;
 	time_t started;
 	time_t ended;
-	bool observed; /* the owned listing was complete */
+	double duration; /* seconds, sub-second: the loop's clock, not the wall */
+	bool observed;   /* the owned listing was complete */
 	bool dry_run;
 	size_t changes_applied;
 	size_t changes_failed;
@@ -148,6 +158,15 @@ struct status_totals {
 		unsigned long throttled; /* throttled attempts of these calls */
 	} * api;
 	size_t n_api;
+	/* How long calls took, by action (sorted), over the daemon's life. */
+	struct status_latency {
+		char *action;
+		unsigned long
+			bucket[STATUS_LATENCY_BUCKETS]; /* calls <= the bound, not cumulative */
+		unsigned long count;                    /* every call, +Inf included */
+		double sum;                             /* seconds */
+	} * latency;
+	size_t n_latency;
 };
 
 struct status {
@@ -210,6 +229,9 @@ void status_service_clear(struct status_service *svc);
  */
 int status_count_call(struct status *s, const char *action, const char *error_code,
 		      unsigned throttled);
+
+/* One call of `action` took `seconds` (the histogram above).  -EINVAL, -ENOMEM. */
+int status_observe_latency(struct status *s, const char *action, double seconds);
 
 /*
  * The code to count for a finished call: NULL when r == 0, else the AWS

@@ -61,8 +61,8 @@ strv_copy(struct strv *dst, const struct strv *src)
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
+int
+strv_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -71,7 +71,7 @@ void
 strv_sort(struct strv *sv)
 {
 	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_str);
+		qsort(sv->v, sv->n, sizeof(*sv->v), strv_cmp);
 }
 
 void

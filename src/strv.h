@@ -25,6 +25,9 @@ struct strv {
 		NULL, 0, 0 \
 	}
 
+/* qsort(3) comparator of two char * elements (strcmp order), for any array of strings. */
+int strv_cmp(const void *a, const void *b);
+
 /* Append a copy of s.  -ENOMEM on failure (the vector is unchanged). */
 int strv_push(struct strv *sv, const char *s);
 

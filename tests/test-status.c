@@ -62,6 +62,7 @@ fill_small(struct status *s)
 	s->cycle.number = 7;
 	s->cycle.started = T0;
 	s->cycle.ended = T0 + 12;
+	s->cycle.duration = 12.25;
 	s->cycle.observed = true;
 	s->cycle.changes_applied = 2;
 	s->cycle.changes_failed = 1;
@@ -132,6 +133,10 @@ fill_small(struct status *s)
 	assert_int_equal(status_count_call(s, MODIFY, "UnauthorizedOperation", 1), 0);
 	assert_int_equal(status_count_call(s, DESCRIBE, NULL, 0), 0);
 	assert_int_equal(status_count_call(s, DESCRIBE, "", 2), 0);
+	assert_int_equal(status_observe_latency(s, DESCRIBE, 0.03), 0);
+	assert_int_equal(status_observe_latency(s, DESCRIBE, 75), 0); /* past every bound */
+	assert_int_equal(status_observe_latency(s, MODIFY, 0.25), 0); /* on a bound: in it */
+	assert_int_equal(status_observe_latency(s, MODIFY, -1), -EINVAL);
 	assert_int_equal(status_count_change(s, "create_service", "done"), 0);
 	assert_int_equal(status_count_change(s, "add_permissions", "failed"), 0);
 }
@@ -335,6 +340,9 @@ test_health_names(void **state)
 /* --- metrics -------------------------------------------------------------- */
 
 static const char small_metrics[] =
+	"# HELP vpcesd_build_info Always 1; the version of vpcesd is in the label.\n"
+	"# TYPE vpcesd_build_info gauge\n"
+	"vpcesd_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"
 	"# HELP vpcesd_health Health of the last cycle: 1 for the current value, 0 for the "
 	"others.\n"
 	"# TYPE vpcesd_health gauge\n"
@@ -349,13 +357,17 @@ static const char small_metrics[] =
 	"# HELP vpcesd_consecutive_failed_cycles Cycles in a row that ended with a failure.\n"
 	"# TYPE vpcesd_consecutive_failed_cycles gauge\n"
 	"vpcesd_consecutive_failed_cycles 2\n"
-	"# HELP vpcesd_last_success_timestamp_seconds End of the last cycle without failure "
-	"(Unix time, 0 if none).\n"
+	"# HELP vpcesd_last_success_timestamp_seconds End of the last cycle without failure (Unix "
+	"time, 0 if none).\n"
 	"# TYPE vpcesd_last_success_timestamp_seconds gauge\n"
 	"vpcesd_last_success_timestamp_seconds 1795901340\n"
-	"# HELP vpcesd_cycle_duration_seconds Duration of the last cycle, whole seconds.\n"
+	"# HELP vpcesd_last_cycle_timestamp_seconds End of the last cycle, failed or not (Unix "
+	"time, 0 before the first).\n"
+	"# TYPE vpcesd_last_cycle_timestamp_seconds gauge\n"
+	"vpcesd_last_cycle_timestamp_seconds 1795901412\n"
+	"# HELP vpcesd_cycle_duration_seconds Duration of the last cycle, seconds.\n"
 	"# TYPE vpcesd_cycle_duration_seconds gauge\n"
-	"vpcesd_cycle_duration_seconds 12\n"
+	"vpcesd_cycle_duration_seconds 12.25\n"
 	"# HELP vpcesd_clock_skew_seconds Clock skew corrected for: EC2's clock minus the local "
 	"one, seconds (0 within 4 minutes).\n"
 	"# TYPE vpcesd_clock_skew_seconds gauge\n"
@@ -392,6 +404,39 @@ static const char small_metrics[] =
 	"# TYPE vpcesd_api_throttled_total counter\n"
 	"vpcesd_api_throttled_total{action=\"" DESCRIBE "\"} 2\n"
 	"vpcesd_api_throttled_total{action=\"" MODIFY "\"} 1\n"
+	"# HELP vpcesd_api_request_duration_seconds EC2 and STS calls by action: seconds from the "
+	"call to its answer, pacing and retries included.\n"
+	"# TYPE vpcesd_api_request_duration_seconds histogram\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.01\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.025\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.05\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.1\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.25\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"0.5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"1\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"2.5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"10\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"30\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"60\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" DESCRIBE "\",le=\"+Inf\"} 2\n"
+	"vpcesd_api_request_duration_seconds_sum{action=\"" DESCRIBE "\"} 75.03\n"
+	"vpcesd_api_request_duration_seconds_count{action=\"" DESCRIBE "\"} 2\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.01\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.025\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.05\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.1\"} 0\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.25\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"0.5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"1\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"2.5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"5\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"10\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"30\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"60\"} 1\n"
+	"vpcesd_api_request_duration_seconds_bucket{action=\"" MODIFY "\",le=\"+Inf\"} 1\n"
+	"vpcesd_api_request_duration_seconds_sum{action=\"" MODIFY "\"} 0.25\n"
+	"vpcesd_api_request_duration_seconds_count{action=\"" MODIFY "\"} 1\n"
 	"# HELP vpcesd_services Services by EC2 state (unknown: not read yet).\n"
 	"# TYPE vpcesd_services gauge\n"
 	"vpcesd_services{state=\"Available\"} 1\n"
@@ -407,8 +452,7 @@ static const char small_metrics[] =
 	"counted).\n"
 	"# TYPE vpcesd_services_held gauge\n"
 	"vpcesd_services_held 1\n"
-	"# HELP vpcesd_services_retained Owned services no spec names, kept as the policy "
-	"says.\n"
+	"# HELP vpcesd_services_retained Owned services no spec names, kept as the policy says.\n"
 	"# TYPE vpcesd_services_retained gauge\n"
 	"vpcesd_services_retained 0\n"
 	"# HELP vpcesd_services_failing Services whose last change failed.\n"
@@ -475,6 +519,7 @@ static const char *
 check_exposition(const char *text)
 {
 	char typed[64][96];
+	bool histogram[64];
 	size_t n_typed = 0;
 	const char *line = text;
 
@@ -511,6 +556,8 @@ check_exposition(const char *text)
 				if (problem == NULL && (n_typed == 64 || n >= sizeof(typed[0])))
 					problem = "checker limits";
 				if (problem == NULL) {
+					histogram[n_typed] =
+						tl == 9 && strncmp(t, "histogram", 9) == 0;
 					memcpy(typed[n_typed], p, n);
 					typed[n_typed++][n] = '\0';
 				}
@@ -527,9 +574,19 @@ check_exposition(const char *text)
 			n = name_len(p, true);
 			if (n == 0)
 				problem = "bad metric name";
-			for (size_t i = 0; i < n_typed; i++)
-				found = found ||
-					(strlen(typed[i]) == n && strncmp(typed[i], p, n) == 0);
+			for (size_t i = 0; i < n_typed; i++) {
+				size_t tn = strlen(typed[i]);
+
+				found = found || (tn == n && strncmp(typed[i], p, n) == 0);
+				/* A histogram's samples: NAME_bucket, NAME_sum, NAME_count. */
+				for (const char *const *sfx =
+					     (const char *const[]){"_bucket", "_sum", "_count",
+								   NULL};
+				     histogram[i] && *sfx; sfx++)
+					found = found || (tn + strlen(*sfx) == n &&
+							  strncmp(typed[i], p, tn) == 0 &&
+							  strncmp(p + tn, *sfx, n - tn) == 0);
+			}
 			if (problem == NULL && !found)
 				problem = "sample before its TYPE";
 			p += n;
@@ -642,6 +699,11 @@ test_metrics_starting(void **state)
 	assert_non_null(strstr(buf_str(&b), "\nvpcesd_cycles_total 0\n"));
 	assert_non_null(strstr(buf_str(&b), "\nvpcesd_last_success_timestamp_seconds 0\n"));
 	assert_non_null(strstr(buf_str(&b), "\nvpcesd_cycle_duration_seconds 0\n"));
+	assert_non_null(strstr(buf_str(&b), "\nvpcesd_last_cycle_timestamp_seconds 0\n"));
+	assert_non_null(
+		strstr(buf_str(&b), "vpcesd_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"));
+	/* No call yet: the histogram family is there, with no series. */
+	assert_null(strstr(buf_str(&b), "vpcesd_api_request_duration_seconds_count"));
 	assert_non_null(strstr(buf_str(&b), "\nvpcesd_services{state=\"unknown\"} 0\n"));
 	buf_free(&b);
 	status_free(&s);
