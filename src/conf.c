@@ -107,7 +107,11 @@ struct loader {
 	/* What vpcesd.yaml said of the AWS settings awsconf.h also finds elsewhere. */
 	bool yaml_region, yaml_max_attempts;
 	enum awsconf_retry_mode yaml_retry_mode;
-	const char *yaml_profile; /* peeked before credentials: are loaded */
+	/*
+	 * Peeked before credentials: are loaded; a copy, since the tree it comes
+	 * from is freed before loader_end() resolves the AWS settings with it.
+	 */
+	char *yaml_profile;
 };
 
 /*
@@ -1202,7 +1206,7 @@ load_previous_owner(struct loader *l, const struct ynode *n, bool owner_ok)
 }
 
 /* credentials.profile as written, for the region; load_credentials() checks it. */
-static const char *
+static const struct ynode *
 peek_profile(const struct ynode *cred)
 {
 	if (cred == NULL || cred->kind != Y_MAP)
@@ -1212,7 +1216,7 @@ peek_profile(const struct ynode *cred)
 
 		if (k->kind == Y_SCALAR && strcmp(k->text, "profile") == 0 && v->kind == Y_SCALAR &&
 		    v->stype == YS_STR && v->text[0] != '\0')
-			return v->text;
+			return v;
 	}
 	return NULL;
 }
@@ -1304,7 +1308,10 @@ load_daemon(struct loader *l, const struct ynode *root, const char *daemon_path)
 	sub[1] = map_get(root, skip, "credentials", NULL);
 	sub[2] = map_get(root, skip, "delete", NULL);
 	sub[3] = map_get(root, skip, "log", NULL);
-	l->yaml_profile = peek_profile(sub[1]);
+	free(l->yaml_profile);
+	l->yaml_profile = NULL;
+	if ((v = peek_profile(sub[1])) != NULL && (l->yaml_profile = strdup(v->text)) == NULL)
+		oom(l);
 	if (!region_bad)
 		resolve_region(l, daemon_path, false);
 	if (sub[0])
@@ -2088,6 +2095,8 @@ loader_end(struct loader *l, struct vpcesd_config **ret)
 {
 	l->path = NULL;
 	resolve_aws(l);
+	free(l->yaml_profile);
+	l->yaml_profile = NULL;
 	check_unique(l, false);
 	check_unique(l, true);
 	check_shared_lbs(l);
