@@ -254,6 +254,8 @@ stack_build(struct daemon *d, const struct vpcesd_config *cfg, struct stack *out
 	}
 	if ((r = ratelimit_new(&ro, ev_now(d->loop), &s.rl, e)) < 0)
 		goto fail_setup;
+	/* A reload keeps what the old limiter spent: EC2's buckets did not refill. */
+	ratelimit_carry(s.rl, d->stack.rl, ev_now(d->loop));
 	ao.http = s.http;
 	ao.creds = s.creds;
 	ao.ratelimit = s.rl;

@@ -204,6 +204,30 @@ ratelimit_new(const struct ratelimit_options *opt, double now, struct ratelimit 
 	return 0;
 }
 
+/* b takes a's level at `now`, within its own capacity. */
+static void
+bucket_carry(struct bucket *b, const struct bucket *a, double now)
+{
+	struct bucket old = *a;
+
+	bucket_refill(&old, now);
+	bucket_refill(b, now);
+	b->tokens = old.tokens < b->capacity ? old.tokens : b->capacity;
+}
+
+void
+ratelimit_carry(struct ratelimit *to, const struct ratelimit *from, double now)
+{
+	if (to == NULL || from == NULL || !isfinite(now))
+		return;
+	bucket_carry(&to->global, &from->global, now);
+	for (int i = 0; i < RATELIMIT_N_CLASSES; i++) {
+		bucket_carry(&to->classes[i], &from->classes[i], now);
+		if (to->adaptive_on && from->adaptive_on)
+			to->adapt[i] = from->adapt[i];
+	}
+}
+
 void
 ratelimit_free(struct ratelimit *rl)
 {

@@ -87,6 +87,15 @@ int ratelimit_new(const struct ratelimit_options *opt, double now, struct rateli
 void ratelimit_free(struct ratelimit *rl);
 
 /*
+ * A reload builds a new limiter for the new settings; EC2's buckets did not
+ * refill because vpcesd re-read its files.  Carry over into `to` what `from`
+ * has spent (each bucket's tokens at `now`, capped at the new capacity) and
+ * what its adaptive limiter learnt, so a burst of SIGHUPs cannot spend more
+ * than the share.  `from` NULL: nothing to carry.
+ */
+void ratelimit_carry(struct ratelimit *to, const struct ratelimit *from, double now);
+
+/*
  * Ask to send `action` at `now`.  Returns 0 when it may go (a token is taken
  * from each bucket involved), otherwise the number of seconds (> 0) after
  * which asking again can succeed; nothing is taken then.

@@ -135,6 +135,47 @@ test_global_bucket(void **state)
 	ratelimit_free(rl);
 }
 
+/*
+ * A reload builds a new limiter; what the old one spent stays spent (EC2's
+ * buckets did not refill), within the new capacity, and refills from there.
+ */
+static void
+test_reload_carries_spending(void **state)
+{
+	struct ratelimit *old = make(1.0, 1000, 1000, false, 0.0);
+	struct ratelimit *fresh, *carried;
+	int i;
+
+	(void)state;
+	/* Describe at share 1: 100 tokens, 20/s.  Spend them all. */
+	for (i = 0; i < 100; i++)
+		assert_float_equal(ratelimit_acquire(old, "DescribeTags", 0.0), 0.0, 0);
+	assert_true(ratelimit_acquire(old, "DescribeTags", 0.0) > 0);
+	/* Without carrying, a new limiter would send at once. */
+	fresh = make(0.5, 1000, 1000, false, 0.0);
+	assert_float_equal(ratelimit_acquire(fresh, "DescribeTags", 0.0), 0.0, 0);
+	ratelimit_free(fresh);
+	carried = make(0.5, 1000, 1000, false, 0.0);
+	ratelimit_carry(carried, old, 0.0);
+	assert_float_equal(ratelimit_acquire(carried, "DescribeTags", 0.0), 0.1, 1e-9);
+	/* One second later the new rate (10/s at share 0.5) gave back 10. */
+	for (i = 0; i < 10; i++)
+		assert_float_equal(ratelimit_acquire(carried, "DescribeTags", 1.0), 0.0, 1e-9);
+	assert_true(ratelimit_acquire(carried, "DescribeTags", 1.0) > 0);
+	ratelimit_free(carried);
+	/* A full old bucket is capped at the new capacity (50 at share 0.5). */
+	ratelimit_free(old);
+	old = make(1.0, 1000, 1000, false, 0.0);
+	carried = make(0.5, 1000, 1000, false, 0.0);
+	ratelimit_carry(carried, old, 0.0);
+	for (i = 0; i < 50; i++)
+		assert_float_equal(ratelimit_acquire(carried, "DescribeTags", 0.0), 0.0, 0);
+	assert_true(ratelimit_acquire(carried, "DescribeTags", 0.0) > 0);
+	ratelimit_carry(carried, NULL, 0.0); /* nothing to carry: a no-op */
+	ratelimit_free(carried);
+	ratelimit_free(old);
+}
+
 /* --- simulated EC2 ------------------------------------------------------------ */
 
 struct sim_bucket {
@@ -348,6 +389,7 @@ main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_fractional_refill),
 		cmocka_unit_test(test_global_bucket),
+		cmocka_unit_test(test_reload_carries_spending),
 		cmocka_unit_test(test_share_fits_never_throttled),
 		cmocka_unit_test(test_adaptive_backs_off_and_recovers),
 		cmocka_unit_test(test_adaptive_drop_is_cubic_beta),
