@@ -479,26 +479,18 @@ static void __attribute__((format(printf, 2, 3))) xp_silent(void *ctx, const cha
 	(void)ctx, (void)msg;
 }
 
-static bool
-xp_mem_contains(const char *p, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-
-	for (size_t i = 0; i + k <= n; i++)
-		if (p[i] == needle[0] && memcmp(p + i, needle, k) == 0)
-			return true;
-	return false;
-}
-
 static int
 xp_refuse(const char *body, size_t len, struct err *e)
 {
+	static const char doctype[] = "<!DOCTYPE", entity[] = "<!ENTITY";
+
 	if (body == NULL || len == 0)
 		return err_set(e, -EBADMSG, "XML: empty body");
 	if (len > EC2_XML_MAX_BODY)
 		return err_set(e, -E2BIG, "XML: body of %zu bytes exceeds the %u-byte limit", len,
 			       EC2_XML_MAX_BODY);
-	if (xp_mem_contains(body, len, "<!DOCTYPE") || xp_mem_contains(body, len, "<!ENTITY"))
+	if (memmem(body, len, doctype, sizeof(doctype) - 1) != NULL ||
+	    memmem(body, len, entity, sizeof(entity) - 1) != NULL)
 		return err_set(e, -EBADMSG, "XML: document type declarations are not accepted");
 	/*
 	 * XML allows no NUL character, but libxml2 takes a NUL byte for the end
