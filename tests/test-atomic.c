@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "atomic.h"
+#include "support/tmpdir.h"
 
 /* --------------------------------------------------------- */
 
@@ -50,38 +50,10 @@ static int
 teardown_dir(void **state)
 {
 	struct tmpdir *d = *state;
-	DIR *dir = opendir(d->path);
-	struct dirent *de;
-	char p[512];
+	int r = tmpdir_remove(d->path);
 
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d->path, de->d_name);
-		if (unlink(p) < 0)
-			rmdir(p);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	rmdir(d->path);
 	free(d);
-	return 0;
-}
-
-/* Entries in `dir` (besides . and ..) — catches leftover temporary files. */
-static size_t
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
+	return r == 0 ? 0 : -1;
 }
 
 static void
@@ -141,7 +113,7 @@ test_write_new_and_replace(void **state)
 	assert_int_equal(stat(path, &st2), 0);
 	assert_int_equal(st2.st_size, 0);
 	umask(old);
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 }
 
 static void
@@ -158,7 +130,7 @@ test_write_relative_path(void **state)
 	read_file("rel.prom", got, sizeof(got));
 	assert_string_equal(got, "x 1\n");
 	assert_int_equal(chdir(cwd), 0);
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 }
 
 static void
@@ -173,7 +145,7 @@ test_write_failures(void **state)
 	err_clear(&e);
 	assert_int_equal(atomic_write_file(path, "x", 1, 0644, 0, &e), -ENOENT);
 	assert_non_null(strstr(e.msg, path));
-	assert_int_equal(count_entries(d->path), 0);
+	assert_int_equal(tmpdir_count(d->path), 0);
 
 	/* The path is a directory: rename fails, the directory stays, no temp file. */
 	snprintf(sub, sizeof(sub), "%s/adir", d->path);
@@ -181,8 +153,8 @@ test_write_failures(void **state)
 	err_clear(&e);
 	assert_true(atomic_write_file(sub, "x", 1, 0644, 0, &e) < 0);
 	assert_non_null(strstr(e.msg, sub));
-	assert_int_equal(count_entries(d->path), 1);
-	assert_int_equal(count_entries(sub), 0);
+	assert_int_equal(tmpdir_count(d->path), 1);
+	assert_int_equal(tmpdir_count(sub), 0);
 
 	/* Names that are not file names. */
 	snprintf(path, sizeof(path), "%s/", d->path);
@@ -194,7 +166,7 @@ test_write_failures(void **state)
 	assert_int_equal(atomic_write_file(NULL, "x", 1, 0644, 0, &e), -EINVAL);
 	err_clear(&e);
 	assert_int_equal(atomic_write_file(sub, NULL, 1, 0644, 0, &e), -EINVAL);
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 }
 
 /*
@@ -234,7 +206,7 @@ test_write_failure_keeps_old_file(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	read_file(path, got, sizeof(got));
 	assert_string_equal(got, "old\n");
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 }
 
 /* The mode is the caller's, whatever the umask; a durable write reports nothing on success. */
@@ -257,7 +229,7 @@ test_write_mode_and_durable(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	read_file(path, got, sizeof(got));
 	assert_string_equal(got, "{}\n");
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 }
 
 static void
@@ -323,7 +295,7 @@ test_sweep(void **state)
 	assert_true(exists(d->path, "state.json.a1B2c3"));
 	assert_true(exists(d->path, "lock"));
 	assert_true(exists(d->path, ".state.json.dirdir"));
-	assert_int_equal(count_entries(d->path), 8);
+	assert_int_equal(tmpdir_count(d->path), 8);
 
 	/* A directory that cannot be read: an error naming it, nothing removed. */
 	snprintf(path, sizeof(path), "%s/missing/state.json", d->path);
@@ -352,7 +324,7 @@ test_steps_commit(void **state)
 	err_clear(&e);
 	assert_int_equal(atomic_write_file(path, "old\n", 4, 0644, 0, &e), 0);
 	assert_int_equal(atomic_begin(&a, path, 0640, 0, &e), 0);
-	assert_int_equal(count_entries(d->path), 2);
+	assert_int_equal(tmpdir_count(d->path), 2);
 	assert_int_equal(atomic_append(&a, "one, ", 5, &e), 0);
 	assert_int_equal(atomic_append(&a, "", 0, &e), 0);
 	assert_int_equal(atomic_append(&a, "two\n", 4, &e), 0);
@@ -364,7 +336,7 @@ test_steps_commit(void **state)
 	assert_string_equal(got, "one, two\n");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 	/* The write is over: no second commit, abort is harmless. */
 	err_clear(&e);
 	assert_int_equal(atomic_append(&a, "x", 1, &e), -EBADF);
@@ -394,7 +366,7 @@ test_steps_abort(void **state)
 	atomic_abort(&a);
 	read_file(path, got, sizeof(got));
 	assert_string_equal(got, "old\n");
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 	assert_int_equal(atomic_commit(&a, &e), -EBADF);
 	read_file(path, got, sizeof(got));
 	assert_string_equal(got, "old\n");
@@ -402,7 +374,7 @@ test_steps_abort(void **state)
 	assert_int_equal(atomic_begin(&a, fresh, 0644, 0, &e), 0);
 	atomic_abort(&a);
 	assert_int_equal(access(fresh, F_OK), -1);
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 
 	/* A failed begin leaves nothing and needs no abort; NULL data ends the write. */
 	snprintf(fresh, sizeof(fresh), "%s/missing/x", d->path);
@@ -414,7 +386,7 @@ test_steps_abort(void **state)
 	err_clear(&e);
 	assert_int_equal(atomic_append(&a, NULL, 1, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "no data to write"));
-	assert_int_equal(count_entries(d->path), 1);
+	assert_int_equal(tmpdir_count(d->path), 1);
 	read_file(path, got, sizeof(got));
 	assert_string_equal(got, "old\n");
 }

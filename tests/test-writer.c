@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 #include <ev.h>
 
+#include "support/tmpdir.h"
 #include "writer.h"
 
 struct seen {
@@ -198,40 +198,6 @@ on_order(void *arg, const char *path, int r, const char *msg)
 		 strncmp(path, o->dir, skip - 1) == 0 ? path + skip : path, r);
 }
 
-/* Entries in `dir` besides . and ..: catches leftover temporary files. */
-static size_t
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void
-remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	assert_int_equal(rmdir(dir), 0);
-}
-
 /*
  * A stream's file is the concatenation of its chunks, appears only when it
  * is committed, and keeps its place in the order: a plain job submitted
@@ -272,7 +238,7 @@ test_stream_writes_chunks_in_order(void **state)
 	assert_int_equal(writer_drain(w, 10.0), -EBUSY);
 	assert_int_equal(access(a, F_OK), -1);
 	assert_int_equal(access(b, F_OK), -1);
-	assert_int_equal(count_entries(o.dir), 1); /* the temporary file */
+	assert_int_equal(tmpdir_count(o.dir), 1); /* the temporary file */
 	writer_stream_end(s, true);
 	assert_int_equal(writer_drain(w, 10.0), 0);
 	assert_int_equal(writer_pending(w), 0);
@@ -283,7 +249,7 @@ test_stream_writes_chunks_in_order(void **state)
 	assert_int_equal(st.st_mode & 0777, 0640);
 	slurp(b, got, sizeof(got));
 	assert_string_equal(got, "b\n");
-	assert_int_equal(count_entries(o.dir), 2);
+	assert_int_equal(tmpdir_count(o.dir), 2);
 
 	/* A stream that cannot be written reports it, once, after its end. */
 	o.log[0] = '\0';
@@ -295,7 +261,7 @@ test_stream_writes_chunks_in_order(void **state)
 	assert_int_equal(writer_drain(w, 10.0), 0);
 	assert_string_equal(o.log, "/nonexistent-vpcesd-dir/s.json -2\n");
 	writer_free(w, 5.0);
-	remove_dir(o.dir);
+	assert_int_equal(tmpdir_remove(o.dir), 0);
 }
 
 /*
@@ -327,7 +293,7 @@ test_stream_abort(void **state)
 	assert_int_equal(writer_stream_put(s, dup_text("half a doc"), 10), 0);
 	assert_int_equal(writer_stream_put(q, dup_text("queued"), 6), 0);
 	assert_int_equal(writer_drain(w, 10.0), -EBUSY);
-	assert_int_equal(count_entries(o.dir), 2); /* status.json and its temporary file */
+	assert_int_equal(tmpdir_count(o.dir), 2); /* status.json and its temporary file */
 	assert_int_equal(writer_pending(w), 2);
 	writer_stream_end(q, false); /* never started */
 	assert_int_equal(writer_pending(w), 1);
@@ -339,9 +305,9 @@ test_stream_abort(void **state)
 	slurp(a, got, sizeof(got));
 	assert_string_equal(got, "old\n");
 	assert_int_equal(access(c, F_OK), -1);
-	assert_int_equal(count_entries(o.dir), 1);
+	assert_int_equal(tmpdir_count(o.dir), 1);
 	writer_free(w, 5.0);
-	remove_dir(o.dir);
+	assert_int_equal(tmpdir_remove(o.dir), 0);
 }
 
 /*
@@ -409,9 +375,9 @@ test_stream_replacement(void **state)
 	assert_string_equal(got, "v4");
 	slurp(blk, got, sizeof(got));
 	assert_string_equal(got, "");
-	assert_int_equal(count_entries(o.dir), 2);
+	assert_int_equal(tmpdir_count(o.dir), 2);
 	writer_free(w, 5.0);
-	remove_dir(o.dir);
+	assert_int_equal(tmpdir_remove(o.dir), 0);
 }
 
 /*
@@ -443,15 +409,15 @@ test_stream_open_at_free_is_aborted(void **state)
 	assert_int_equal(writer_stream_put(s, dup_text("started"), 7), 0);
 	assert_int_equal(writer_stream_put(q, dup_text("queued"), 6), 0);
 	assert_int_equal(writer_drain(w, 10.0), -EBUSY);
-	assert_int_equal(count_entries(o.dir), 2); /* a and b's temporary file */
+	assert_int_equal(tmpdir_count(o.dir), 2); /* a and b's temporary file */
 	writer_free(w, 5.0);
 	assert_string_equal(o.log, "a 0\n");
 	slurp(a, got, sizeof(got));
 	assert_string_equal(got, "a");
 	assert_int_equal(access(b, F_OK), -1);
 	assert_int_equal(access(c, F_OK), -1);
-	assert_int_equal(count_entries(o.dir), 1);
-	remove_dir(o.dir);
+	assert_int_equal(tmpdir_count(o.dir), 1);
+	assert_int_equal(tmpdir_remove(o.dir), 0);
 }
 
 int

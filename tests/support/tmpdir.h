@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Test support: the scratch directories of the file-writing tests.  No
+ * cmocka here (see stack.h): functions return a count or 0 / negative errno
+ * and callers assert on that.
+ */
+#ifndef VPCESD_TEST_TMPDIR_H
+#define VPCESD_TEST_TMPDIR_H
+
+/*
+ * Entries in `dir` besides . and ..: a test compares it with the files it
+ * expects, which catches a leftover temporary file.  Negative errno when
+ * `dir` cannot be read.
+ */
+int tmpdir_count(const char *dir);
+
+/*
+ * Remove `dir`, its files and its empty subdirectories (the tests create
+ * nothing deeper).  0, or the negative errno of the first step that failed;
+ * it goes on with the rest either way.
+ */
+int tmpdir_remove(const char *dir);
+
+#endif
