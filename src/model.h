@@ -3,8 +3,8 @@
  * model: the desired state, as the configuration describes it.
  *
  * `struct vpcesd_config` holds the daemon settings and every service spec
- * after loading and validation (conf.c builds it), with every default filled
- * in, so no other module needs to know a default or re-validate a value.
+ * after loading and validation (conf.h's loader builds it), with every
+ * default filled in, so no other module needs to know a default or re-validate a value.
  * The planner compares these specs with what EC2 reports; the canonical JSON
  * form printed here is both what `vpcesd --dump-config` shows and what the
  * EC2 client hashes into a create call's ClientToken, so its key order and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * ynode: the small YAML tree conf.c builds from libyaml's events, each node
+ * ynode: the small YAML tree conf_yaml.c builds from libyaml's events, each node
  * with its 1-based line and column so that every diagnostic can point at it,
  * and the YAML 1.2 core schema's resolution of plain scalars (only
  * true/false are booleans, "yes" and "on" are strings).
