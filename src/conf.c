@@ -35,6 +35,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "buf.h"
 #include "conf_loader.h"
 #include "escape.h"
@@ -243,8 +245,6 @@ loader_end(struct loader *l, struct vpcesd_config **ret)
 	conf_flush_diags(l);
 	free(l->pending);
 	l->pending = NULL;
-	free(l->lbs);
-	l->lbs = NULL;
 	if (l->errors > 0 || l->oom) {
 		model_config_free(l->cfg);
 		l->cfg = NULL;
@@ -379,6 +379,76 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int
+source_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct model_source_file *)elem)->path);
+}
+
+static bool
+same_region(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* Remember where the specs of services file `f->path` went. */
+static void
+note_source(struct loader *l, const char *path, struct model_source_file *f)
+{
+	struct vpcesd_config *c = l->cfg;
+
+	if (c->n_source_files == l->cap_source_files) {
+		size_t cap = l->cap_source_files ? l->cap_source_files * 2 : 16;
+		struct model_source_file *v = realloc(c->source_files, cap * sizeof(*v));
+
+		if (v == NULL) {
+			conf_oom(l);
+			return;
+		}
+		c->source_files = v;
+		l->cap_source_files = cap;
+	}
+	if ((f->path = strdup(path)) == NULL) {
+		conf_oom(l);
+		return;
+	}
+	c->source_files[c->n_source_files++] = *f;
+}
+
+/*
+ * One services file.  Parsing dominates a reload of thousands of specs, and
+ * a reload usually follows an edit of one file: a file whose bytes hash as
+ * they did in the running config (and whose specs were checked against the
+ * same region) has its specs copied from there instead (conf_reuse_file).
+ * The bytes are compared by SHA-256, not by size and time stamps, which an
+ * edit within the file system's time granularity leaves as they were.
+ */
+static void
+load_services_file(struct loader *l, const char *path, const char *data, size_t len)
+{
+	const struct vpcesd_config *prev = l->env ? l->env->previous : NULL;
+	struct vpcesd_config *c = l->cfg;
+	struct model_source_file f = {.first = c->n_services, .first_lb = c->n_lb_pos};
+	const struct model_source_file *old = NULL;
+	bool hashed = EVP_Digest(data, len, f.sha256, NULL, EVP_sha256(), NULL) == 1;
+
+	/* Load order is name order in one directory: sorted by path. */
+	if (hashed && prev != NULL && same_region(prev->region, c->region))
+		old = bsearch(path, prev->source_files, prev->n_source_files,
+			      sizeof(*prev->source_files), source_cmp);
+	if (old != NULL && memcmp(old->sha256, f.sha256, sizeof(f.sha256)) == 0 &&
+	    conf_reuse_file(l, prev, old)) {
+		c->n_files++;
+		c->n_files_reused++;
+	} else {
+		loader_feed(l, path, data, len, false);
+	}
+	f.n = c->n_services - f.first;
+	f.n_lbs = c->n_lb_pos - f.first_lb;
+	if (hashed) /* else it is parsed next time too */
+		note_source(l, path, &f);
+}
+
 static void
 load_services_dir(struct loader *l, int dfd, const char *dir)
 {
@@ -451,7 +521,7 @@ load_services_dir(struct loader *l, int dfd, const char *dir)
 		}
 		l->path = path;
 		if (read_file_at(l, dirfd(d), names.v[i], path, &data, &missing) == 0 && !missing) {
-			loader_feed(l, path, data.data ? data.data : "", data.len, false);
+			load_services_file(l, path, data.data ? data.data : "", data.len);
 			buf_free(&data);
 		}
 		l->path = NULL;

@@ -71,6 +71,13 @@ struct conf_env {
 	 * gets its own.  Otherwise $(localstatedir)/lib/vpcesd.
 	 */
 	const char *state_directory;
+	/*
+	 * The running config, on a reload (NULL otherwise): a services file
+	 * whose bytes did not change since that config was loaded, checked
+	 * against the same region, has its specs copied from it instead of
+	 * parsed.  The result is the same either way; borrowed, read only.
+	 */
+	const struct vpcesd_config *previous;
 };
 
 /*

@@ -12,14 +12,15 @@
 #include "creds_plan.h"
 
 int
-conf_env_load(const char *dir, char *const *envp, struct vpcesd_config **ret,
-	      struct conf_diags *diags)
+conf_env_load(const char *dir, char *const *envp, const struct vpcesd_config *previous,
+	      struct vpcesd_config **ret, struct conf_diags *diags)
 {
 	struct creds_file file = {0};
 	struct conf_env env = {
 		.envp = envp,
 		.runtime_directory = creds_env_get(envp, "RUNTIME_DIRECTORY"),
 		.state_directory = creds_env_get(envp, "STATE_DIRECTORY"),
+		.previous = previous,
 	};
 	struct vpcesd_config *cfg = NULL;
 	bool file_ok = true;

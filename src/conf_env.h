@@ -23,9 +23,10 @@
  * ("path:line:col: message") and makes the load fail, as it makes the AWS
  * CLI fail.  Same contract as conf_load(): on success *ret is the caller's
  * (model_config_free()); otherwise -EINVAL / -ENOMEM with `diags` saying
- * why and *ret untouched.
+ * why and *ret untouched.  `previous` is the running config on a reload
+ * (conf_env.previous), else NULL; borrowed.
  */
-int conf_env_load(const char *dir, char *const *envp, struct vpcesd_config **ret,
-		  struct conf_diags *diags);
+int conf_env_load(const char *dir, char *const *envp, const struct vpcesd_config *previous,
+		  struct vpcesd_config **ret, struct conf_diags *diags);
 
 #endif

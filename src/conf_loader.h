@@ -26,18 +26,6 @@
 #include "err.h"
 #include "ynode.h"
 
-/*
- * One load balancer ARN of a spec, where it was written: the check that no
- * two specs share a load balancer (conf_check_shared_lbs) needs the ARN's
- * own position, which the model does not keep.  `arn` points into the spec's
- * strv (stable until the config is freed), `svc` indexes cfg->services.
- */
-struct lb_ref {
-	const char *arn;
-	size_t svc;
-	unsigned line, col;
-};
-
 struct pending; /* conf.c: a diagnostic waiting to be sorted */
 
 struct loader {
@@ -48,9 +36,9 @@ struct loader {
 	const char *path; /* file being read */
 	size_t nodes;     /* nodes of the file being read */
 	size_t services_seen;
-	size_t services_cap; /* allocated entries of cfg->services */
-	struct lb_ref *lbs;  /* every load balancer ARN, in load order */
-	size_t n_lbs, cap_lbs;
+	size_t services_cap;     /* allocated entries of cfg->services */
+	size_t cap_lb_pos;       /* allocated entries of cfg->lb_pos */
+	size_t cap_source_files; /* allocated entries of cfg->source_files */
 	struct pending *pending; /* diagnostics of the current file, unsorted */
 	size_t n_pending, cap_pending;
 	size_t seq;
@@ -172,6 +160,20 @@ void conf_resolve_aws(struct loader *l);
 
 /* Walk a services file's tree (root may be NULL: an empty file) into l->cfg. */
 void conf_load_services_tree(struct loader *l, const struct ynode *root);
+
+/* Record where load balancer `arn` (a string of services[svc]) was written. */
+void conf_note_lb(struct loader *l, const char *arn, size_t svc, unsigned line, unsigned col);
+
+/*
+ * Copy the specs and load balancer positions that services file `f` gave
+ * `prev` into the config being built, as parsing the same bytes would.
+ * False when it did not (past CONF_SERVICES_MAX: parse it to report that);
+ * an allocation failure is reported and counts as done.  Sound only while a
+ * services file's specs depend on the daemon settings through cfg->region
+ * alone: conf.c compares that before it calls this.
+ */
+bool conf_reuse_file(struct loader *l, const struct vpcesd_config *prev,
+		     const struct model_source_file *f);
 
 /* No two specs with the same name (adopt = false) or the same adoption key (true). */
 void conf_check_unique(struct loader *l, bool adopt);

@@ -100,21 +100,29 @@ check_item(struct loader *l, const struct ynode *n, const char *what, enum list_
  * Remember a load balancer ARN of the spec being loaded (always the last of
  * cfg->services: load_service creates it before loading its lists).
  */
-static void
-note_lb(struct loader *l, const struct ynode *n, const char *arn)
+void
+conf_note_lb(struct loader *l, const char *arn, size_t svc, unsigned line, unsigned col)
 {
-	if (l->n_lbs == l->cap_lbs) {
-		size_t cap = l->cap_lbs ? l->cap_lbs * 2 : 64;
-		struct lb_ref *v = realloc(l->lbs, cap * sizeof(*v));
+	struct vpcesd_config *c = l->cfg;
+
+	if (c->n_lb_pos == l->cap_lb_pos) {
+		size_t cap = l->cap_lb_pos ? l->cap_lb_pos * 2 : 64;
+		struct model_lb_pos *v = realloc(c->lb_pos, cap * sizeof(*v));
 
 		if (v == NULL) {
 			conf_oom(l);
 			return;
 		}
-		l->lbs = v;
-		l->cap_lbs = cap;
+		c->lb_pos = v;
+		l->cap_lb_pos = cap;
 	}
-	l->lbs[l->n_lbs++] = (struct lb_ref){arn, l->cfg->n_services - 1, n->line, n->col};
+	c->lb_pos[c->n_lb_pos++] = (struct model_lb_pos){arn, svc, line, col};
+}
+
+static void
+note_lb(struct loader *l, const struct ynode *n, const char *arn)
+{
+	conf_note_lb(l, arn, l->cfg->n_services - 1, n->line, n->col);
 }
 
 /*
@@ -413,6 +421,52 @@ new_service(struct loader *l)
 	return &c->services[c->n_services++];
 }
 
+/* The string of `arn` in a's load balancer lists (equal text), NULL if none. */
+static const char *
+find_lb(const struct service_spec *a, const char *arn)
+{
+	const struct strv *lists[] = {&a->nlb_arns, &a->gwlb_arns};
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < lists[k]->n; i++)
+			if (strcmp(lists[k]->v[i], arn) == 0)
+				return lists[k]->v[i];
+	return NULL;
+}
+
+bool
+conf_reuse_file(struct loader *l, const struct vpcesd_config *prev,
+		const struct model_source_file *f)
+{
+	struct vpcesd_config *c = l->cfg;
+	size_t base = c->n_services;
+
+	/* Past the limit the parse reports it where it happens. */
+	if (l->services_seen + f->n > CONF_SERVICES_MAX)
+		return false;
+	for (size_t k = 0; k < f->n; k++) {
+		struct service_spec *s = new_service(l);
+
+		if (s == NULL)
+			return true; /* reported; the load fails */
+		if (model_service_copy(s, &prev->services[f->first + k]) < 0) {
+			c->n_services--;
+			conf_oom(l);
+			return true;
+		}
+	}
+	l->services_seen += f->n;
+	for (size_t k = 0; k < f->n_lbs; k++) {
+		const struct model_lb_pos *p = &prev->lb_pos[f->first_lb + k];
+		size_t svc = base + (p->svc - f->first);
+		const char *arn = find_lb(&c->services[svc], p->arn);
+
+		if (arn != NULL)
+			conf_note_lb(l, arn, svc, p->line, p->col);
+	}
+	return true;
+}
+
 static void
 load_service(struct loader *l, const struct ynode *n)
 {
@@ -618,8 +672,8 @@ conf_check_unique(struct loader *l, bool adopt)
 static int
 lb_ref_cmp(const void *a, const void *b)
 {
-	const struct lb_ref *x = *(const struct lb_ref *const *)a,
-			    *y = *(const struct lb_ref *const *)b;
+	const struct model_lb_pos *x = *(const struct model_lb_pos *const *)a,
+				  *y = *(const struct model_lb_pos *const *)b;
 	int c = strcmp(x->arn, y->arn);
 
 	if (c != 0)
@@ -639,35 +693,36 @@ void
 conf_check_shared_lbs(struct loader *l)
 {
 	const struct vpcesd_config *c = l->cfg;
-	const struct lb_ref **sorted;
+	const struct model_lb_pos *lbs = c->lb_pos, **sorted;
+	size_t n = c->n_lb_pos;
 	size_t *first;
 
-	if (l->n_lbs < 2)
+	if (n < 2)
 		return;
-	sorted = malloc(l->n_lbs * sizeof(*sorted));
-	first = malloc(l->n_lbs * sizeof(*first));
+	sorted = malloc(n * sizeof(*sorted));
+	first = malloc(n * sizeof(*first));
 	if (sorted == NULL || first == NULL) {
 		free(sorted);
 		free(first);
 		conf_oom(l);
 		return;
 	}
-	for (size_t i = 0; i < l->n_lbs; i++) {
-		sorted[i] = &l->lbs[i];
+	for (size_t i = 0; i < n; i++) {
+		sorted[i] = &lbs[i];
 		first[i] = SIZE_MAX;
 	}
-	qsort(sorted, l->n_lbs, sizeof(*sorted), lb_ref_cmp);
-	for (size_t i = 1, head = 0; i < l->n_lbs; i++) {
+	qsort(sorted, n, sizeof(*sorted), lb_ref_cmp);
+	for (size_t i = 1, head = 0; i < n; i++) {
 		if (strcmp(sorted[i]->arn, sorted[head]->arn) != 0) {
 			head = i;
 			continue;
 		}
 		/* A spec cannot list an ARN twice (load_list), but be sure. */
 		if (sorted[i]->svc != sorted[head]->svc)
-			first[sorted[i] - l->lbs] = sorted[head]->svc;
+			first[sorted[i] - lbs] = sorted[head]->svc;
 	}
-	for (size_t i = 0; i < l->n_lbs; i++) {
-		const struct lb_ref *r = &l->lbs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct model_lb_pos *r = &lbs[i];
 		const struct service_spec *s, *f;
 
 		if (first[i] == SIZE_MAX)

@@ -112,14 +112,15 @@ log_diag(const char *line)
 
 /*
  * Load and validate into *diags (CONF_DIAGS_INIT; the caller frees it).
- * NULL when invalid.
+ * `running` is the config in force on a reload (its unchanged services
+ * files are copied, not parsed), else NULL.  NULL when invalid.
  */
 static struct vpcesd_config *
-load_config_diags(const char *dir, struct conf_diags *diags)
+load_config_diags(const char *dir, const struct vpcesd_config *running, struct conf_diags *diags)
 {
 	struct vpcesd_config *cfg = NULL;
 
-	return conf_env_load(dir, environ, &cfg, diags) < 0 ? NULL : cfg;
+	return conf_env_load(dir, environ, running, &cfg, diags) < 0 ? NULL : cfg;
 }
 
 static void
@@ -138,7 +139,7 @@ static struct vpcesd_config *
 load_config(const char *dir)
 {
 	struct conf_diags diags = CONF_DIAGS_INIT;
-	struct vpcesd_config *cfg = load_config_diags(dir, &diags);
+	struct vpcesd_config *cfg = load_config_diags(dir, NULL, &diags);
 
 	if (cfg == NULL)
 		log_diags(dir, &diags);
@@ -622,7 +623,7 @@ static struct vpcesd_config *
 reload_candidate(struct daemon *d)
 {
 	struct conf_diags diags = CONF_DIAGS_INIT;
-	struct vpcesd_config *cfg = load_config_diags(d->opt.config_dir, &diags);
+	struct vpcesd_config *cfg = load_config_diags(d->opt.config_dir, d->cfg, &diags);
 	struct buf verdict;
 	bool repeat;
 
@@ -707,10 +708,13 @@ do_reload(struct daemon *d)
 
 		log_set_format(d->opt.log_format >= 0 ? d->opt.log_format : cfg->log_format);
 		model_sources_describe(cfg, aws, sizeof(aws));
-		log_fields(LOG_INFO, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOADED)),
-			   "configuration reloaded: %zu service%s, credentials from %s, %s",
-			   cfg->n_services, cfg->n_services == 1 ? "" : "s",
-			   d->stack.creds_description ? d->stack.creds_description : "?", aws);
+		log_fields(
+			LOG_INFO, LOG_FIELDS(LOG_MESSAGE_ID(VPCESD_MESSAGE_RELOADED)),
+			"configuration reloaded: %zu service%s (%zu file%s read, %zu unchanged), "
+			"credentials from %s, %s",
+			cfg->n_services, cfg->n_services == 1 ? "" : "s", cfg->n_files,
+			cfg->n_files == 1 ? "" : "s", cfg->n_files_reused,
+			d->stack.creds_description ? d->stack.creds_description : "?", aws);
 		notify_ready();
 		start_cycle(d);
 		publish_status_line(d);

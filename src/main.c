@@ -69,7 +69,7 @@ load(const char *dir)
 {
 	struct conf_diags diags = CONF_DIAGS_INIT;
 	struct vpcesd_config *cfg = NULL;
-	int r = conf_env_load(dir, environ, &cfg, &diags);
+	int r = conf_env_load(dir, environ, NULL, &cfg, &diags);
 
 	for (size_t i = 0; i < diags.lines.n; i++)
 		fprintf(stderr, "%s\n", diags.lines.v[i]);

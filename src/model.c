@@ -134,6 +134,61 @@ model_service_clear(struct service_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* *dst = a copy of s, NULL staying NULL; false on OOM. */
+static bool
+dup_opt(char **dst, const char *s)
+{
+	*dst = s != NULL ? strdup(s) : NULL;
+	return s == NULL || *dst != NULL;
+}
+
+int
+model_service_copy(struct service_spec *dst, const struct service_spec *src)
+{
+	/*
+	 * The scalars by assignment, then every owned member replaced by its
+	 * copy; each is cleared first, so a failure half way frees only what
+	 * was copied (model_service_clear is NULL-safe member by member).
+	 */
+	struct service_spec c = *src;
+	bool ok;
+
+	c.name = c.private_dns_name = c.payer_responsibility = c.adopt = c.file = NULL;
+	c.nlb_arns = c.gwlb_arns = c.allowed_principals = c.accept = (struct strv)STRV_INIT;
+	c.ip_address_types = c.supported_regions = (struct strv)STRV_INIT;
+	c.notifications = NULL;
+	c.n_notifications = 0;
+	c.tags = (struct model_tags){0};
+	ok = dup_opt(&c.name, src->name) && dup_opt(&c.private_dns_name, src->private_dns_name) &&
+	     dup_opt(&c.payer_responsibility, src->payer_responsibility) &&
+	     dup_opt(&c.adopt, src->adopt) && dup_opt(&c.file, src->file) &&
+	     strv_copy(&c.nlb_arns, &src->nlb_arns) == 0 &&
+	     strv_copy(&c.gwlb_arns, &src->gwlb_arns) == 0 &&
+	     strv_copy(&c.allowed_principals, &src->allowed_principals) == 0 &&
+	     strv_copy(&c.accept, &src->accept) == 0 &&
+	     strv_copy(&c.ip_address_types, &src->ip_address_types) == 0 &&
+	     strv_copy(&c.supported_regions, &src->supported_regions) == 0;
+	for (size_t i = 0; ok && i < src->tags.n; i++)
+		ok = model_tags_add(&c.tags, src->tags.v[i].key, src->tags.v[i].value) == 0;
+	if (ok && src->n_notifications > 0) {
+		c.notifications = calloc(src->n_notifications, sizeof(*c.notifications));
+		ok = c.notifications != NULL;
+	}
+	for (size_t i = 0; ok && i < src->n_notifications; i++) {
+		struct model_notification *n = &c.notifications[i];
+
+		c.n_notifications++;
+		ok = dup_opt(&n->topic_arn, src->notifications[i].topic_arn) &&
+		     strv_copy(&n->events, &src->notifications[i].events) == 0;
+	}
+	if (!ok) {
+		model_service_clear(&c);
+		return -ENOMEM;
+	}
+	*dst = c;
+	return 0;
+}
+
 struct vpcesd_config *
 model_config_new(void)
 {
@@ -200,6 +255,10 @@ model_config_free(struct vpcesd_config *c)
 	for (size_t i = 0; i < c->n_services; i++)
 		model_service_clear(&c->services[i]);
 	free(c->services);
+	for (size_t i = 0; i < c->n_source_files; i++)
+		free(c->source_files[i].path);
+	free(c->source_files);
+	free(c->lb_pos);
 	free(c);
 }
 

@@ -115,6 +115,35 @@ struct service_spec {
 /* Free the members of one spec (not the struct itself).  NULL-safe. */
 void model_service_clear(struct service_spec *s);
 
+/*
+ * A deep copy of `src` into *dst (which the caller then owns: free with
+ * model_service_clear()).  -ENOMEM with *dst untouched on failure.
+ */
+int model_service_copy(struct service_spec *dst, const struct service_spec *src);
+
+/*
+ * The provenance of a loaded config's specs, kept so that a reload handed
+ * the running config (conf_env.previous) copies the specs of a services file
+ * whose bytes did not change instead of parsing it again.
+ *
+ * One load balancer ARN of a spec, where it was written: the check that no
+ * two specs share a load balancer needs the ARN's own position, which the
+ * spec does not keep.  `arn` points into services[svc]'s strv.
+ */
+struct model_lb_pos {
+	const char *arn;
+	size_t svc;
+	unsigned line, col;
+};
+
+/* One services file: its bytes' SHA-256, and its runs of specs and of ARNs. */
+struct model_source_file {
+	char *path;
+	unsigned char sha256[32];
+	size_t first, n;        /* services[first .. first + n) */
+	size_t first_lb, n_lbs; /* lb_pos[first_lb .. first_lb + n_lbs) */
+};
+
 struct model_api {
 	unsigned rate;         /* requests per second, token bucket refill */
 	unsigned burst;        /* token bucket size */
@@ -199,7 +228,13 @@ struct vpcesd_config {
 
 	struct service_spec *services; /* in load order (file name, then position) */
 	size_t n_services;
-	size_t n_files; /* YAML files read, vpcesd.yaml included */
+	size_t n_files;        /* YAML files read, vpcesd.yaml included */
+	size_t n_files_reused; /* of those, services files copied from the previous config */
+	/* Where the specs came from: for the loader (conf.h), nobody else. */
+	struct model_source_file *source_files; /* every services file, in load order */
+	size_t n_source_files;
+	struct model_lb_pos *lb_pos; /* every load balancer ARN, in load order */
+	size_t n_lb_pos;
 };
 
 /* The compiled default of state_dir. */

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +23,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "model.h"
+#include "support/tmpdir.h"
 #include "validate.h"
 
 #define NLB                                                                         \
@@ -432,14 +432,7 @@ tmp_path(const struct tmp *t, const char *rel, char *out, size_t size)
 static void
 tmp_write(const struct tmp *t, const char *rel, const void *data, size_t len)
 {
-	char p[512];
-	FILE *f;
-
-	tmp_path(t, rel, p, sizeof(p));
-	f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(tmpdir_write(t->dir, rel, data, len), 0);
 }
 
 static void
@@ -451,14 +444,6 @@ tmp_mkdir(const struct tmp *t, const char *rel)
 	assert_int_equal(mkdir(p, 0755), 0);
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* Remove our mkdtemp directory and everything in it (symlinks not followed). */
 static void
 tmp_cleanup(const struct tmp *t)
@@ -467,7 +452,7 @@ tmp_cleanup(const struct tmp *t)
 
 	tmp_path(t, "vpcesd.yaml", p, sizeof(p));
 	chmod(p, 0644);
-	assert_int_equal(nftw(t->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(tmpdir_remove(t->dir), 0);
 }
 
 /* Load t->dir; returns the result and fills *d (caller frees). */

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,27 +33,42 @@ tmpdir_count(const char *dir)
 }
 
 int
-tmpdir_remove(const char *dir)
+tmpdir_write(const char *dir, const char *rel, const void *data, size_t len)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
 	char p[4096];
+	FILE *f;
 	int r = 0;
 
-	if (d == NULL)
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, rel) >= sizeof(p))
+		return -ENAMETOOLONG;
+	if ((f = fopen(p, "wb")) == NULL)
 		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		if (is_dot(de->d_name))
-			continue;
-		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p)) {
-			r = r < 0 ? r : -ENAMETOOLONG;
-			continue;
-		}
-		if (unlink(p) < 0 && (errno != EISDIR || rmdir(p) < 0) && r == 0)
-			r = -errno;
-	}
-	closedir(d);
-	if (rmdir(dir) < 0 && r == 0)
+	if (fwrite(data, 1, len, f) != len)
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	return r;
+}
+
+/* The first failure of one tmpdir_remove(); nftw() has no callback argument. */
+static int remove_error;
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && remove_error == 0)
+		remove_error = -errno;
+	return 0; /* on with the rest */
+}
+
+int
+tmpdir_remove(const char *dir)
+{
+	remove_error = 0;
+	/* Depth first, symbolic links removed, never followed. */
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return -errno;
+	return remove_error;
 }
