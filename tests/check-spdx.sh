@@ -11,8 +11,8 @@ cd "$top" || exit 99
 tag='SPDX-License-Identifier: ISC'
 [ -f LICENSE ] && grep -q '^ISC License' LICENSE || { echo "LICENSE: missing or not ISC"; exit 1; }
 missing=0 checked=0
-for f in $(find src tests man systemd m4 -type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' \
-		-o -name '*.py' -o -name '*.m4' -o -name '*.in' -o -name '*.5' -o -name '*.8' \) \
+for f in $(find src tests man systemd m4 completion -type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' \
+		-o -name '*.py' -o -name '*.bash' -o -name '*.m4' -o -name '*.in' -o -name '*.5' -o -name '*.8' \) \
 		-not -path 'tests/config/*' -not -path 'tests/creds/*' -not -path 'tests/data/*' \
 		-not -path '*/corpus/*' -not -path 'tests/fuzz/work-*' | sort) \
 	Makefile.am configure.ac quickstart .ci/run tests/bench/client tests/bench/converge tests/bench/daemon \
