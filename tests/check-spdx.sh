@@ -17,7 +17,7 @@ for f in $(find src tests man systemd m4 completion -type f \( -name '*.c' -o -n
 		-not -path '*/corpus/*' -not -path 'tests/fuzz/work-*' | sort) \
 	Makefile.am configure.ac quickstart .ci/run tests/bench/client tests/bench/converge tests/bench/daemon \
 	tests/valgrind-vpcesd tests/reliability/crash tests/reliability/faults \
-	tests/reliability/mistakes tests/ec2sim/ec2sim; do
+	tests/reliability/mistakes tests/ec2sim/ec2sim debian/rules debian/vpcesd.postrm; do
 	[ -f "$f" ] || continue
 	checked=$((checked + 1))
 	if ! head -n 3 "$f" | grep -q "$tag"; then
