@@ -48,7 +48,10 @@ walk_init(struct walk *w, const struct awsconf_input *in, struct awsconf_error *
 {
 	w->in = in;
 	w->err = err;
-	w->profile = in->profile ? in->profile : env_get(in, "AWS_PROFILE");
+	/* botocore's order: AWS_DEFAULT_PROFILE, then AWS_PROFILE (configprovider.py). */
+	w->profile = in->profile ? in->profile : env_get(in, "AWS_DEFAULT_PROFILE");
+	if (w->profile == NULL)
+		w->profile = env_get(in, "AWS_PROFILE");
 	if (w->profile == NULL)
 		w->profile = "default";
 	w->prof = ini_profile(in->config, w->profile);

@@ -32,7 +32,8 @@
  * anything else).  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS /
  * ignore_configured_endpoint_urls = true drops every configured endpoint URL
  * but vpcesd.yaml's own.  The profile is vpcesd.yaml's credentials.profile,
- * else AWS_PROFILE, else "default", as for credentials (creds_plan.h); its
+ * else AWS_DEFAULT_PROFILE, else AWS_PROFILE, else "default", as for
+ * credentials (creds_plan.h); its
  * settings come from the AWS config file only.  Empty environment variables
  * count as unset.
  *
@@ -131,8 +132,9 @@ int awsconf_resolve(const struct awsconf_input *in, struct awsconf *ret, struct 
 void awsconf_free(struct awsconf *c);
 
 /*
- * The profile `in` selects (vpcesd.yaml's, else AWS_PROFILE, else
- * "default"), borrowed from `in`; *ret_found whether the config file has it.
+ * The profile `in` selects (vpcesd.yaml's, else AWS_DEFAULT_PROFILE, else
+ * AWS_PROFILE, else "default": botocore's order), borrowed from `in`;
+ * *ret_found whether the config file has it.
  */
 const char *awsconf_profile(const struct awsconf_input *in, bool *ret_found);
 

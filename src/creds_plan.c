@@ -42,6 +42,24 @@ creds_env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
+const char *
+creds_env_profile(char *const *envp, const char **ret_var)
+{
+	/* botocore: 'profile': (None, ['AWS_DEFAULT_PROFILE', 'AWS_PROFILE'], ...). */
+	static const char *const vars[] = {"AWS_DEFAULT_PROFILE", "AWS_PROFILE"};
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = creds_env_get(envp, vars[i]);
+
+		if (v != NULL) {
+			if (ret_var != NULL)
+				*ret_var = vars[i];
+			return v;
+		}
+	}
+	return NULL;
+}
+
 void
 creds_plan_free(struct creds_plan *p)
 {
@@ -591,6 +609,7 @@ resolve_base(struct resolver *rs)
 	const struct creds_config *cf = &rs->in->config;
 	const char *profile = cf->profile;
 	bool explicit = profile != NULL;
+	const char *profile_var = "vpcesd.yaml credentials.profile";
 	char paths[1024];
 	int r;
 
@@ -613,7 +632,7 @@ resolve_base(struct resolver *rs)
 		r = try_systemd(rs);
 		if (r != 0)
 			return r;
-		profile = env(rs, "AWS_PROFILE");
+		profile = creds_env_profile(rs->in->envp, &profile_var);
 		explicit = profile != NULL;
 		if (profile == NULL)
 			profile = "default";
@@ -628,8 +647,7 @@ resolve_base(struct resolver *rs)
 		if (ini_profile(&rs->in->config_file.ini, profile) == NULL &&
 		    ini_profile(&rs->in->creds_file.ini, profile) == NULL)
 			return err_set(rs->e, -ENOENT, "profile %s (%s) not found in %s", profile,
-				       cf->profile ? "vpcesd.yaml credentials.profile"
-						   : "AWS_PROFILE",
+				       profile_var,
 				       paths[0] ? paths : "any AWS config or credentials file");
 		if (cf->profile != NULL)
 			return err_set(rs->e, -ENOENT, "profile %s yields no credentials", profile);

@@ -27,8 +27,9 @@
  *      (or LoadCredentialEncrypted= / SetCredentialEncrypted= with
  *      systemd-creds).  systemd makes it 0400 and private to the service, so
  *      the permission check below does not apply.  Absent file: next step.
- *   4. shared files: profile from AWS_PROFILE (must exist) or `default`
- *      (may be absent); files from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE,
+ *   4. shared files: profile from AWS_DEFAULT_PROFILE, else AWS_PROFILE
+ *      (botocore reads them in that order; a profile so named must exist),
+ *      else `default` (may be absent); files from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE,
  *      defaulting to $HOME/.aws/config and $HOME/.aws/credentials.  Within the
  *      profile, botocore's order: role_arn (without web_identity_token_file)
  *      → assume-role chain; web_identity_token_file + role_arn; static keys in
@@ -124,6 +125,13 @@ void creds_file_free(struct creds_file *f);
 
 /* The value of NAME in envp, NULL when unset or empty. */
 const char *creds_env_get(char *const *envp, const char *name);
+
+/*
+ * The profile the environment names: AWS_DEFAULT_PROFILE, else AWS_PROFILE
+ * (botocore's order), borrowed from envp; NULL when neither is set.
+ * *ret_var (may be NULL) names the variable.
+ */
+const char *creds_env_profile(char *const *envp, const char **ret_var);
 
 enum creds_source {
 	CREDS_SOURCE_STATIC,       /* keys known now: plan.static_creds */

@@ -67,6 +67,8 @@ ENVS = {
     "default-region": {"AWS_DEFAULT_REGION": "ap-northeast-1"},
     "both-regions": {"AWS_REGION": "ca-central-1", "AWS_DEFAULT_REGION": "ap-northeast-1"},
     "profile-prod": {"AWS_PROFILE": "prod"},
+    # botocore reads AWS_DEFAULT_PROFILE first (configprovider.py: 'profile').
+    "default-profile": {"AWS_PROFILE": "prod", "AWS_DEFAULT_PROFILE": "gov"},
     "gov-fips": {"AWS_PROFILE": "gov", "AWS_USE_FIPS_ENDPOINT": "true"},
     "cn-dualstack": {"AWS_DEFAULT_REGION": "cn-north-1", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
     "ca-retries": {
@@ -266,11 +268,13 @@ def oracle(env, config_path, yaml):
         profile = yaml.get("credentials", {}).get("profile")
         s = botocore.session.Session(profile=profile)
         s.register_component("data_loader", LOADER)
+        named = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE")
         try:
             scoped = s.get_scoped_config()
         except botocore.exceptions.ProfileNotFound:
-            return {"outcome": "profile-not-found", "profile": profile or env["AWS_PROFILE"]}
-        profile = profile or env.get("AWS_PROFILE") or "default"
+            return {"outcome": "profile-not-found", "profile": named}
+        assert s.profile == named or (named is None and s.profile is None)
+        profile = named or "default"
         raw = {}
         if os.path.isfile(config_path):
             raw = botocore.configloader.raw_config_parse(config_path)
