@@ -447,6 +447,28 @@ fail:
 	return r;
 }
 
+int
+awsconf_service_endpoint(const struct awsconf_input *in, const char *svc, const char *var,
+			 char **ret, char *src, struct awsconf_error *err)
+{
+	char s[AWSCONF_SOURCE_MAX], where[AWSCONF_SOURCE_MAX];
+	char *url = NULL;
+	struct walk w;
+	bool ignore;
+	int r;
+
+	walk_init(&w, in, err);
+	ignore = pick_bool(&w, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+			   "ignore_configured_endpoint_urls", where);
+	/* No region: endpoint_walk() names no default, which is the caller's. */
+	r = endpoint_walk(&w, svc, var, NULL, NULL, ignore, false, false, "", &url, s);
+	if (r < 0)
+		return r;
+	*ret = url;
+	memcpy(src, s, sizeof(s));
+	return 0;
+}
+
 const char *
 awsconf_profile(const struct awsconf_input *in, bool *ret_found)
 {

@@ -132,6 +132,21 @@ int awsconf_resolve(const struct awsconf_input *in, struct awsconf *ret, struct 
 void awsconf_free(struct awsconf *c);
 
 /*
+ * The configured endpoint of one more service, without a default: the SSO
+ * portal (`svc` "sso", `var` "AWS_ENDPOINT_URL_SSO") and SSO OIDC
+ * ("sso_oidc", "AWS_ENDPOINT_URL_SSO_OIDC"), whose default hosts depend on
+ * the profile's sso_region (creds_plan.h).  The order is the endpoint's
+ * above: `var` > AWS_ENDPOINT_URL > `svc = endpoint_url` in the profile's
+ * `services` section > the profile's `endpoint_url`, none of them when
+ * configured endpoint URLs are ignored.  On success 0, *ret a new string
+ * (free()) or NULL when none is configured, `src` (AWSCONF_SOURCE_MAX
+ * bytes) its source ("" for NULL).  -EINVAL for an invalid URL (err says
+ * where), -ENOMEM; outputs untouched then.
+ */
+int awsconf_service_endpoint(const struct awsconf_input *in, const char *svc, const char *var,
+			     char **ret, char *src, struct awsconf_error *err);
+
+/*
  * The profile `in` selects (vpcesd.yaml's, else AWS_DEFAULT_PROFILE, else
  * AWS_PROFILE, else "default": botocore's order), borrowed from `in`;
  * *ret_found whether the config file has it.

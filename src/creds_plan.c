@@ -23,8 +23,10 @@
 
 #include <openssl/crypto.h>
 
+#include "awsconf.h"
 #include "buf.h"
 #include "creds_plan.h"
+#include "creds_sso.h"
 #include "shlex.h"
 
 #define DESC_MAX 2048
@@ -74,6 +76,7 @@ creds_plan_free(struct creds_plan *p)
 	free(p->url);
 	secret_free(p->auth_token);
 	free(p->auth_token_file);
+	creds_sso_plan_free(&p->sso);
 	for (size_t i = 0; i < p->n_hops; i++) {
 		free(p->hops[i].role_arn);
 		free(p->hops[i].external_id);
@@ -443,6 +446,21 @@ add_hop(struct resolver *rs, const char *role, const char *external_id, const ch
 	return 0;
 }
 
+/* The SSO settings of profile `name`: 1 used, 0 none, <0 error (creds_plan_sso). */
+static int
+try_sso(struct resolver *rs, const char *name)
+{
+	char desc[1024];
+	int r;
+
+	r = creds_plan_sso(rs->in, name, &rs->plan.sso, desc, sizeof(desc), rs->e);
+	if (r <= 0)
+		return r;
+	rs->plan.source = CREDS_SOURCE_SSO;
+	describe(rs, "%s", desc);
+	return 1;
+}
+
 static int resolve_profile(struct resolver *rs, const char *name, bool top);
 
 /* `name` has role_arn: walk to its source, then add its hop. */
@@ -537,6 +555,9 @@ resolve_profile(struct resolver *rs, const char *name, bool top)
 		describe(rs, "profile %s: web identity", name);
 		return 1;
 	}
+	r = try_sso(rs, name);
+	if (r != 0)
+		return r;
 	r = try_file_static(rs, &rs->in->creds_file, name);
 	if (r != 0)
 		return r;

@@ -204,7 +204,16 @@ build_creds(struct daemon *d, const struct vpcesd_config *cfg, struct stack *s, 
 	r = creds_plan_load(&cc, environ, &plan, e);
 	if (r < 0)
 		return r;
-	r = creds_build(d->loop, s->http, cfg->sts_endpoint, cfg->region, &plan, &s->creds, e);
+	{
+		struct creds_build_options o = {
+			.sts_endpoint = cfg->sts_endpoint,
+			.region = cfg->region,
+			/* SSO writes a renewed token back to its cache, off the loop. */
+			.writer = d->writer,
+		};
+
+		r = creds_build_ex(d->loop, s->http, &o, &plan, &s->creds, e);
+	}
 	if (r == 0 && plan.description)
 		s->creds_description = strdup(plan.description);
 	creds_plan_free(&plan);
@@ -918,14 +927,22 @@ daemon_main(const struct daemon_options *opt)
 	if (opt->log_format < 0)
 		log_set_format(d.cfg->log_format);
 	err_clear(&e);
+	/* The writer first: the credentials (SSO) may write through it too. */
+	if (writer_new(d.loop, &d.writer, &e) < 0) {
+		log_error("%s", e.msg);
+		notify_errno(EIO);
+		model_config_free(d.cfg);
+		return DAEMON_EXIT_SETUP;
+	}
 	r = stack_build(&d, d.cfg, &d.stack, &e);
 	if (r != 0) {
 		log_error("%s", e.msg);
 		notify_errno(r == DAEMON_EXIT_CREDENTIALS ? ENOKEY : EIO);
+		writer_free(d.writer, 0);
 		model_config_free(d.cfg);
 		return r;
 	}
-	if (writer_new(d.loop, &d.writer, &e) < 0 || make_reconciler(&d, &d.rec, &e) < 0) {
+	if (make_reconciler(&d, &d.rec, &e) < 0) {
 		log_error("%s", e.msg);
 		notify_errno(EIO);
 		lock_release(d.lock);
