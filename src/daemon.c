@@ -312,6 +312,23 @@ daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv 
 	return n;
 }
 
+char *
+daemon_credentials_description(const struct vpcesd_config *cfg)
+{
+	struct creds_config cc;
+	struct creds_plan plan;
+	struct err e;
+	char *desc;
+
+	creds_config_of(cfg, &cc);
+	err_clear(&e);
+	if (creds_plan_load(&cc, environ, &plan, &e) < 0)
+		return NULL;
+	desc = plan.description ? strdup(plan.description) : NULL;
+	creds_plan_free(&plan);
+	return desc;
+}
+
 /* ---- status line -------------------------------------------------------- */
 
 static void

@@ -149,6 +149,13 @@ def main():
     sources = {k["access_key"]: k["source"] for k in admin("GET", "/_sim/credentials")}
     check(keys and all(sources.get(k) == "sso" for k in keys), "valid token: EC2 signed with %r" % keys)
 
+    # --dump-config names the source too.
+    p = subprocess.run([VPCESD, "--dump-config", "-c", CONF], env=env("dev"), capture_output=True, text=True)
+    outputs.append(("dump", p.stdout + p.stderr))
+    dumped = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(dumped.get("sources", {}).get("credentials", "").startswith("SSO role Admin in account 111122223333"),
+          "--dump-config: sources.credentials is %r" % dumped.get("sources", {}).get("credentials"))
+
     # 2. Expired but refreshable: renewed through OIDC, written back 0600, then used.
     admin("POST", "/_sim/sso/tokens", {"access_token": EXPIRED_TOKEN, "expires_in": -60, "refresh_token": REFRESH,
                                        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
