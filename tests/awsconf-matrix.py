@@ -29,6 +29,15 @@ the function doing it says which page:
     adaptive with 5 attempts (vpcesd.yaml(5)); an unset value on both sides
     maps to that.
 
+The credential provider is compared too, where botocore can say which it
+would use without a network call: its credential resolver on the same
+session (an SSO provider is deferred, so nothing is fetched) gives a method
+("sso", or None when nothing applies: the instance role is disabled here).
+One difference is vpcesd's on purpose (creds_plan.h): a profile with SSO
+keys but neither sso_account_id nor sso_role_name is skipped by botocore and
+refused by vpcesd ("config-error"), so that a daemon never acts as the
+instance role where SSO was meant; documented_credentials() says so.
+
 Outcomes compared: the values, "no region" (botocore: NoRegionError;
 vpcesd: exit 1 naming it), and "profile not found" (botocore:
 ProfileNotFound; vpcesd: `-n` exits 1 naming the profile, which is where
@@ -127,6 +136,29 @@ CONFIGS = {
         "services = loc\n"
         "use_fips_endpoint = true\n"
     ),
+    "sso": (
+        "[default]\n"
+        "region = us-west-2\n"
+        "sso_session = corp\n"
+        "sso_account_id = 111122223333\n"
+        "sso_role_name = Admin\n"
+        "[sso-session corp]\n"
+        "sso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = eu-west-1\n"
+        "[profile prod]\n"
+        "region = eu-west-1\n"
+        "sso_start_url = https://legacy.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+        "sso_account_id = 111122223333\n"
+        "sso_role_name = ReadOnly\n"
+        "[profile gov]\n"
+        "region = us-gov-west-1\n"
+        "sso_session = corp\n"
+        "sso_account_id = 111122223333\n"
+        "[profile fipsprof]\n"
+        "region = us-east-2\n"
+        "sso_session = corp\n"
+    ),
     "gov-cn": (
         "[default]\n"
         "region = us-gov-east-1\n"
@@ -192,7 +224,18 @@ def run_vpcesd(cdir, env):
             "retry_mode": d["api"]["retry_mode"],
         },
         "sources": d.get("sources", {}),
+        "credentials": credentials_kind(d.get("sources", {}).get("credentials"), cdir, env),
     }
+
+
+def credentials_kind(desc, cdir, env):
+    """vpcesd's provider as botocore's method name, or "config-error" when -n refuses it."""
+    if desc is None:
+        rc, err = run_check(cdir, env)
+        return "config-error" if rc == 1 and "credentials: profile" in err and "sso" in err else None
+    if desc.startswith("SSO role "):
+        return "sso"
+    return "other: " + desc
 
 
 def run_check(cdir, env):
@@ -256,6 +299,20 @@ def documented_endpoint(svc, env, raw, profile):
     return None, None
 
 
+def documented_credentials(s, raw, profile):
+    """botocore's credential method for the session, without a network call.
+    Where botocore skips a profile with SSO keys (no sso_account_id and no
+    sso_role_name) vpcesd refuses it: creds_plan.h, the SSO paragraph."""
+    try:
+        creds = s.get_credentials()
+    except botocore.exceptions.InvalidConfigError:
+        return "config-error"
+    prof = raw.get("default" if profile == "default" else "profile " + profile, {})
+    if creds is None and any(k.startswith("sso_") for k in prof):
+        return "config-error"
+    return creds.method if creds is not None else None
+
+
 def oracle(env, config_path, yaml):
     """What vpcesd must resolve: {"values", "sources"} or {"outcome": ...}."""
     saved = dict(os.environ)
@@ -302,8 +359,12 @@ def oracle(env, config_path, yaml):
             url, src = (yaml[key], "vpcesd.yaml") if yaml.get(key) else (None, None)
             if url is None:
                 url, src = documented_endpoint(svc, env, raw, profile)
+            # Explicit keys: the credential chain is compared on its own
+            # (documented_credentials), and an SSO profile botocore refuses
+            # must not stop the endpoint comparison.
             client = s.create_client(
-                svc, region_name=region, endpoint_url=url, verify=verify, config=cfg
+                svc, region_name=region, endpoint_url=url, verify=verify, config=cfg,
+                aws_access_key_id="AKIDMATRIX", aws_secret_access_key="matrix",
             )
             values[key] = client.meta.endpoint_url
             if src is None:
@@ -323,7 +384,8 @@ def oracle(env, config_path, yaml):
                 mode = r.get("mode", "legacy")
                 values["retry_mode"] = "adaptive" if mode == "legacy" else mode
         del scoped
-        return {"values": values, "sources": sources}
+        return {"values": values, "sources": sources,
+                "credentials": documented_credentials(s, raw, profile)}
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -386,6 +448,9 @@ def main():
                 problem = compare(want, got, cdir, venv)
                 kind = want.get("outcome", "values")
                 counts[kind] = counts.get(kind, 0) + 1
+                if want.get("credentials"):
+                    kind = "credentials " + want["credentials"]
+                    counts[kind] = counts.get(kind, 0) + 1
                 if problem:
                     failures += 1
                     print("FAIL %s: %s" % (label, problem))
@@ -409,6 +474,8 @@ def compare(want, got, cdir, venv):
             want["profile"], rc, err.strip()[-300:])
     if "error" in got:
         return "vpcesd failed: %s" % got["error"].strip()[-300:]
+    if want.get("credentials") != got.get("credentials"):
+        return "credentials (botocore, vpcesd): %r, %r" % (want.get("credentials"), got.get("credentials"))
     if got["values"] != want["values"]:
         diff = {k: (want["values"].get(k), got["values"].get(k))
                 for k in want["values"] if want["values"].get(k) != got["values"].get(k)}
