@@ -66,6 +66,7 @@ struct sso_provider {
 	void *wall_clock_arg;
 	struct creds_sso_plan plan; /* owned copy */
 	char hint[SSO_HINT_MAX];    /* "run: aws sso login --profile P" */
+	char file[CREDS_URL_MAX];   /* the cache file as messages name it: "~/.aws/sso/…" */
 	/* The token of this fetch and the cache document it came from. */
 	struct creds_sso_token token;
 	char *doc;
@@ -303,7 +304,7 @@ expired(struct sso_provider *sp, const char *why, struct err *e)
 	if (!rfc3339_format(sp->token.expires_at, when))
 		snprintf(when, sizeof(when), "?");
 	return err_set(e, -EKEYEXPIRED, "%s: the SSO token in %s expired at %s%s; %s",
-		       sp->base.name, sp->plan.cache_file, when, why, sp->hint);
+		       sp->base.name, sp->file, when, why, sp->hint);
 }
 
 /* Why a token of the sso-session form cannot be renewed ("" when it can). */
@@ -432,7 +433,7 @@ on_portal(struct sso_provider *sp, struct http_response *resp)
 		creds_sso_token_free(&sp->mem);
 		doc_free(&sp->mem_doc, &sp->mem_doc_len);
 		r = err_set(&e, -EACCES, "%s: the SSO portal refused the token from %s%s; %s",
-			    sp->base.name, sp->plan.cache_file, why, sp->hint);
+			    sp->base.name, sp->file, why, sp->hint);
 	} else if (resp->status == 403) {
 		r = err_set(&e, -EACCES,
 			    "%s: the SSO portal denied role %s in account %s%s; check "
@@ -486,11 +487,11 @@ load_token(struct sso_provider *sp, struct err *e)
 				   &doc, &len, &le);
 	if (r == -ENOENT && sp->mem_doc == NULL)
 		return err_set(e, r, "%s: no cached SSO token (%s does not exist); %s",
-			       sp->base.name, sp->plan.cache_file, sp->hint);
+			       sp->base.name, sp->file, sp->hint);
 	if (r < 0 && sp->mem_doc == NULL)
 		return err_set(e, r, "%s: %s; %s", sp->base.name, le.msg, sp->hint);
 	if (r == 0) {
-		r = creds_sso_token_parse(doc, len, sp->plan.cache_file, &sp->token, &le);
+		r = creds_sso_token_parse(doc, len, sp->file, &sp->token, &le);
 		if (r < 0) {
 			doc_free(&doc, &len);
 			if (sp->mem_doc == NULL)
@@ -654,6 +655,17 @@ creds_provider_new_sso(const struct creds_sso_options *o, const struct creds_sso
 		return err_set(e, -EINVAL,
 			       "SSO: the portal and OIDC endpoints must be https:// URLs without a "
 			       "query (TLS is not optional)");
+	}
+	/*
+	 * Messages end in the advice, which must survive ERR_MSG_MAX after the
+	 * callers' prefixes: the cache file is named from "~", which is what
+	 * the planner put before "/.aws/sso/cache/" ($HOME).
+	 */
+	{
+		const char *tail = strstr(sp->plan.cache_file, "/.aws/sso/cache/");
+
+		snprintf(sp->file, sizeof(sp->file), "%s%s", tail ? "~" : "",
+			 tail ? tail : sp->plan.cache_file);
 	}
 	if (plan->session_name != NULL)
 		snprintf(sp->hint, sizeof(sp->hint),

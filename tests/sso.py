@@ -201,7 +201,8 @@ def main():
     # 5. No cache file at all.
     os.unlink(cache_path("https://legacy.awsapps.com/start"))
     rc, err, c, ec2 = run("no-cache", "legacy", "--once", "--dry-run")
-    check(rc != 0 and "no cached SSO token" in err and "aws sso login --profile legacy" in err,
+    check(rc != 0 and "no cached SSO token (~/.aws/sso/cache/%s.json does not exist)" % hashlib.sha1(
+        b"https://legacy.awsapps.com/start").hexdigest() in err and "aws sso login --profile legacy" in err,
           "no cache: exit %d: %s" % (rc, err[-400:]))
     check(ec2 == 0 and calls(c, "IMDS") == 0, "no cache: calls %r" % c)
 
