@@ -107,6 +107,10 @@ def env(profile):
         # Reachable on purpose: falling through to the instance role would work.
         "AWS_EC2_METADATA_SERVICE_ENDPOINT": os.environ["EC2SIM_IMDS"],
     }
+    # tests/valgrind-vpcesd as VPCESD needs these.
+    for k in ("VPCESD_REAL", "VALGRIND_LOG"):
+        if k in os.environ:
+            e[k] = os.environ[k]
     return e
 
 
