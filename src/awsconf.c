@@ -48,7 +48,10 @@ walk_init(struct walk *w, const struct awsconf_input *in, struct awsconf_error *
 {
 	w->in = in;
 	w->err = err;
-	w->profile = in->profile ? in->profile : env_get(in, "AWS_PROFILE");
+	/* botocore's order: AWS_DEFAULT_PROFILE, then AWS_PROFILE (configprovider.py). */
+	w->profile = in->profile ? in->profile : env_get(in, "AWS_DEFAULT_PROFILE");
+	if (w->profile == NULL)
+		w->profile = env_get(in, "AWS_PROFILE");
 	if (w->profile == NULL)
 		w->profile = "default";
 	w->prof = ini_profile(in->config, w->profile);
@@ -442,6 +445,28 @@ awsconf_resolve(const struct awsconf_input *in, struct awsconf *ret, struct awsc
 fail:
 	awsconf_free(&c);
 	return r;
+}
+
+int
+awsconf_service_endpoint(const struct awsconf_input *in, const char *svc, const char *var,
+			 char **ret, char *src, struct awsconf_error *err)
+{
+	char s[AWSCONF_SOURCE_MAX], where[AWSCONF_SOURCE_MAX];
+	char *url = NULL;
+	struct walk w;
+	bool ignore;
+	int r;
+
+	walk_init(&w, in, err);
+	ignore = pick_bool(&w, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+			   "ignore_configured_endpoint_urls", where);
+	/* No region: endpoint_walk() names no default, which is the caller's. */
+	r = endpoint_walk(&w, svc, var, NULL, NULL, ignore, false, false, "", &url, s);
+	if (r < 0)
+		return r;
+	*ret = url;
+	memcpy(src, s, sizeof(s));
+	return 0;
 }
 
 const char *

@@ -32,7 +32,8 @@
  * anything else).  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS /
  * ignore_configured_endpoint_urls = true drops every configured endpoint URL
  * but vpcesd.yaml's own.  The profile is vpcesd.yaml's credentials.profile,
- * else AWS_PROFILE, else "default", as for credentials (creds_plan.h); its
+ * else AWS_DEFAULT_PROFILE, else AWS_PROFILE, else "default", as for
+ * credentials (creds_plan.h); its
  * settings come from the AWS config file only.  Empty environment variables
  * count as unset.
  *
@@ -131,8 +132,24 @@ int awsconf_resolve(const struct awsconf_input *in, struct awsconf *ret, struct 
 void awsconf_free(struct awsconf *c);
 
 /*
- * The profile `in` selects (vpcesd.yaml's, else AWS_PROFILE, else
- * "default"), borrowed from `in`; *ret_found whether the config file has it.
+ * The configured endpoint of one more service, without a default: the SSO
+ * portal (`svc` "sso", `var` "AWS_ENDPOINT_URL_SSO") and SSO OIDC
+ * ("sso_oidc", "AWS_ENDPOINT_URL_SSO_OIDC"), whose default hosts depend on
+ * the profile's sso_region (creds_plan.h).  The order is the endpoint's
+ * above: `var` > AWS_ENDPOINT_URL > `svc = endpoint_url` in the profile's
+ * `services` section > the profile's `endpoint_url`, none of them when
+ * configured endpoint URLs are ignored.  On success 0, *ret a new string
+ * (free()) or NULL when none is configured, `src` (AWSCONF_SOURCE_MAX
+ * bytes) its source ("" for NULL).  -EINVAL for an invalid URL (err says
+ * where), -ENOMEM; outputs untouched then.
+ */
+int awsconf_service_endpoint(const struct awsconf_input *in, const char *svc, const char *var,
+			     char **ret, char *src, struct awsconf_error *err);
+
+/*
+ * The profile `in` selects (vpcesd.yaml's, else AWS_DEFAULT_PROFILE, else
+ * AWS_PROFILE, else "default": botocore's order), borrowed from `in`;
+ * *ret_found whether the config file has it.
  */
 const char *awsconf_profile(const struct awsconf_input *in, bool *ret_found);
 

@@ -56,6 +56,16 @@ build_source(struct ev_loop *loop, struct http_client *http, const struct creds_
 					      plan->auth_token_file, ret, e);
 	case CREDS_SOURCE_IMDS:
 		return creds_provider_new_imds(http, plan->url, ret, e);
+	case CREDS_SOURCE_SSO: {
+		struct creds_sso_options so = {
+			.http = http,
+			.writer = o->writer,
+			.wall_clock = o->wall_clock,
+			.wall_clock_arg = o->wall_clock_arg,
+		};
+
+		return creds_provider_new_sso(&so, &plan->sso, ret, e);
+	}
 	}
 	return err_set(e, -EINVAL, "unknown credential source %d", (int)plan->source);
 }

@@ -7,7 +7,7 @@
  *
  *   source provider ──▶ cache ──▶ AssumeRole(hop 1) ──▶ cache ──▶ … ──▶ cache
  *   (static, process,                                              (returned)
- *    web identity, ECS, IMDS)
+ *    web identity, ECS, IMDS, SSO)
  *
  * Each AssumeRole provider signs with the cache before it and owns it, so
  * the returned (outermost) cache owns the whole chain: free it with
@@ -32,6 +32,7 @@
 #include "err.h"
 
 struct http_client;
+struct writer;
 
 /* Everything but the plan; zero fields take the defaults. */
 struct creds_build_options {
@@ -40,6 +41,7 @@ struct creds_build_options {
 	char *const *process_envp; /* credential_process environment; NULL: the daemon's */
 	double process_timeout;    /* seconds; 0: CREDS_PROCESS_TIMEOUT */
 	unsigned sts_max_attempts; /* 0: aws.h default */
+	struct writer *writer;     /* SSO: writes renewed tokens back; NULL: memory only */
 	/* Injectable sources for tests (NULL: the real ones). */
 	time_t (*now)(void *arg); /* the caches' clock: refresh windows */
 	void *now_arg;

@@ -2,7 +2,7 @@
 /*
  * creds_net: the credential providers that fetch over the network.
  *
- * Four more implementations of the provider ops of creds_provider.h:
+ * Five more implementations of the provider ops of creds_provider.h:
  *
  *  - AssumeRole: STS AssumeRole, signed with the credentials of a *source*
  *    cache (the previous hop of the chain), one call per refresh;
@@ -12,7 +12,10 @@
  *    re-read per fetch, or a fixed value), 2 s timeout, 3 tries 1 s apart;
  *  - IMDSv2: token PUT, role name, credentials document; 1 s timeouts; a
  *    401 drops the token and PUTs a new one once; there is deliberately no
- *    IMDSv1 fallback: a failing token PUT is an error.
+ *    IMDSv1 fallback: a failing token PUT is an error;
+ *  - IAM Identity Center (SSO): the token `aws sso login` cached, renewed
+ *    through SSO OIDC CreateToken when it has a refresh token, traded for
+ *    role credentials at the SSO portal (creds_sso.c says how; https only).
  *
  * All of them run on the libev loop and never block it, except that the
  * web identity and ECS token files are read (bounded, a few KiB, local) at
@@ -40,6 +43,7 @@
 #include "err.h"
 
 struct http_client;
+struct writer;
 
 #define CREDS_STS_VERSION      "2011-06-15"
 #define CREDS_WEB_TOKEN_MAX    20000 /* bytes of a web identity JWT (STS limit) */
@@ -102,6 +106,30 @@ int creds_provider_new_ecs(struct http_client *http, const char *url, const char
  */
 int creds_provider_new_imds(struct http_client *http, const char *endpoint,
 			    struct creds_provider **ret, struct err *e);
+
+/* What the SSO provider works with besides its plan. */
+struct creds_sso_options {
+	struct http_client *http; /* borrowed, required */
+	/* Borrowed; writes a renewed token back to the cache file, off the loop.
+	   NULL: the renewed token is kept in memory only. */
+	struct writer *writer;
+	time_t (*wall_clock)(void *arg); /* token expiry; NULL: time() */
+	void *wall_clock_arg;
+};
+
+/*
+ * The SSO provider of `plan` (copied; creds_plan.h).  Each fetch re-reads
+ * plan->cache_file (a missing, unreadable, malformed or expired token fails
+ * that fetch with a message saying to run `aws sso login`), renews the
+ * token through plan->oidc_endpoint when it is within
+ * CREDS_SSO_REFRESH_WINDOW of its end and can be renewed, writes the
+ * renewed cache back (mode 0600, atomically, through o->writer), then asks
+ * plan->portal_endpoint for the role's credentials.  401/403 from the
+ * portal fail with the same advice.  -EINVAL (an endpoint that is not
+ * https, an incomplete plan), -ENOMEM.
+ */
+int creds_provider_new_sso(const struct creds_sso_options *o, const struct creds_sso_plan *plan,
+			   struct creds_provider **ret, struct err *e);
 
 /*
  * Read a small secret file whole: a regular file of at most `max` bytes,

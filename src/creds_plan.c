@@ -23,8 +23,10 @@
 
 #include <openssl/crypto.h>
 
+#include "awsconf.h"
 #include "buf.h"
 #include "creds_plan.h"
+#include "creds_sso.h"
 #include "shlex.h"
 
 #define DESC_MAX 2048
@@ -42,6 +44,24 @@ creds_env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
+const char *
+creds_env_profile(char *const *envp, const char **ret_var)
+{
+	/* botocore: 'profile': (None, ['AWS_DEFAULT_PROFILE', 'AWS_PROFILE'], ...). */
+	static const char *const vars[] = {"AWS_DEFAULT_PROFILE", "AWS_PROFILE"};
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = creds_env_get(envp, vars[i]);
+
+		if (v != NULL) {
+			if (ret_var != NULL)
+				*ret_var = vars[i];
+			return v;
+		}
+	}
+	return NULL;
+}
+
 void
 creds_plan_free(struct creds_plan *p)
 {
@@ -56,6 +76,7 @@ creds_plan_free(struct creds_plan *p)
 	free(p->url);
 	secret_free(p->auth_token);
 	free(p->auth_token_file);
+	creds_sso_plan_free(&p->sso);
 	for (size_t i = 0; i < p->n_hops; i++) {
 		free(p->hops[i].role_arn);
 		free(p->hops[i].external_id);
@@ -425,6 +446,21 @@ add_hop(struct resolver *rs, const char *role, const char *external_id, const ch
 	return 0;
 }
 
+/* The SSO settings of profile `name`: 1 used, 0 none, <0 error (creds_plan_sso). */
+static int
+try_sso(struct resolver *rs, const char *name)
+{
+	char desc[1024];
+	int r;
+
+	r = creds_plan_sso(rs->in, name, &rs->plan.sso, desc, sizeof(desc), rs->e);
+	if (r <= 0)
+		return r;
+	rs->plan.source = CREDS_SOURCE_SSO;
+	describe(rs, "%s", desc);
+	return 1;
+}
+
 static int resolve_profile(struct resolver *rs, const char *name, bool top);
 
 /* `name` has role_arn: walk to its source, then add its hop. */
@@ -519,6 +555,9 @@ resolve_profile(struct resolver *rs, const char *name, bool top)
 		describe(rs, "profile %s: web identity", name);
 		return 1;
 	}
+	r = try_sso(rs, name);
+	if (r != 0)
+		return r;
 	r = try_file_static(rs, &rs->in->creds_file, name);
 	if (r != 0)
 		return r;
@@ -591,6 +630,7 @@ resolve_base(struct resolver *rs)
 	const struct creds_config *cf = &rs->in->config;
 	const char *profile = cf->profile;
 	bool explicit = profile != NULL;
+	const char *profile_var = "vpcesd.yaml credentials.profile";
 	char paths[1024];
 	int r;
 
@@ -613,7 +653,7 @@ resolve_base(struct resolver *rs)
 		r = try_systemd(rs);
 		if (r != 0)
 			return r;
-		profile = env(rs, "AWS_PROFILE");
+		profile = creds_env_profile(rs->in->envp, &profile_var);
 		explicit = profile != NULL;
 		if (profile == NULL)
 			profile = "default";
@@ -628,8 +668,7 @@ resolve_base(struct resolver *rs)
 		if (ini_profile(&rs->in->config_file.ini, profile) == NULL &&
 		    ini_profile(&rs->in->creds_file.ini, profile) == NULL)
 			return err_set(rs->e, -ENOENT, "profile %s (%s) not found in %s", profile,
-				       cf->profile ? "vpcesd.yaml credentials.profile"
-						   : "AWS_PROFILE",
+				       profile_var,
 				       paths[0] ? paths : "any AWS config or credentials file");
 		if (cf->profile != NULL)
 			return err_set(rs->e, -ENOENT, "profile %s yields no credentials", profile);

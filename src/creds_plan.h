@@ -27,13 +27,29 @@
  *      (or LoadCredentialEncrypted= / SetCredentialEncrypted= with
  *      systemd-creds).  systemd makes it 0400 and private to the service, so
  *      the permission check below does not apply.  Absent file: next step.
- *   4. shared files: profile from AWS_PROFILE (must exist) or `default`
- *      (may be absent); files from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE,
- *      defaulting to $HOME/.aws/config and $HOME/.aws/credentials.  Within the
- *      profile, botocore's order: role_arn (without web_identity_token_file)
- *      → assume-role chain; web_identity_token_file + role_arn; static keys in
- *      the credentials file; credential_process; static keys in the config
- *      file.  A chain follows source_profile (a source profile with static
+ *   4. shared files: profile from AWS_DEFAULT_PROFILE, else AWS_PROFILE
+ *      (botocore reads them in that order; a profile so named must exist),
+ *      else `default` (may be absent); files from AWS_CONFIG_FILE /
+ *      AWS_SHARED_CREDENTIALS_FILE, defaulting to $HOME/.aws/config and
+ *      $HOME/.aws/credentials.  Within the profile, botocore's order: role_arn
+ *      (without web_identity_token_file) → assume-role chain;
+ *      web_identity_token_file + role_arn; SSO; static keys in the
+ *      credentials file; credential_process; static keys in the config file.
+ *      SSO (creds_net.h, creds_sso.h): a profile with any of sso_session, sso_start_url,
+ *      sso_region, sso_account_id, sso_role_name is an SSO profile, and then
+ *      it needs sso_account_id and sso_role_name, and either sso_session
+ *      naming an [sso-session NAME] section with sso_start_url and sso_region
+ *      (values the profile repeats must agree) or, the legacy form,
+ *      sso_start_url and sso_region in the profile; anything less is an
+ *      error, never a reason to try the next provider.  (botocore only looks
+ *      at a profile with sso_account_id or sso_role_name and otherwise goes
+ *      on down the chain: for a daemon that would mean acting as the instance
+ *      role where the operator meant an SSO role.)  The token cache is
+ *      $HOME/.aws/sso/cache/<sha1 of the session name, or of the start URL
+ *      in the legacy form>.json, as `aws sso login` writes it; the portal
+ *      and OIDC endpoints come from awsconf_service_endpoint() ("sso",
+ *      "sso_oidc") or default to https://portal.sso.<sso_region>.amazonaws.com
+ *      and https://oidc.<sso_region>.amazonaws.com (.com.cn in China).  A chain follows source_profile (a source profile with static
  *      keys uses them even if it has role_arn; a profile may name itself to
  *      combine its own keys with its role) or ends in credential_source
  *      (Environment, Ec2InstanceMetadata, EcsContainer); loops and chains
@@ -125,12 +141,33 @@ void creds_file_free(struct creds_file *f);
 /* The value of NAME in envp, NULL when unset or empty. */
 const char *creds_env_get(char *const *envp, const char *name);
 
+/*
+ * The profile the environment names: AWS_DEFAULT_PROFILE, else AWS_PROFILE
+ * (botocore's order), borrowed from envp; NULL when neither is set.
+ * *ret_var (may be NULL) names the variable.
+ */
+const char *creds_env_profile(char *const *envp, const char **ret_var);
+
 enum creds_source {
 	CREDS_SOURCE_STATIC,       /* keys known now: plan.static_creds */
 	CREDS_SOURCE_PROCESS,      /* plan.process_argv */
 	CREDS_SOURCE_WEB_IDENTITY, /* plan.role_arn, token_file, session_name */
 	CREDS_SOURCE_ECS,          /* plan.url, auth_token | auth_token_file */
 	CREDS_SOURCE_IMDS,         /* plan.url (endpoint, no path) */
+	CREDS_SOURCE_SSO,          /* plan.sso */
+};
+
+/* An SSO profile, resolved: every string owned, none of them secret. */
+struct creds_sso_plan {
+	char *profile;         /* the profile that names the role */
+	char *session_name;    /* sso_session; NULL in the legacy form (no refresh) */
+	char *start_url;       /* sso_start_url */
+	char *region;          /* sso_region: where the portal and OIDC live */
+	char *account_id;      /* sso_account_id, 12 digits */
+	char *role_name;       /* sso_role_name */
+	char *cache_file;      /* $HOME/.aws/sso/cache/<sha1>.json */
+	char *portal_endpoint; /* https://portal.sso.<region>.amazonaws.com or configured */
+	char *oidc_endpoint;   /* https://oidc.<region>.amazonaws.com or configured */
 };
 
 /* One AssumeRole call, made with the credentials of the step before. */
@@ -153,6 +190,7 @@ struct creds_plan {
 	char *url;                 /* CREDS_SOURCE_ECS full URL; CREDS_SOURCE_IMDS endpoint */
 	char *auth_token;          /* CREDS_SOURCE_ECS, secret, wiped on free */
 	char *auth_token_file;     /* CREDS_SOURCE_ECS, wins over auth_token */
+	struct creds_sso_plan sso; /* CREDS_SOURCE_SSO */
 	struct creds_hop hops[CREDS_MAX_HOPS];
 	size_t n_hops;
 };
@@ -167,6 +205,22 @@ int creds_plan_resolve(const struct creds_inputs *in, struct creds_plan *ret, st
 
 /* Free (and wipe) a plan.  NULL-safe. */
 void creds_plan_free(struct creds_plan *p);
+
+/*
+ * The SSO step of the chain for profile `profile` (see the SSO paragraph
+ * above).  Pure.  1: an SSO profile, *ret filled (free with
+ * creds_sso_plan_free()) and `desc` (desc_n bytes) its description, e.g.
+ * "SSO role R in account A (profile P, sso-session S)", naming a
+ * configured portal or OIDC endpoint's source; 0: no SSO key in the
+ * profile; <0: an incomplete or invalid SSO profile, `e` naming the
+ * profile, the key and the file (-EINVAL), no HOME (-ENOENT), -ENOMEM.
+ * *ret untouched unless 1.
+ */
+int creds_plan_sso(const struct creds_inputs *in, const char *profile, struct creds_sso_plan *ret,
+		   char *desc, size_t desc_n, struct err *e);
+
+/* Free one; leaves it zeroed.  NULL-safe. */
+void creds_sso_plan_free(struct creds_sso_plan *s);
 
 /*
  * creds_inputs_load() then creds_plan_resolve(): the provider the daemon

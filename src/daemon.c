@@ -205,7 +205,16 @@ build_creds(struct daemon *d, const struct vpcesd_config *cfg, struct stack *s, 
 	r = creds_plan_load(&cc, environ, &plan, e);
 	if (r < 0)
 		return r;
-	r = creds_build(d->loop, s->http, cfg->sts_endpoint, cfg->region, &plan, &s->creds, e);
+	{
+		struct creds_build_options o = {
+			.sts_endpoint = cfg->sts_endpoint,
+			.region = cfg->region,
+			/* SSO writes a renewed token back to its cache, off the loop. */
+			.writer = d->writer,
+		};
+
+		r = creds_build_ex(d->loop, s->http, &o, &plan, &s->creds, e);
+	}
 	if (r == 0 && plan.description)
 		s->creds_description = strdup(plan.description);
 	creds_plan_free(&plan);
@@ -302,6 +311,23 @@ daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv 
 		n++;
 	}
 	return n;
+}
+
+char *
+daemon_credentials_description(const struct vpcesd_config *cfg)
+{
+	struct creds_config cc;
+	struct creds_plan plan;
+	struct err e;
+	char *desc;
+
+	creds_config_of(cfg, &cc);
+	err_clear(&e);
+	if (creds_plan_load(&cc, environ, &plan, &e) < 0)
+		return NULL;
+	desc = plan.description ? strdup(plan.description) : NULL;
+	creds_plan_free(&plan);
+	return desc;
 }
 
 /* ---- status line -------------------------------------------------------- */
@@ -922,14 +948,22 @@ daemon_main(const struct daemon_options *opt)
 	if (opt->log_format < 0)
 		log_set_format(d.cfg->log_format);
 	err_clear(&e);
+	/* The writer first: the credentials (SSO) may write through it too. */
+	if (writer_new(d.loop, &d.writer, &e) < 0) {
+		log_error("%s", e.msg);
+		notify_errno(EIO);
+		model_config_free(d.cfg);
+		return DAEMON_EXIT_SETUP;
+	}
 	r = stack_build(&d, d.cfg, &d.stack, &e);
 	if (r != 0) {
 		log_error("%s", e.msg);
 		notify_errno(r == DAEMON_EXIT_CREDENTIALS ? ENOKEY : EIO);
+		writer_free(d.writer, 0);
 		model_config_free(d.cfg);
 		return r;
 	}
-	if (writer_new(d.loop, &d.writer, &e) < 0 || make_reconciler(&d, &d.rec, &e) < 0) {
+	if (make_reconciler(&d, &d.rec, &e) < 0) {
 		log_error("%s", e.msg);
 		notify_errno(EIO);
 		lock_release(d.lock);

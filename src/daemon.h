@@ -70,6 +70,15 @@ struct daemon_options {
  */
 int daemon_check_startup(const struct vpcesd_config *cfg, bool dry_run, struct strv *problems);
 
+/*
+ * Where the daemon would take its credentials from, as the start-up line
+ * names it ("SSO role R in account A (profile P)", "environment
+ * (AWS_ACCESS_KEY_ID)", ...), for --dump-config: a new string the caller
+ * frees with free(), or NULL when no provider applies or memory ran out.
+ * No secret, no network; blocking file I/O.
+ */
+char *daemon_credentials_description(const struct vpcesd_config *cfg);
+
 /* Run vpcesd; returns the process exit code.  Call once, from main(). */
 int daemon_main(const struct daemon_options *opt);
 

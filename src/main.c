@@ -85,10 +85,22 @@ load(const char *dir)
 static int
 dump(const struct vpcesd_config *cfg)
 {
-	cJSON *j = model_config_to_json(cfg);
+	cJSON *j = model_config_to_json(cfg), *src;
+	char *creds = daemon_credentials_description(cfg);
 	struct buf out;
 	int r;
 
+	/* The credentials' source beside the other settings' (issue 15), when one applies. */
+	if (j != NULL && creds != NULL) {
+		src = cJSON_GetObjectItemCaseSensitive(j, "sources");
+		if (src == NULL)
+			src = cJSON_AddObjectToObject(j, "sources");
+		if (src == NULL || cJSON_AddStringToObject(src, "credentials", creds) == NULL) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
+	free(creds);
 	if (j == NULL) {
 		fprintf(stderr, "vpcesd: out of memory\n");
 		return EXIT_FAILURE;

@@ -29,6 +29,15 @@ the function doing it says which page:
     adaptive with 5 attempts (vpcesd.yaml(5)); an unset value on both sides
     maps to that.
 
+The credential provider is compared too, where botocore can say which it
+would use without a network call: its credential resolver on the same
+session (an SSO provider is deferred, so nothing is fetched) gives a method
+("sso", or None when nothing applies: the instance role is disabled here).
+One difference is vpcesd's on purpose (creds_plan.h): a profile with SSO
+keys but neither sso_account_id nor sso_role_name is skipped by botocore and
+refused by vpcesd ("config-error"), so that a daemon never acts as the
+instance role where SSO was meant; documented_credentials() says so.
+
 Outcomes compared: the values, "no region" (botocore: NoRegionError;
 vpcesd: exit 1 naming it), and "profile not found" (botocore:
 ProfileNotFound; vpcesd: `-n` exits 1 naming the profile, which is where
@@ -67,6 +76,8 @@ ENVS = {
     "default-region": {"AWS_DEFAULT_REGION": "ap-northeast-1"},
     "both-regions": {"AWS_REGION": "ca-central-1", "AWS_DEFAULT_REGION": "ap-northeast-1"},
     "profile-prod": {"AWS_PROFILE": "prod"},
+    # botocore reads AWS_DEFAULT_PROFILE first (configprovider.py: 'profile').
+    "default-profile": {"AWS_PROFILE": "prod", "AWS_DEFAULT_PROFILE": "gov"},
     "gov-fips": {"AWS_PROFILE": "gov", "AWS_USE_FIPS_ENDPOINT": "true"},
     "cn-dualstack": {"AWS_DEFAULT_REGION": "cn-north-1", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
     "ca-retries": {
@@ -124,6 +135,29 @@ CONFIGS = {
         "region = us-east-2\n"
         "services = loc\n"
         "use_fips_endpoint = true\n"
+    ),
+    "sso": (
+        "[default]\n"
+        "region = us-west-2\n"
+        "sso_session = corp\n"
+        "sso_account_id = 111122223333\n"
+        "sso_role_name = Admin\n"
+        "[sso-session corp]\n"
+        "sso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = eu-west-1\n"
+        "[profile prod]\n"
+        "region = eu-west-1\n"
+        "sso_start_url = https://legacy.awsapps.com/start\n"
+        "sso_region = us-east-1\n"
+        "sso_account_id = 111122223333\n"
+        "sso_role_name = ReadOnly\n"
+        "[profile gov]\n"
+        "region = us-gov-west-1\n"
+        "sso_session = corp\n"
+        "sso_account_id = 111122223333\n"
+        "[profile fipsprof]\n"
+        "region = us-east-2\n"
+        "sso_session = corp\n"
     ),
     "gov-cn": (
         "[default]\n"
@@ -190,7 +224,18 @@ def run_vpcesd(cdir, env):
             "retry_mode": d["api"]["retry_mode"],
         },
         "sources": d.get("sources", {}),
+        "credentials": credentials_kind(d.get("sources", {}).get("credentials"), cdir, env),
     }
+
+
+def credentials_kind(desc, cdir, env):
+    """vpcesd's provider as botocore's method name, or "config-error" when -n refuses it."""
+    if desc is None:
+        rc, err = run_check(cdir, env)
+        return "config-error" if rc == 1 and "credentials: profile" in err and "sso" in err else None
+    if desc.startswith("SSO role "):
+        return "sso"
+    return "other: " + desc
 
 
 def run_check(cdir, env):
@@ -254,6 +299,20 @@ def documented_endpoint(svc, env, raw, profile):
     return None, None
 
 
+def documented_credentials(s, raw, profile):
+    """botocore's credential method for the session, without a network call.
+    Where botocore skips a profile with SSO keys (no sso_account_id and no
+    sso_role_name) vpcesd refuses it: creds_plan.h, the SSO paragraph."""
+    try:
+        creds = s.get_credentials()
+    except botocore.exceptions.InvalidConfigError:
+        return "config-error"
+    prof = raw.get("default" if profile == "default" else "profile " + profile, {})
+    if creds is None and any(k.startswith("sso_") for k in prof):
+        return "config-error"
+    return creds.method if creds is not None else None
+
+
 def oracle(env, config_path, yaml):
     """What vpcesd must resolve: {"values", "sources"} or {"outcome": ...}."""
     saved = dict(os.environ)
@@ -266,11 +325,13 @@ def oracle(env, config_path, yaml):
         profile = yaml.get("credentials", {}).get("profile")
         s = botocore.session.Session(profile=profile)
         s.register_component("data_loader", LOADER)
+        named = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE")
         try:
             scoped = s.get_scoped_config()
         except botocore.exceptions.ProfileNotFound:
-            return {"outcome": "profile-not-found", "profile": profile or env["AWS_PROFILE"]}
-        profile = profile or env.get("AWS_PROFILE") or "default"
+            return {"outcome": "profile-not-found", "profile": named}
+        assert s.profile == named or (named is None and s.profile is None)
+        profile = named or "default"
         raw = {}
         if os.path.isfile(config_path):
             raw = botocore.configloader.raw_config_parse(config_path)
@@ -298,8 +359,12 @@ def oracle(env, config_path, yaml):
             url, src = (yaml[key], "vpcesd.yaml") if yaml.get(key) else (None, None)
             if url is None:
                 url, src = documented_endpoint(svc, env, raw, profile)
+            # Explicit keys: the credential chain is compared on its own
+            # (documented_credentials), and an SSO profile botocore refuses
+            # must not stop the endpoint comparison.
             client = s.create_client(
-                svc, region_name=region, endpoint_url=url, verify=verify, config=cfg
+                svc, region_name=region, endpoint_url=url, verify=verify, config=cfg,
+                aws_access_key_id="AKIDMATRIX", aws_secret_access_key="matrix",
             )
             values[key] = client.meta.endpoint_url
             if src is None:
@@ -319,7 +384,8 @@ def oracle(env, config_path, yaml):
                 mode = r.get("mode", "legacy")
                 values["retry_mode"] = "adaptive" if mode == "legacy" else mode
         del scoped
-        return {"values": values, "sources": sources}
+        return {"values": values, "sources": sources,
+                "credentials": documented_credentials(s, raw, profile)}
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -382,6 +448,9 @@ def main():
                 problem = compare(want, got, cdir, venv)
                 kind = want.get("outcome", "values")
                 counts[kind] = counts.get(kind, 0) + 1
+                if want.get("credentials"):
+                    kind = "credentials " + want["credentials"]
+                    counts[kind] = counts.get(kind, 0) + 1
                 if problem:
                     failures += 1
                     print("FAIL %s: %s" % (label, problem))
@@ -405,6 +474,8 @@ def compare(want, got, cdir, venv):
             want["profile"], rc, err.strip()[-300:])
     if "error" in got:
         return "vpcesd failed: %s" % got["error"].strip()[-300:]
+    if want.get("credentials") != got.get("credentials"):
+        return "credentials (botocore, vpcesd): %r, %r" % (want.get("credentials"), got.get("credentials"))
     if got["values"] != want["values"]:
         diff = {k: (want["values"].get(k), got["values"].get(k))
                 for k in want["values"] if want["values"].get(k) != got["values"].get(k)}

@@ -592,6 +592,22 @@ test_plan_aws_profile(void **state)
 	plan_err(&f, -ENOENT, "profile nope (AWS_PROFILE) not found in /h/.aws/config");
 	fx_free(&f);
 
+	/* botocore reads AWS_DEFAULT_PROFILE before AWS_PROFILE. */
+	memset(&f, 0, sizeof(f));
+	fx_env(&f, "AWS_PROFILE=dev");
+	fx_env(&f, "AWS_DEFAULT_PROFILE=nope");
+	fx_config(&f, "[profile dev]\nregion=x\n");
+	plan_err(&f, -ENOENT, "profile nope (AWS_DEFAULT_PROFILE) not found in /h/.aws/config");
+	fx_free(&f);
+	memset(&f, 0, sizeof(f));
+	fx_env(&f, "AWS_DEFAULT_PROFILE=dev");
+	fx_env(&f, "AWS_PROFILE=nope");
+	fx_creds(&f, "[dev]\naws_access_key_id = AKID\naws_secret_access_key = " CANARY "\n");
+	plan_ok(&f, &p);
+	assert_string_equal(p.description, "profile dev: static keys in /h/.aws/credentials");
+	creds_plan_free(&p);
+	fx_free(&f);
+
 	/* No default profile anywhere: IMDS. */
 	memset(&f, 0, sizeof(f));
 	plan_ok(&f, &p);

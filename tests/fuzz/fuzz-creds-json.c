@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * libFuzzer target for creds_parse_json (all three formats) and
- * creds_parse_time: any bytes parse or fail cleanly, never crash or leak.
+ * libFuzzer target for creds_parse_json (all three formats),
+ * creds_parse_time and the SSO documents of creds_sso.h (token cache,
+ * CreateToken and GetRoleCredentials answers, error text, the cache
+ * rewrite): any bytes parse or fail cleanly, never crash or leak.
  */
 #include "config.h"
 
@@ -11,6 +13,8 @@
 #include <string.h>
 
 #include "creds.h"
+#include "creds_sso.h"
+#include "secret.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +36,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 			creds_free(&c);
 		}
+	}
+	{
+		struct creds_sso_token t;
+		char *access = NULL, *refresh = NULL, *doc = NULL, text[256];
+		size_t doc_len = 0;
+		long expires_in;
+		struct creds c;
+		struct err e;
+
+		err_clear(&e);
+		if (creds_sso_token_parse((const char *)data, size, "fuzz", &t, &e) == 0) {
+			if (t.access_token == NULL)
+				__builtin_trap();
+			if (creds_sso_token_renewed((const char *)data, size, "new", 1768482000,
+						    NULL, &doc, &doc_len, &e) == 0) {
+				if (strlen(doc) != doc_len)
+					__builtin_trap();
+				secret_free(doc);
+			}
+			creds_sso_token_free(&t);
+		}
+		err_clear(&e);
+		if (creds_sso_parse_create_token((const char *)data, size, "fuzz", &access,
+						 &expires_in, &refresh, &e) == 0) {
+			if (access == NULL || expires_in < 1)
+				__builtin_trap();
+			secret_free(access);
+			secret_free(refresh);
+		}
+		err_clear(&e);
+		if (creds_sso_parse_role_credentials((const char *)data, size, "fuzz", &c, &e) ==
+		    0) {
+			if (!creds_valid(&c))
+				__builtin_trap();
+			creds_free(&c);
+		}
+		creds_sso_error_text((const char *)data, size, NULL, text, sizeof(text));
 	}
 	s = malloc(size + 1);
 	if (s == NULL)

@@ -188,6 +188,7 @@ def _route(sim, method: str, path: str, query: dict, body: bytes) -> Any:
             world.reset()
         sim.faults.clear()
         sim.clear_log()
+        sim.sso.reset()
         sim.throttle.reset()
         sim.clock.set_wall_skew(0.0)
         return {"ok": True}
@@ -269,4 +270,22 @@ def _route(sim, method: str, path: str, query: dict, body: bytes) -> Any:
         if doc.get("imds_tokens"):
             sim.imds.expire_tokens()
         return {"expired": n}
+    if path == "/_sim/sso":
+        if method == "GET":
+            return sim.sso.dump()
+    if key == ("POST", "/_sim/sso/tokens"):
+        return sim.sso.add_token(_obj(body), sim.clock.wall())
+    if key == ("POST", "/_sim/sso/expire"):
+        return {"expired": sim.sso.expire()}
+    if key == ("POST", "/_sim/sso/revoke"):
+        return {"revoked": sim.sso.revoke()}
+    if key == ("POST", "/_sim/sso/settings"):
+        doc = _obj(body)
+        if "roles" in doc:
+            sim.sso.set_roles(doc["roles"])
+        if "token_seconds" in doc:
+            if not isinstance(doc["token_seconds"], int) or not 1 <= doc["token_seconds"] <= 86400 * 90:
+                raise BadRequest("token_seconds must be an integer of seconds")
+            sim.sso.token_seconds = doc["token_seconds"]
+        return sim.sso.dump()
     raise LookupError(f"no admin route {method} {path}")

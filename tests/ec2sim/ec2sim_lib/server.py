@@ -2,7 +2,9 @@
 """The Sim (the one object holding all mutable state) and its HTTP servers.
 
 Ports, all on 127.0.0.1:
-  ec2    EC2 and STS (told apart by Action), plus /_sim/ admin; TLS if a cert is given
+  ec2    EC2 and STS (told apart by Action), the SSO portal and SSO OIDC
+         (GET /federation/credentials, POST /token), plus /_sim/ admin;
+         TLS if a cert is given
   admin  /_sim/ only, plain HTTP (so shell tests need no CA for setup calls)
   imds   instance metadata service, plain HTTP
   ecs    container credential endpoint, plain HTTP
@@ -34,6 +36,7 @@ from .creds import Credential, CredentialStore
 from .errors import STS_RECEIVER, ApiError
 from .faults import Fault, Faults
 from .meta import Ecs, Imds, Reply
+from .sso import Sso
 from .model import Ec2Model
 from .sigv4 import SigV4Error, verify
 from .state import World
@@ -98,6 +101,7 @@ class Sim:
         role = meta.get("role_name", "vpcesd-instance-role")
         self.imds = Imds(self.creds, role, self.world.account, self.world.region)
         self.ecs = Ecs(self.creds, self.world.account, meta.get("ecs_role_name", "vpcesd-task-role"), meta.get("ecs_token"))
+        self.sso = Sso(self.creds, self.world.account)
         self.web_identity_issuers: List[str] = list(seed.get("web_identity_issuers", []))
         self._log_lock = threading.Lock()
         self.log: Deque[dict] = deque(maxlen=MAX_LOG)
@@ -261,6 +265,33 @@ class Sim:
             elif fault.kind == "malformed":
                 out.body = out.body[: max(1, len(out.body) // 2)]
 
+    # --- SSO portal and OIDC ----------------------------------------------------
+    def handle_sso(self, method: str, target: str, headers, body: bytes) -> Outcome:
+        """Fault rules name the action "SSO" (the portal) or "SSO-OIDC" (CreateToken)."""
+        which = "SSO" if target.split("?")[0] == "/federation/credentials" else "SSO-OIDC"
+        fired = self.faults.match(which)
+        out: Optional[Outcome] = None
+        for fault in fired:
+            if fault.kind == "error":
+                out = Outcome(fault.status or 500, json.dumps({"message": fault.message}).encode(), "application/json",
+                              {"x-amzn-ErrorType": fault.code})
+                break
+            if fault.kind in ("reset", "stall") and fault.phase == "before":
+                out = Outcome(0, b"", wire=fault.kind, stall_seconds=fault.seconds)
+                break
+            if fault.kind == "answer" and fault.phase == "before":
+                out = scripted(fault)
+                break
+        if out is None:
+            lifetime = int(self.world.settings["credential_seconds"])
+            reply = self.sso.handle(method, target, headers, body, self.clock.wall(), lifetime)
+            out = Outcome(reply.status, reply.body, reply.content_type, reply.headers or {})
+            out = self._answer_after(out, fired, {})
+        self._wire_faults(out, fired)
+        # Never the token, the client secret or the refresh token: only the path and method.
+        self.record({"t": self.clock.wall().isoformat(), "action": which, "protocol": "sso", "params": {"path": target.split("?")[0], "method": method}, "status": out.status, "code": None if out.status < 400 else str(out.status), "faults": [f.kind for f in fired]})
+        return out
+
     # --- metadata endpoints -----------------------------------------------------
     def handle_meta(self, which: str, method: str, path: str, headers) -> Outcome:
         fired = self.faults.match(which.upper())
@@ -327,7 +358,9 @@ class Handler(BaseHTTPRequestHandler):
             status, doc = handle_admin(sim, self.command, self.path, body)
             self._send(Outcome(status, (json.dumps(doc, indent=1) + "\n").encode(), "application/json"))
             return
-        if role == "ec2":
+        if role == "ec2" and sim.sso.handles(self.path):
+            out = sim.handle_sso(self.command, self.path, headers, body)
+        elif role == "ec2":
             out = sim.handle_api(self.command, self.path, headers, body)
         elif role in ("imds", "ecs"):
             out = sim.handle_meta(role, self.command, self.path, headers)

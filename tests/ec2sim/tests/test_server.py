@@ -416,6 +416,68 @@ class MetadataTests(SimCase):
         self.assertIn("Token", doc)
 
 
+class SsoTests(SimCase):
+    def sso(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port["ec2"], timeout=10)
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
+        resp = conn.getresponse()
+        doc = json.loads(resp.read() or b"null")
+        conn.close()
+        return resp.status, resp.getheader("x-amzn-ErrorType"), doc
+
+    def portal(self, token, role="Admin", account="111122223333"):
+        return self.sso("GET", f"/federation/credentials?role_name={role}&account_id={account}",
+                        headers={"x-amz-sso_bearer_token": token})
+
+    def test_portal_credentials_sign_ec2(self):
+        self.admin("POST", "/_sim/sso/tokens", {"access_token": "tok-1", "expires_in": 600})
+        status, _, doc = self.portal("tok-1")
+        self.assertEqual(status, 200, doc)
+        rc = doc["roleCredentials"]
+        self.assertGreater(rc["expiration"], time.time() * 1000)
+        status, _ = self.call({"Action": "DescribeVpcEndpointConnections"},
+                              creds=(rc["accessKeyId"], rc["secretAccessKey"], rc["sessionToken"]))
+        self.assertEqual(status, 200)
+
+    def test_portal_refusals(self):
+        self.admin("POST", "/_sim/sso/tokens", {"access_token": "old", "expires_in": -5})
+        self.admin("POST", "/_sim/sso/tokens", {"access_token": "tok", "expires_in": 600})
+        self.assertEqual(self.portal("old")[:2], (401, "UnauthorizedException"))
+        self.assertEqual(self.portal("nope")[:2], (401, "UnauthorizedException"))
+        self.assertEqual(self.portal("tok", account="999999999999")[:2], (403, "ForbiddenException"))
+        self.admin("POST", "/_sim/sso/settings", {"roles": ["ReadOnly"]})
+        self.assertEqual(self.portal("tok")[:2], (403, "ForbiddenException"))
+        self.assertEqual(self.portal("tok", role="ReadOnly")[0], 200)
+        self.admin("POST", "/_sim/sso/expire", {})
+        self.assertEqual(self.portal("tok", role="ReadOnly")[:2], (401, "UnauthorizedException"))
+
+    def test_create_token_rotates_the_refresh_token(self):
+        self.admin("POST", "/_sim/sso/tokens", {"access_token": "a", "expires_in": -1, "refresh_token": "r1",
+                                                "client_id": "c", "client_secret": "s"})
+        grant = {"grantType": "refresh_token", "clientId": "c", "clientSecret": "s", "refreshToken": "r1"}
+        status, _, doc = self.sso("POST", "/token", grant)
+        self.assertEqual(status, 200, doc)
+        self.assertEqual((doc["tokenType"], doc["expiresIn"]), ("Bearer", 3600))
+        self.assertEqual(self.portal(doc["accessToken"])[0], 200)
+        self.assertEqual(self.sso("POST", "/token", grant)[2]["error"], "invalid_grant")
+        self.assertEqual(self.sso("POST", "/token", dict(grant, clientSecret="x"))[0], 401)
+        grant["refreshToken"] = doc["refreshToken"]
+        self.admin("POST", "/_sim/sso/revoke", {})
+        self.assertEqual(self.sso("POST", "/token", grant)[:1], (400,))
+        _, log = self.admin("GET", "/_sim/log?action=SSO-OIDC")
+        self.assertEqual([e["status"] for e in log], [200, 400, 401, 400])
+        self.assertNotIn("r1", json.dumps(log))
+
+    def test_faults(self):
+        self.admin("POST", "/_sim/sso/tokens", {"access_token": "tok", "expires_in": 600})
+        self.admin("POST", "/_sim/faults", {"kind": "answer", "action": "SSO", "status": 401, "content_type": "application/json",
+                                            "body": '{"message":"Session token not found or invalid"}'})
+        self.assertEqual(self.portal("tok")[0], 401)
+        self.assertEqual(self.portal("tok")[0], 200)
+        self.admin("POST", "/_sim/faults", {"kind": "error", "action": "SSO-OIDC", "status": 500})
+        self.assertEqual(self.sso("POST", "/token", {})[0], 500)
+
+
 class LoadBalancerTests(SimCase):
     def test_one_service_per_load_balancer(self):
         sid, _ = self.create()
