@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
 
 #include "creds.h"
+#include "json_strict.h"
 
 void
 creds_free(struct creds *c)
@@ -226,50 +226,12 @@ creds_freshness(const struct creds *c, time_t now)
 
 /* --- JSON ------------------------------------------------------------------ */
 
-/* Overwrite every string in the tree, which may hold secrets. */
-static void
-json_wipe(cJSON *j)
-{
-	for (; j != NULL; j = j->next) {
-		if (j->valuestring != NULL)
-			OPENSSL_cleanse(j->valuestring, strlen(j->valuestring));
-		json_wipe(j->child);
-	}
-}
-
-/*
- * The member `name` of `obj`: NULL when absent or JSON null.  -EINVAL when
- * present twice or not a string (or, with `number`, not a number).
- */
-static int
-member(const cJSON *obj, const char *name, bool number, const cJSON **ret, const char *what,
-       struct err *e)
-{
-	const cJSON *found = NULL;
-
-	for (const cJSON *m = obj->child; m != NULL; m = m->next) {
-		if (m->string == NULL || strcmp(m->string, name) != 0)
-			continue;
-		if (found != NULL)
-			return err_set(e, -EINVAL, "%s: member \"%s\" appears twice", what, name);
-		found = m;
-	}
-	if (found != NULL && cJSON_IsNull(found))
-		found = NULL;
-	if (found != NULL && number && !cJSON_IsNumber(found))
-		return err_set(e, -EINVAL, "%s: member \"%s\" is not a number", what, name);
-	if (found != NULL && !number && !cJSON_IsString(found))
-		return err_set(e, -EINVAL, "%s: member \"%s\" is not a string", what, name);
-	*ret = found;
-	return 0;
-}
-
 static int
 string_member(const cJSON *obj, const char *name, bool required, const char **ret, const char *what,
 	      struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, &m, what, e);
 
 	if (r < 0)
 		return r;
@@ -284,38 +246,21 @@ creds_parse_json(enum creds_json_format fmt, const char *text, size_t len, const
 		 struct creds *ret, struct err *e)
 {
 	const char *key = NULL, *secret = NULL, *token = NULL, *exp = NULL, *account = NULL;
-	const char *code = NULL, *type = NULL, *updated = NULL, *end = NULL;
+	const char *code = NULL, *type = NULL, *updated = NULL;
 	const char *token_name = fmt == CREDS_JSON_PROCESS ? "SessionToken" : "Token";
 	bool need_exp = fmt != CREDS_JSON_PROCESS;
 	time_t expiration = 0, ignored;
 	cJSON *root = NULL;
 	int r;
 
-	if (len > CREDS_JSON_MAX)
-		return err_set(e, -E2BIG, "%s: credential document larger than %d bytes", what,
-			       CREDS_JSON_MAX);
-	if (len == 0 || memchr(text, '\0', len) != NULL)
-		return err_set(e, -EINVAL, "%s: credential document is empty or holds a NUL byte",
-			       what);
-	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	if (root == NULL) {
-		r = err_set(e, -EINVAL, "%s: credential document is not valid JSON", what);
-		goto out;
-	}
-	for (; end != NULL && end < text + len; end++) {
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			r = err_set(e, -EINVAL, "%s: garbage after the JSON document", what);
-			goto out;
-		}
-	}
-	if (!cJSON_IsObject(root)) {
-		r = err_set(e, -EINVAL, "%s: credential document is not a JSON object", what);
-		goto out;
-	}
+	r = json_strict_parse_object(text, len, CREDS_JSON_MAX, what, "credential document", &root,
+				     e);
+	if (r < 0)
+		return r;
 	if (fmt == CREDS_JSON_PROCESS) {
 		const cJSON *v = NULL;
 
-		r = member(root, "Version", true, &v, what, e);
+		r = json_strict_member(root, "Version", true, &v, what, e);
 		if (r < 0)
 			goto out;
 		if (v == NULL || v->valuedouble != 1.0) {
@@ -360,9 +305,6 @@ creds_parse_json(enum creds_json_format fmt, const char *text, size_t len, const
 	}
 	r = creds_set(ret, key, secret, token, expiration, NULL, account, what, e);
 out:
-	if (root != NULL) {
-		json_wipe(root);
-		cJSON_Delete(root);
-	}
+	json_strict_free(root);
 	return r;
 }

@@ -104,14 +104,6 @@ fail:
 	return r;
 }
 
-/* Wipe a response body before the http module frees it. */
-static void
-wipe_body(struct http_response *resp)
-{
-	if (resp->body.data != NULL)
-		OPENSSL_cleanse(resp->body.data, resp->body.cap);
-}
-
 /* "connect: Connection refused" style text for a transport failure. */
 static const char *
 transport_text(const struct http_response *resp)
@@ -119,8 +111,8 @@ transport_text(const struct http_response *resp)
 	return resp->message[0] ? resp->message : http_error_name(resp->error);
 }
 
-static int
-transport_errno(enum http_error kind)
+int
+creds_transport_errno(enum http_error kind)
 {
 	switch (kind) {
 	case HTTP_ERR_TIMEOUT:
@@ -260,11 +252,11 @@ ecs_on_done(struct http_response *resp, void *userdata)
 	if (resp->error == HTTP_ERR_NONE && resp->status == 200) {
 		r = creds_parse_json(CREDS_JSON_ECS, buf_str(&resp->body), resp->body.len,
 				     ep->base.name, &c, &e);
-		wipe_body(resp);
+		http_response_wipe(resp);
 		ecs_finish(ep, r, r == 0 ? &c : NULL, &e);
 		return;
 	}
-	wipe_body(resp);
+	http_response_wipe(resp);
 	/* botocore: transport failures and 5xx are tried again, 1 s apart. */
 	if ((resp->error != HTTP_ERR_NONE || resp->status >= 500) &&
 	    ep->attempt < CREDS_ECS_ATTEMPTS && resp->error != HTTP_ERR_CANCELLED) {
@@ -273,7 +265,7 @@ ecs_on_done(struct http_response *resp, void *userdata)
 		return;
 	}
 	if (resp->error != HTTP_ERR_NONE)
-		r = err_set(&e, transport_errno(resp->error), "%s: %s (after %u attempts)",
+		r = err_set(&e, creds_transport_errno(resp->error), "%s: %s (after %u attempts)",
 			    ep->base.name, transport_text(resp), ep->attempt);
 	else
 		r = err_set(&e, resp->status == 401 || resp->status == 403 ? -EACCES : -EREMOTEIO,
@@ -526,7 +518,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 	ip->call = NULL;
 	if (step == IMDS_TOKEN) {
 		if (resp->error != HTTP_ERR_NONE)
-			r = err_set(&e, transport_errno(resp->error),
+			r = err_set(&e, creds_transport_errno(resp->error),
 				    "%s: IMDSv2 token request (PUT %s) failed: %s; IMDSv1 is "
 				    "not used",
 				    ip->base.name, IMDS_TOKEN_PATH, transport_text(resp));
@@ -540,7 +532,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 							: "");
 		else
 			r = imds_take_token(ip, resp, &e);
-		wipe_body(resp);
+		http_response_wipe(resp);
 		if (r < 0)
 			imds_finish(ip, r, NULL, &e);
 		else
@@ -548,8 +540,8 @@ imds_on_done(struct http_response *resp, void *userdata)
 		return;
 	}
 	if (resp->error != HTTP_ERR_NONE) {
-		wipe_body(resp);
-		r = err_set(&e, transport_errno(resp->error), "%s: GET %s%s failed: %s",
+		http_response_wipe(resp);
+		r = err_set(&e, creds_transport_errno(resp->error), "%s: GET %s%s failed: %s",
 			    ip->base.name, IMDS_ROLE_PATH, step == IMDS_CREDS ? ip->role : "",
 			    transport_text(resp));
 		imds_finish(ip, r, NULL, &e);
@@ -557,7 +549,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 	}
 	if (resp->status == 401) {
 		/* The token expired (or IMDS restarted): a new one, once per fetch. */
-		wipe_body(resp);
+		http_response_wipe(resp);
 		imds_drop_token(ip);
 		if (ip->token_renewed) {
 			r = err_set(&e, -EACCES, "%s: a fresh IMDSv2 token was refused (HTTP 401)",
@@ -570,7 +562,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 		return;
 	}
 	if (resp->status != 200) {
-		wipe_body(resp);
+		http_response_wipe(resp);
 		if (step == IMDS_ROLE && resp->status == 404)
 			r = err_set(&e, -ENOENT,
 				    "%s: no IAM role is attached to this instance (HTTP 404)",
@@ -584,7 +576,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 	}
 	if (step == IMDS_ROLE) {
 		r = imds_take_role(ip, resp, &e);
-		wipe_body(resp);
+		http_response_wipe(resp);
 		if (r < 0)
 			imds_finish(ip, r, NULL, &e);
 		else
@@ -593,7 +585,7 @@ imds_on_done(struct http_response *resp, void *userdata)
 	}
 	r = creds_parse_json(CREDS_JSON_IMDS, buf_str(&resp->body), resp->body.len, ip->base.name,
 			     &c, &e);
-	wipe_body(resp);
+	http_response_wipe(resp);
 	imds_finish(ip, r, r == 0 ? &c : NULL, &e);
 }
 

@@ -41,6 +41,7 @@
 #include "creds_plan.h"
 #include "creds_provider.h"
 #include "err.h"
+#include "http.h"
 
 struct http_client;
 struct writer;
@@ -130,6 +131,13 @@ struct creds_sso_options {
  */
 int creds_provider_new_sso(const struct creds_sso_options *o, const struct creds_sso_plan *plan,
 			   struct creds_provider **ret, struct err *e);
+
+/*
+ * The negative errno a credential provider reports for a transport failure
+ * of its HTTP call: -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, -EMSGSIZE,
+ * -ECANCELED; -EIO for the rest (a reset or a TLS failure included).
+ */
+int creds_transport_errno(enum http_error kind);
 
 /*
  * Read a small secret file whole: a regular file of at most `max` bytes,

@@ -41,6 +41,7 @@
 #include "creds_net.h"
 #include "creds_sso.h"
 #include "http.h"
+#include "json_strict.h"
 #include "query.h"
 #include "rfc3339.h"
 #include "scrub.h"
@@ -90,13 +91,6 @@ wall_now(const struct sso_provider *sp)
 }
 
 static void
-wipe_body(struct http_response *resp)
-{
-	if (resp->body.data != NULL)
-		OPENSSL_cleanse(resp->body.data, resp->body.cap);
-}
-
-static void
 doc_free(char **doc, size_t *len)
 {
 	if (*doc != NULL) {
@@ -139,25 +133,6 @@ finish(struct sso_provider *sp, int r, struct creds *c, struct err *e)
 		done(sp->arg, r, c, e);
 	else if (c != NULL)
 		creds_free(c);
-}
-
-static int
-transport_errno(enum http_error kind)
-{
-	switch (kind) {
-	case HTTP_ERR_TIMEOUT:
-		return -ETIMEDOUT;
-	case HTTP_ERR_CONNECT:
-		return -ECONNREFUSED;
-	case HTTP_ERR_RESOLVE:
-		return -EHOSTUNREACH;
-	case HTTP_ERR_TOO_LARGE:
-		return -EMSGSIZE;
-	case HTTP_ERR_CANCELLED:
-		return -ECANCELED;
-	default:
-		return -EIO;
-	}
 }
 
 /* " (HTTP 401, UnauthorizedException: Session token not found or invalid)" into out. */
@@ -214,13 +189,7 @@ send_refresh(struct sso_provider *sp, struct err *e)
 		sp->step = SSO_REFRESH;
 out:
 	secret_free(text);
-	if (body != NULL) {
-		/* cJSON copied the secrets: wipe them before the tree goes. */
-		for (cJSON *m = body->child; m != NULL; m = m->next)
-			if (m->valuestring != NULL)
-				OPENSSL_cleanse(m->valuestring, strlen(m->valuestring));
-		cJSON_Delete(body);
-	}
+	json_strict_free(body); /* cJSON copied the secrets */
 	return r;
 }
 
@@ -385,7 +354,7 @@ on_refresh(struct sso_provider *sp, struct http_response *resp)
 	if (resp->error == HTTP_ERR_NONE && resp->status == 200) {
 		int r = take_renewal(sp, resp, &e);
 
-		wipe_body(resp);
+		http_response_wipe(resp);
 		if (r == 0) {
 			next(sp, SSO_PORTAL);
 			return;
@@ -393,7 +362,7 @@ on_refresh(struct sso_provider *sp, struct http_response *resp)
 		snprintf(why, sizeof(why), " (%.200s)", e.msg);
 	} else {
 		status_text(resp, why, sizeof(why));
-		wipe_body(resp);
+		http_response_wipe(resp);
 	}
 	/* botocore: a failed renewal is only a warning while the old token lasts. */
 	if (sp->token.expires_at > wall_now(sp)) {
@@ -422,12 +391,12 @@ on_portal(struct sso_provider *sp, struct http_response *resp)
 	if (resp->error == HTTP_ERR_NONE && resp->status == 200) {
 		r = creds_sso_parse_role_credentials(buf_str(&resp->body), resp->body.len,
 						     sp->base.name, &c, &e);
-		wipe_body(resp);
+		http_response_wipe(resp);
 		finish(sp, r, r == 0 ? &c : NULL, &e);
 		return;
 	}
 	status_text(resp, why, sizeof(why));
-	wipe_body(resp);
+	http_response_wipe(resp);
 	if (resp->status == 401) {
 		/* UnauthorizedException: the token is no good, whatever its expiresAt. */
 		creds_sso_token_free(&sp->mem);
@@ -444,7 +413,7 @@ on_portal(struct sso_provider *sp, struct http_response *resp)
 			    sp->base.name, sp->plan.role_name, sp->plan.account_id, why);
 	} else {
 		r = err_set(&e,
-			    resp->error != HTTP_ERR_NONE ? transport_errno(resp->error)
+			    resp->error != HTTP_ERR_NONE ? creds_transport_errno(resp->error)
 							 : -EREMOTEIO,
 			    "%s: SSO portal %s: GetRoleCredentials failed%s (after %u attempt%s)",
 			    sp->base.name, sp->plan.portal_endpoint, why, sp->attempt,
@@ -462,7 +431,7 @@ on_http(struct http_response *resp, void *userdata)
 	sp->call = NULL;
 	sp->attempt++;
 	if (transient && resp->error != HTTP_ERR_CANCELLED && sp->attempt < SSO_ATTEMPTS) {
-		wipe_body(resp);
+		http_response_wipe(resp);
 		ev_timer_set(&sp->retry, SSO_RETRY_SECS, 0.);
 		ev_timer_start(sp->loop, &sp->retry);
 		return;

@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "creds_sso.h"
+#include "json_strict.h"
 #include "rfc3339.h"
 
 #define EXPIRES_IN_MAX (10L * 365 * 86400)
@@ -63,85 +63,6 @@ creds_sso_token_refreshable(const struct creds_sso_token *t, time_t now)
 	       t->registration_expires > now;
 }
 
-/* Overwrite every string in the tree, which may hold secrets. */
-static void
-json_wipe(cJSON *j)
-{
-	for (; j != NULL; j = j->next) {
-		if (j->valuestring != NULL)
-			OPENSSL_cleanse(j->valuestring, strlen(j->valuestring));
-		json_wipe(j->child);
-	}
-}
-
-static void
-json_free(cJSON *j)
-{
-	if (j == NULL)
-		return;
-	json_wipe(j);
-	cJSON_Delete(j);
-}
-
-/*
- * Parse `len` bytes as one JSON object: not empty, no NUL, nothing but
- * blanks after it.  *ret the tree (json_free()).
- */
-static int
-parse_object(const char *text, size_t len, size_t max, const char *what, const char *doc,
-	     cJSON **ret, struct err *e)
-{
-	const char *end = NULL;
-	cJSON *root;
-
-	if (len > max)
-		return err_set(e, -E2BIG, "%s: %s larger than %zu bytes", what, doc, max);
-	if (len == 0 || memchr(text, '\0', len) != NULL)
-		return err_set(e, -EINVAL, "%s: %s is empty or holds a NUL byte", what, doc);
-	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-	if (root == NULL)
-		return err_set(e, -EINVAL, "%s: %s is not valid JSON", what, doc);
-	for (; end != NULL && end < text + len; end++) {
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			json_free(root);
-			return err_set(e, -EINVAL, "%s: garbage after the JSON %s", what, doc);
-		}
-	}
-	if (!cJSON_IsObject(root)) {
-		json_free(root);
-		return err_set(e, -EINVAL, "%s: %s is not a JSON object", what, doc);
-	}
-	*ret = root;
-	return 0;
-}
-
-/*
- * The member `name` of `obj` (NULL when absent or null): -EINVAL when it
- * appears twice or has the wrong type (`number` or string).
- */
-static int
-member(const cJSON *obj, const char *name, bool number, const cJSON **ret, const char *what,
-       struct err *e)
-{
-	const cJSON *found = NULL;
-
-	for (const cJSON *m = obj->child; m != NULL; m = m->next) {
-		if (m->string == NULL || strcmp(m->string, name) != 0)
-			continue;
-		if (found != NULL)
-			return err_set(e, -EINVAL, "%s: member \"%s\" appears twice", what, name);
-		found = m;
-	}
-	if (found != NULL && cJSON_IsNull(found))
-		found = NULL;
-	if (found != NULL && number && !cJSON_IsNumber(found))
-		return err_set(e, -EINVAL, "%s: member \"%s\" is not a number", what, name);
-	if (found != NULL && !number && !cJSON_IsString(found))
-		return err_set(e, -EINVAL, "%s: member \"%s\" is not a string", what, name);
-	*ret = found;
-	return 0;
-}
-
 /* Header-safe: printable ASCII, no blanks, at most CREDS_FIELD_MAX bytes. */
 static bool
 token_ok(const char *s)
@@ -163,7 +84,7 @@ copy_member(const cJSON *obj, const char *name, bool required, bool secret, char
 	    const char *what, struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, &m, what, e);
 
 	if (r < 0)
 		return r;
@@ -208,7 +129,7 @@ time_member(const cJSON *obj, const char *name, bool required, time_t *ret, cons
 	    struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, &m, what, e);
 
 	if (r < 0)
 		return r;
@@ -232,7 +153,8 @@ creds_sso_token_parse(const char *text, size_t len, const char *what, struct cre
 	cJSON *root = NULL;
 	int r;
 
-	r = parse_object(text, len, CREDS_SSO_CACHE_MAX, what, "token cache file", &root, e);
+	r = json_strict_parse_object(text, len, CREDS_SSO_CACHE_MAX, what, "token cache file",
+				     &root, e);
 	if (r < 0)
 		return r;
 	if ((r = copy_member(root, "accessToken", true, true, &t.access_token, what, e)) < 0 ||
@@ -249,7 +171,7 @@ creds_sso_token_parse(const char *text, size_t len, const char *what, struct cre
 	memset(&t, 0, sizeof(t));
 out:
 	creds_sso_token_free(&t);
-	json_free(root);
+	json_strict_free(root);
 	return r;
 }
 
@@ -262,9 +184,9 @@ set_string(cJSON *obj, const char *name, const char *value)
 	if (v == NULL)
 		return -ENOMEM;
 	old = cJSON_DetachItemFromObjectCaseSensitive(obj, name);
-	json_free(old);
+	json_strict_free(old);
 	if (!cJSON_AddItemToObject(obj, name, v)) {
-		json_free(v);
+		json_strict_free(v);
 		return -ENOMEM;
 	}
 	return 0;
@@ -281,8 +203,8 @@ creds_sso_token_renewed(const char *old, size_t len, const char *access_token, t
 
 	if (!rfc3339_format(expires_at, when))
 		return err_set(e, -EINVAL, "SSO token: expiry time out of range");
-	r = parse_object(old, len, CREDS_SSO_CACHE_MAX, "SSO token cache", "token cache file",
-			 &root, e);
+	r = json_strict_parse_object(old, len, CREDS_SSO_CACHE_MAX, "SSO token cache",
+				     "token cache file", &root, e);
 	if (r < 0)
 		return r;
 	/* A member given twice would be kept as a second copy: the old token. */
@@ -291,7 +213,7 @@ creds_sso_token_renewed(const char *old, size_t len, const char *access_token, t
 	     *k != NULL; k++) {
 		const cJSON *m;
 
-		if ((r = member(root, *k, false, &m, "SSO token cache", e)) < 0)
+		if ((r = json_strict_member(root, *k, false, &m, "SSO token cache", e)) < 0)
 			goto out;
 	}
 	if (set_string(root, "accessToken", access_token) < 0 ||
@@ -309,7 +231,7 @@ creds_sso_token_renewed(const char *old, size_t len, const char *access_token, t
 	*ret = text;
 	r = 0;
 out:
-	json_free(root);
+	json_strict_free(root);
 	return r;
 }
 
@@ -323,12 +245,13 @@ creds_sso_parse_create_token(const char *text, size_t len, const char *what, cha
 	double v;
 	int r;
 
-	r = parse_object(text, len, CREDS_SSO_ANSWER_MAX, what, "CreateToken answer", &root, e);
+	r = json_strict_parse_object(text, len, CREDS_SSO_ANSWER_MAX, what, "CreateToken answer",
+				     &root, e);
 	if (r < 0)
 		return r;
 	if ((r = copy_member(root, "accessToken", true, true, &access, what, e)) < 0 ||
 	    (r = copy_member(root, "refreshToken", false, true, &refresh, what, e)) < 0 ||
-	    (r = member(root, "expiresIn", true, &exp, what, e)) < 0)
+	    (r = json_strict_member(root, "expiresIn", true, &exp, what, e)) < 0)
 		goto out;
 	if (exp == NULL) {
 		r = err_set(e, -EINVAL, "%s: required member \"expiresIn\" missing", what);
@@ -346,7 +269,7 @@ creds_sso_parse_create_token(const char *text, size_t len, const char *what, cha
 out:
 	secret_free(access);
 	secret_free(refresh);
-	json_free(root);
+	json_strict_free(root);
 	return r;
 }
 
@@ -360,8 +283,8 @@ creds_sso_parse_role_credentials(const char *text, size_t len, const char *what,
 	double ms;
 	int r;
 
-	r = parse_object(text, len, CREDS_SSO_ANSWER_MAX, what, "GetRoleCredentials answer", &root,
-			 e);
+	r = json_strict_parse_object(text, len, CREDS_SSO_ANSWER_MAX, what,
+				     "GetRoleCredentials answer", &root, e);
 	if (r < 0)
 		return r;
 	for (const cJSON *m = root->child; m != NULL; m = m->next) {
@@ -381,7 +304,7 @@ creds_sso_parse_role_credentials(const char *text, size_t len, const char *what,
 	if ((r = copy_member(rc, "accessKeyId", true, true, &key, what, e)) < 0 ||
 	    (r = copy_member(rc, "secretAccessKey", true, true, &secret, what, e)) < 0 ||
 	    (r = copy_member(rc, "sessionToken", true, true, &token, what, e)) < 0 ||
-	    (r = member(rc, "expiration", true, &exp, what, e)) < 0)
+	    (r = json_strict_member(rc, "expiration", true, &exp, what, e)) < 0)
 		goto out;
 	if (exp == NULL) {
 		r = err_set(e, -EINVAL, "%s: required member \"expiration\" missing", what);
@@ -399,7 +322,7 @@ out:
 	secret_free(key);
 	secret_free(secret);
 	secret_free(token);
-	json_free(root);
+	json_strict_free(root);
 	return r;
 }
 
@@ -428,7 +351,7 @@ creds_sso_error_text(const char *text, size_t len, const char *header_type, char
 		snprintf(out, n, "%s", header_type);
 	err_clear(&ignored);
 	if (text == NULL ||
-	    parse_object(text, len, CREDS_SSO_ANSWER_MAX, "", "", &root, &ignored) < 0)
+	    json_strict_parse_object(text, len, CREDS_SSO_ANSWER_MAX, "", "", &root, &ignored) < 0)
 		return;
 	if (out[0] == '\0')
 		append_member(root, "__type", "", out, n);
@@ -437,5 +360,5 @@ creds_sso_error_text(const char *text, size_t len, const char *header_type, char
 	append_member(root, "message", ": ", out, n);
 	append_member(root, "Message", ": ", out, n);
 	append_member(root, "error_description", ": ", out, n);
-	json_free(root);
+	json_strict_free(root);
 }

@@ -105,6 +105,13 @@ http_error_name(enum http_error e)
 	return "other";
 }
 
+void
+http_response_wipe(struct http_response *resp)
+{
+	if (resp->body.data != NULL)
+		OPENSSL_cleanse(resp->body.data, resp->body.cap);
+}
+
 /* --- libev <-> libcurl glue ------------------------------------------------ */
 
 static void drain_done(struct http_client *c);

@@ -154,6 +154,12 @@ struct http_response {
 typedef void (*http_done_fn)(struct http_response *resp, void *userdata);
 
 /*
+ * Overwrite the body of `resp` (all its capacity) before the module frees
+ * it: for answers that carry secrets (credentials, tokens).
+ */
+void http_response_wipe(struct http_response *resp);
+
+/*
  * Create a client on `loop`.  Reads the CA files (blocking file I/O: call it
  * at start-up or reload).  Fails with -EINVAL on bad options, -ENOENT /
  * -EBADMSG when ca_file cannot be read or holds no certificate, -ENOTSUP when
