@@ -231,12 +231,10 @@ string_member(const cJSON *obj, const char *name, bool required, const char **re
 	      struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = json_strict_member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, required, &m, what, e);
 
 	if (r < 0)
 		return r;
-	if (m == NULL && required)
-		return err_set(e, -EINVAL, "%s: required member \"%s\" missing", what, name);
 	*ret = m ? m->valuestring : NULL;
 	return 0;
 }
@@ -260,7 +258,7 @@ creds_parse_json(enum creds_json_format fmt, const char *text, size_t len, const
 	if (fmt == CREDS_JSON_PROCESS) {
 		const cJSON *v = NULL;
 
-		r = json_strict_member(root, "Version", true, &v, what, e);
+		r = json_strict_member(root, "Version", true, false, &v, what, e);
 		if (r < 0)
 			goto out;
 		if (v == NULL || v->valuedouble != 1.0) {

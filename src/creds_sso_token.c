@@ -84,14 +84,11 @@ copy_member(const cJSON *obj, const char *name, bool required, bool secret, char
 	    const char *what, struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = json_strict_member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, required, &m, what, e);
 
 	if (r < 0)
 		return r;
 	if (m == NULL) {
-		if (required)
-			return err_set(e, -EINVAL, "%s: required member \"%s\" missing", what,
-				       name);
 		*ret = NULL;
 		return 0;
 	}
@@ -129,14 +126,11 @@ time_member(const cJSON *obj, const char *name, bool required, time_t *ret, cons
 	    struct err *e)
 {
 	const cJSON *m = NULL;
-	int r = json_strict_member(obj, name, false, &m, what, e);
+	int r = json_strict_member(obj, name, false, required, &m, what, e);
 
 	if (r < 0)
 		return r;
 	if (m == NULL) {
-		if (required)
-			return err_set(e, -EINVAL, "%s: required member \"%s\" missing", what,
-				       name);
 		*ret = 0;
 		return 0;
 	}
@@ -213,7 +207,7 @@ creds_sso_token_renewed(const char *old, size_t len, const char *access_token, t
 	     *k != NULL; k++) {
 		const cJSON *m;
 
-		if ((r = json_strict_member(root, *k, false, &m, "SSO token cache", e)) < 0)
+		if ((r = json_strict_member(root, *k, false, false, &m, "SSO token cache", e)) < 0)
 			goto out;
 	}
 	if (set_string(root, "accessToken", access_token) < 0 ||
@@ -251,12 +245,8 @@ creds_sso_parse_create_token(const char *text, size_t len, const char *what, cha
 		return r;
 	if ((r = copy_member(root, "accessToken", true, true, &access, what, e)) < 0 ||
 	    (r = copy_member(root, "refreshToken", false, true, &refresh, what, e)) < 0 ||
-	    (r = json_strict_member(root, "expiresIn", true, &exp, what, e)) < 0)
+	    (r = json_strict_member(root, "expiresIn", true, true, &exp, what, e)) < 0)
 		goto out;
-	if (exp == NULL) {
-		r = err_set(e, -EINVAL, "%s: required member \"expiresIn\" missing", what);
-		goto out;
-	}
 	v = exp->valuedouble;
 	if (!isfinite(v) || v < 1 || v > (double)EXPIRES_IN_MAX || v != floor(v)) {
 		r = err_set(e, -EINVAL, "%s: \"expiresIn\" is not a number of seconds", what);
@@ -304,12 +294,8 @@ creds_sso_parse_role_credentials(const char *text, size_t len, const char *what,
 	if ((r = copy_member(rc, "accessKeyId", true, true, &key, what, e)) < 0 ||
 	    (r = copy_member(rc, "secretAccessKey", true, true, &secret, what, e)) < 0 ||
 	    (r = copy_member(rc, "sessionToken", true, true, &token, what, e)) < 0 ||
-	    (r = json_strict_member(rc, "expiration", true, &exp, what, e)) < 0)
+	    (r = json_strict_member(rc, "expiration", true, true, &exp, what, e)) < 0)
 		goto out;
-	if (exp == NULL) {
-		r = err_set(e, -EINVAL, "%s: required member \"expiration\" missing", what);
-		goto out;
-	}
 	ms = exp->valuedouble;
 	/* Epoch milliseconds, after 2001 and before 9999 (rfc3339.h's range). */
 	if (!isfinite(ms) || ms < 1e12 || ms > 253402300799e3) {

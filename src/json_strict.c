@@ -59,8 +59,8 @@ json_strict_parse_object(const char *text, size_t len, size_t max, const char *w
 }
 
 int
-json_strict_member(const cJSON *obj, const char *name, bool number, const cJSON **ret,
-		   const char *what, struct err *e)
+json_strict_member(const cJSON *obj, const char *name, bool number, bool required,
+		   const cJSON **ret, const char *what, struct err *e)
 {
 	const cJSON *found = NULL;
 
@@ -73,6 +73,8 @@ json_strict_member(const cJSON *obj, const char *name, bool number, const cJSON 
 	}
 	if (found != NULL && cJSON_IsNull(found))
 		found = NULL;
+	if (found == NULL && required)
+		return err_set(e, -EINVAL, "%s: required member \"%s\" missing", what, name);
 	if (found != NULL && number && !cJSON_IsNumber(found))
 		return err_set(e, -EINVAL, "%s: member \"%s\" is not a number", what, name);
 	if (found != NULL && !number && !cJSON_IsString(found))

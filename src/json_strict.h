@@ -27,11 +27,11 @@ int json_strict_parse_object(const char *text, size_t len, size_t max, const cha
 
 /*
  * The member `name` of `obj` in *ret, borrowed from the tree: NULL when
- * absent or JSON null.  -EINVAL when it appears twice or is not a string
- * (with `number`: not a number).
+ * absent or JSON null.  -EINVAL when it appears twice, is not a string
+ * (with `number`: not a number), or is absent (or null) but `required`.
  */
-int json_strict_member(const cJSON *obj, const char *name, bool number, const cJSON **ret,
-		       const char *what, struct err *e);
+int json_strict_member(const cJSON *obj, const char *name, bool number, bool required,
+		       const cJSON **ret, const char *what, struct err *e);
 
 /* Overwrite every string of the tree, then free it.  NULL-safe. */
 void json_strict_free(cJSON *j);
