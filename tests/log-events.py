@@ -21,11 +21,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (read-only in distcheck)
+from simctl import admin  # tests/simctl.py, beside this file (sys.path[0])
 
 VPCESD = os.environ["VPCESD"]
 DIR = os.environ["EC2SIM_DIR"]
-ADMIN = os.environ["EC2SIM_ADMIN"]
 SRC = os.environ["top_srcdir"]
 LB = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/"
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
@@ -47,14 +48,6 @@ def check(what, ok, detail=""):
     if not ok:
         failures.append(what)
     return ok
-
-
-def admin(method, path, doc=None):
-    data = json.dumps(doc).encode() if doc is not None else None
-    req = urllib.request.Request(ADMIN + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"null")
 
 
 def records(text):

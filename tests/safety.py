@@ -26,14 +26,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (read-only in distcheck)
 import status_schema  # tests/status_schema.py, beside this file
+from simctl import admin  # tests/simctl.py, beside it too
 
 VPCESD = os.environ["VPCESD"]
 DIR = os.environ["EC2SIM_DIR"]
-ADMIN = os.environ["EC2SIM_ADMIN"]
 LB = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/"
 ENV = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
            AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -42,14 +41,6 @@ for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "STATE_DIRECTORY", "RUNTIME_DIRECT
     ENV.pop(k, None)
 
 failures = []
-
-
-def admin(method, path, doc=None):
-    data = json.dumps(doc).encode() if doc is not None else None
-    req = urllib.request.Request(ADMIN + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"null")
 
 
 def check(what, ok, detail=""):

@@ -4,12 +4,23 @@
 
 Shell tests set the sim up and read it back with this ($EC2SIM_ADMIN from
 tests/with-ec2sim.sh).  Prints the answer body; exits 1 with the status and
-body on stderr when the sim refuses the call.
+body on stderr when the sim refuses the call.  Python tests import admin().
 """
+import json
 import os
 import sys
 import urllib.error
 import urllib.request
+
+
+def admin(method, path, doc=None):
+    """One admin call with `doc` as its JSON body; the answer parsed (None
+    when empty).  Raises urllib.error.HTTPError when the sim refuses it."""
+    data = json.dumps(doc).encode() if doc is not None else None
+    req = urllib.request.Request(os.environ["EC2SIM_ADMIN"] + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read() or b"null")
 
 
 def main() -> int:

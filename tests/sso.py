@@ -21,12 +21,13 @@ import stat
 import subprocess
 import sys
 import time
-import urllib.request
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (read-only in distcheck)
+from simctl import admin  # tests/simctl.py, beside this file (sys.path[0])
 
 VPCESD = os.environ["VPCESD"]
 SIM_DIR = os.environ["EC2SIM_DIR"]
 ENDPOINT = os.environ["EC2SIM_ENDPOINT"]
-ADMIN = os.environ["EC2SIM_ADMIN"]
 DIR = os.path.join(SIM_DIR, "sso")
 HOME = os.path.join(DIR, "home")
 CONF = os.path.join(DIR, "etc")
@@ -65,14 +66,6 @@ region = us-east-1
 
 failures = []
 outputs = []
-
-
-def admin(method, path, doc=None):
-    data = json.dumps(doc).encode() if doc is not None else None
-    req = urllib.request.Request(ADMIN + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"null")
 
 
 def check(ok, what):
