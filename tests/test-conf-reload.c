@@ -123,7 +123,8 @@ config_text(const struct vpcesd_config *c)
 /*
  * Load t->dir twice — fresh, and with `previous` — and check that both give
  * the same verdict, the same diagnostics and the same config.  Returns the
- * reloaded config (NULL when invalid) and its diagnostics in *d.
+ * reloaded config (NULL when invalid) and its diagnostics in *d (whatever
+ * *d held is freed first).
  */
 static struct vpcesd_config *
 reload_matches_fresh(const struct tmp *t, const struct vpcesd_config *previous,
@@ -132,8 +133,11 @@ reload_matches_fresh(const struct tmp *t, const struct vpcesd_config *previous,
 	struct conf_env fresh_env = env_with(NULL), env = env_with(previous);
 	struct conf_diags fd = CONF_DIAGS_INIT;
 	struct vpcesd_config *fresh = NULL, *c = NULL;
-	int fr = conf_load(t->dir, &fresh_env, &fresh, &fd);
-	int r = conf_load(t->dir, &env, &c, d);
+	int fr, r;
+
+	conf_diags_free(d); /* only this load's */
+	fr = conf_load(t->dir, &fresh_env, &fresh, &fd);
+	r = conf_load(t->dir, &env, &c, d);
 
 	assert_int_equal(r, fr);
 	assert_int_equal(d->lines.n, fd.lines.n);
@@ -175,26 +179,65 @@ three_files(const struct tmp *t)
 	write_rich(t, "services.d/c.yaml", 5, 4, 5);
 }
 
+/* Most tests: three services files, loaded once as the running config. */
+struct fixture {
+	struct tmp t;
+	struct vpcesd_config *prev; /* the running config; a test may replace it */
+	struct conf_diags d;        /* of the test's last reload */
+};
+
+static int
+setup_three_files(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->d = (struct conf_diags)CONF_DIAGS_INIT;
+	tmp_make(&f->t);
+	three_files(&f->t);
+	f->prev = load_fresh(&f->t);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown_fixture(void **state)
+{
+	struct fixture *f = *state;
+	int r = tmpdir_remove(f->t.dir);
+
+	model_config_free(f->prev);
+	conf_diags_free(&f->d);
+	free(f);
+	return r == 0 ? 0 : -1;
+}
+
+static off_t
+file_size(const struct tmp *t, const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", t->dir, rel);
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_size;
+}
+
 static void
 test_unchanged_files_are_copied(void **state)
 {
-	struct conf_diags d = CONF_DIAGS_INIT;
-	struct vpcesd_config *prev, *c;
-	struct tmp t;
+	struct fixture *f = *state;
+	struct vpcesd_config *c = reload_matches_fresh(&f->t, f->prev, &f->d);
 	char *before;
 
-	(void)state;
-	tmp_make(&t);
-	three_files(&t);
-	prev = load_fresh(&t);
-	c = reload_matches_fresh(&t, prev, &d);
 	assert_non_null(c);
 	assert_int_equal(c->n_files, 4);
 	assert_int_equal(c->n_files_reused, 3);
 	assert_int_equal(c->n_services, 9);
 	/* The copy owns its members: it outlives the config it came from. */
 	before = config_text(c);
-	model_config_free(prev);
+	model_config_free(f->prev);
+	f->prev = NULL;
 	{
 		char *after = config_text(c);
 
@@ -203,129 +246,92 @@ test_unchanged_files_are_copied(void **state)
 	}
 	/* And it is a previous config in turn. */
 	{
-		struct vpcesd_config *again = reload_matches_fresh(&t, c, &d);
+		struct vpcesd_config *again = reload_matches_fresh(&f->t, c, &f->d);
 
 		assert_int_equal(again->n_files_reused, 3);
 		model_config_free(again);
 	}
 	free(before);
 	model_config_free(c);
-	conf_diags_free(&d);
-	assert_int_equal(tmpdir_remove(t.dir), 0);
 }
 
 static void
 test_changed_file_is_parsed(void **state)
 {
-	struct conf_diags d = CONF_DIAGS_INIT;
-	struct vpcesd_config *prev, *c;
-	struct tmp t;
+	struct fixture *f = *state;
+	struct vpcesd_config *c;
+	off_t size;
 
-	(void)state;
-	tmp_make(&t);
-	three_files(&t);
-	prev = load_fresh(&t);
-	write_rich(&t, "services.d/b.yaml", 50, 3, 50); /* other specs, one more */
-	c = reload_matches_fresh(&t, prev, &d);
+	write_rich(&f->t, "services.d/b.yaml", 50, 3, 50); /* other specs, one more */
+	c = reload_matches_fresh(&f->t, f->prev, &f->d);
 	assert_non_null(c);
 	assert_int_equal(c->n_files_reused, 2);
 	assert_int_equal(c->n_services, 10);
 	model_config_free(c);
 
-	/* Same size, other bytes: svc-3 and svc-4 swap their digits. */
-	write_rich(&t, "services.d/b.yaml", 3, 2, 3);
-	model_config_free(prev);
-	prev = load_fresh(&t);
-	write_rich(&t, "services.d/b.yaml", 7, 2, 3);
-	tmp_unlink(&t, "services.d/c.yaml"); /* so svc-7, svc-8 stay unique */
-	c = reload_matches_fresh(&t, prev, &d);
+	/* Same size, other bytes: svc-3 and svc-4 become svc-7 and svc-8. */
+	write_rich(&f->t, "services.d/b.yaml", 3, 2, 3);
+	model_config_free(f->prev);
+	f->prev = load_fresh(&f->t);
+	size = file_size(&f->t, "services.d/b.yaml");
+	write_rich(&f->t, "services.d/b.yaml", 7, 2, 3);
+	assert_int_equal(file_size(&f->t, "services.d/b.yaml"), size);
+	tmp_unlink(&f->t, "services.d/c.yaml"); /* so svc-7, svc-8 stay unique */
+	c = reload_matches_fresh(&f->t, f->prev, &f->d);
 	assert_non_null(c);
 	assert_int_equal(c->n_files_reused, 1);
 	assert_string_equal(c->services[3].name, "svc-7");
 	model_config_free(c);
-	model_config_free(prev);
-	conf_diags_free(&d);
-	assert_int_equal(tmpdir_remove(t.dir), 0);
 }
 
 static void
 test_files_added_and_removed(void **state)
 {
-	struct conf_diags d = CONF_DIAGS_INIT;
-	struct vpcesd_config *prev, *c;
-	struct tmp t;
+	struct fixture *f = *state;
+	struct vpcesd_config *c;
 
-	(void)state;
-	tmp_make(&t);
-	three_files(&t);
-	prev = load_fresh(&t);
-	tmp_unlink(&t, "services.d/a.yaml");
-	write_rich(&t, "services.d/0.yaml", 20, 1, 20); /* sorts first */
-	write_rich(&t, "services.d/bb.yaml", 30, 2, 30);
-	c = reload_matches_fresh(&t, prev, &d);
+	tmp_unlink(&f->t, "services.d/a.yaml");
+	write_rich(&f->t, "services.d/0.yaml", 20, 1, 20); /* sorts first */
+	write_rich(&f->t, "services.d/bb.yaml", 30, 2, 30);
+	c = reload_matches_fresh(&f->t, f->prev, &f->d);
+	assert_non_null(c);
 	assert_int_equal(c->n_files, 5);
 	assert_int_equal(c->n_files_reused, 2);
 	assert_int_equal(c->n_services, 1 + 2 + 2 + 4);
 	model_config_free(c);
-	model_config_free(prev);
-	conf_diags_free(&d);
-	assert_int_equal(tmpdir_remove(t.dir), 0);
 }
 
 /* A spec is checked against the region: another region parses everything. */
 static void
 test_region_change_parses_all(void **state)
 {
-	struct conf_diags d = CONF_DIAGS_INIT;
-	struct vpcesd_config *prev, *c;
-	struct tmp t;
+	struct fixture *f = *state;
 
-	(void)state;
-	tmp_make(&t);
-	three_files(&t);
-	prev = load_fresh(&t);
-	tmp_write(&t, "vpcesd.yaml", "region: us-west-2\n");
-	c = reload_matches_fresh(&t, prev, &d);
-	assert_null(c);
-	assert_true(d.lines.n > 0);
-	assert_non_null(strstr(d.lines.v[0], "is in region us-east-1, but vpcesd manages region "
-					     "us-west-2"));
-	conf_diags_free(&d);
-	model_config_free(prev);
-	assert_int_equal(tmpdir_remove(t.dir), 0);
+	tmp_write(&f->t, "vpcesd.yaml", "region: us-west-2\n");
+	assert_null(reload_matches_fresh(&f->t, f->prev, &f->d));
+	assert_true(f->d.lines.n > 0);
+	assert_non_null(strstr(f->d.lines.v[0], "is in region us-east-1, but vpcesd manages "
+						"region us-west-2"));
 }
 
 /* Cross-file checks see copied specs as they see parsed ones. */
 static void
 test_cross_file_checks(void **state)
 {
-	struct conf_diags d = CONF_DIAGS_INIT;
-	struct vpcesd_config *prev, *c;
-	struct tmp t;
-
-	(void)state;
-	tmp_make(&t);
-	three_files(&t);
-	prev = load_fresh(&t);
+	struct fixture *f = *state;
 
 	/* A new file on a load balancer of a copied one: both positions named. */
-	write_rich(&t, "services.d/d.yaml", 40, 1, 4);
-	c = reload_matches_fresh(&t, prev, &d);
-	assert_null(c);
-	assert_int_equal(d.lines.n, 1);
-	assert_non_null(strstr(d.lines.v[0], "d.yaml:"));
-	assert_non_null(strstr(d.lines.v[0], "b.yaml:"));
-	conf_diags_free(&d);
+	write_rich(&f->t, "services.d/d.yaml", 40, 1, 4);
+	assert_null(reload_matches_fresh(&f->t, f->prev, &f->d));
+	assert_int_equal(f->d.lines.n, 1);
+	assert_non_null(strstr(f->d.lines.v[0], "d.yaml:"));
+	assert_non_null(strstr(f->d.lines.v[0], "b.yaml:"));
 
 	/* A new file reusing a copied spec's name. */
-	write_rich(&t, "services.d/d.yaml", 1, 1, 40);
-	c = reload_matches_fresh(&t, prev, &d);
-	assert_null(c);
-	assert_int_equal(d.lines.n, 1);
-	assert_non_null(strstr(d.lines.v[0], "svc-1"));
-	conf_diags_free(&d);
-	model_config_free(prev);
-	assert_int_equal(tmpdir_remove(t.dir), 0);
+	write_rich(&f->t, "services.d/d.yaml", 1, 1, 40);
+	assert_null(reload_matches_fresh(&f->t, f->prev, &f->d));
+	assert_int_equal(f->d.lines.n, 1);
+	assert_non_null(strstr(f->d.lines.v[0], "svc-1"));
 }
 
 /* The service limit counts copied specs, and the diagnostic stays where it was. */
@@ -396,11 +402,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unchanged_files_are_copied),
-		cmocka_unit_test(test_changed_file_is_parsed),
-		cmocka_unit_test(test_files_added_and_removed),
-		cmocka_unit_test(test_region_change_parses_all),
-		cmocka_unit_test(test_cross_file_checks),
+		cmocka_unit_test_setup_teardown(test_unchanged_files_are_copied, setup_three_files,
+						teardown_fixture),
+		cmocka_unit_test_setup_teardown(test_changed_file_is_parsed, setup_three_files,
+						teardown_fixture),
+		cmocka_unit_test_setup_teardown(test_files_added_and_removed, setup_three_files,
+						teardown_fixture),
+		cmocka_unit_test_setup_teardown(test_region_change_parses_all, setup_three_files,
+						teardown_fixture),
+		cmocka_unit_test_setup_teardown(test_cross_file_checks, setup_three_files,
+						teardown_fixture),
 		cmocka_unit_test(test_service_limit_with_copies),
 		cmocka_unit_test(test_service_copy),
 	};
